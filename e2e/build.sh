@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Build the pinned e2e components from Go module sources into .cache/e2e/bin (skipped when the
+# binaries for the pinned versions already exist):
+#   kubernetes:     etcd, kube-apiserver, kube-controller-manager, kubectl (e2e/tools/kubernetes)
+#   metacontroller: metacontroller, plus its CRD manifests copied to .cache/e2e/share (e2e/tools/metacontroller)
+# Usage: e2e/build.sh [kubernetes] [metacontroller]   (default: both)
+#
+# Metacontroller's go.mod says `module metacontroller`, so it comes in through a replace with the
+# GitHub module path at the v4.17.2 commit. When the Go module proxy does not serve that commit,
+# set METACONTROLLER_GIT to a local clone of github.com/metacontroller/metacontroller: the pinned
+# commit is exported from it into a file-based module proxy under .cache/e2e/goproxy, and the go
+# command checks it against the hash in e2e/tools/metacontroller/go.sum.
+set -euo pipefail
+# shellcheck source=e2e/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+mkdir -p "$BIN" "$LOGS" "$SHARE"
+command -v go >/dev/null || die "go is not installed (the e2e builds need Go $(sed -n 's/^toolchain go//p' "$E2E_DIR/tools/kubernetes/go.mod"))"
+
+GO_BUILD_FLAGS=(-trimpath -ldflags "-s -w")
+
+# stamp_of DIR: a hash of everything that decides the build output of the tool module in DIR.
+stamp_of() {
+  (
+    cd "$1"
+    go version
+    echo "${GO_BUILD_FLAGS[@]}"
+    find . -type f \( -name go.mod -o -name go.sum -o -name '*.go' \) -print0 | sort -z | xargs -0 sha256sum
+  ) | sha256sum | cut -d' ' -f1
+}
+
+# up_to_date NAME STAMP BINARIES...: true when the last build of NAME had STAMP and every binary exists.
+up_to_date() {
+  local name=$1 stamp=$2
+  shift 2
+  [[ -f "$BIN/.stamp-$name" && "$(cat "$BIN/.stamp-$name")" == "$stamp" ]] || return 1
+  local b
+  for b in "$@"; do [[ -x "$BIN/$b" ]] || return 1; done
+}
+
+# run_build NAME MINUTES DIR GO-BUILD-ARGS...: go build in DIR, logging to .cache/e2e/logs/build-NAME.log,
+# printing a line every minute so that a long build is not silent.
+run_build() {
+  local name=$1 minutes=$2 dir=$3
+  shift 3
+  local logf="$LOGS/build-$name.log" start=$SECONDS
+  log "building $name (first run takes ~$minutes min on 2 cores; later runs seconds); log: ${logf#"$ROOT"/}"
+  (cd "$dir" && exec go build "${GO_BUILD_FLAGS[@]}" -o "$BIN/" "$@") >"$logf" 2>&1 &
+  local pid=$! next=60
+  trap 'kill "$pid" 2>/dev/null; exit 130' INT TERM
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 2
+    if ((SECONDS - start >= next)); then
+      log "  ... still building $name ($(((SECONDS - start) / 60)) min so far)"
+      next=$((next + 60))
+    fi
+  done
+  trap - INT TERM
+  if ! wait "$pid"; then
+    tail -n 40 "$logf" >&2
+    die "building $name failed (full log: $logf)"
+  fi
+  log "built $name in $((SECONDS - start))s"
+}
+
+build_kubernetes() {
+  local dir="$E2E_DIR/tools/kubernetes" stamp
+  stamp=$(stamp_of "$dir")
+  if up_to_date kubernetes "$stamp" etcd kube-apiserver kube-controller-manager kubectl; then
+    log "kubernetes $KUBERNETES_VERSION binaries are up to date (etcd, kube-apiserver, kube-controller-manager, kubectl)"
+    return
+  fi
+  log "downloading the Go modules for kubernetes $KUBERNETES_VERSION and etcd (first run only)..."
+  (cd "$dir" && go mod download) >"$LOGS/download-kubernetes.log" 2>&1 || {
+    tail -n 20 "$LOGS/download-kubernetes.log" >&2
+    die "go mod download failed in e2e/tools/kubernetes"
+  }
+  rm -f "$BIN/.stamp-kubernetes"
+  run_build "kubernetes $KUBERNETES_VERSION (etcd, kube-apiserver, kube-controller-manager, kubectl)" 25 "$dir" \
+    ./cmd/etcd k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl
+  echo "$stamp" >"$BIN/.stamp-kubernetes"
+}
+
+# metacontroller_source: make sure the go command can get the pinned Metacontroller module.
+metacontroller_source() {
+  local dir="$E2E_DIR/tools/metacontroller" localproxy="$CACHE/goproxy"
+  if [[ -d "$localproxy/github.com/metacontroller/metacontroller" ]]; then
+    export GOPROXY="file://$localproxy,$(go env GOPROXY)"
+  fi
+  if (cd "$dir" && go mod download metacontroller) >"$LOGS/download-metacontroller.log" 2>&1; then
+    return
+  fi
+  if [[ -z "${METACONTROLLER_GIT:-}" ]]; then
+    cat "$LOGS/download-metacontroller.log" >&2
+    die "the Go module proxy does not serve github.com/metacontroller/metacontroller at $METACONTROLLER_PSEUDO ($METACONTROLLER_VERSION).
+  Give a local clone instead: METACONTROLLER_GIT=/path/to/metacontroller(.git) make e2e-build
+  (only commit $METACONTROLLER_COMMIT is used, and its hash is checked against e2e/tools/metacontroller/go.sum)."
+  fi
+  log "the module proxy does not serve Metacontroller $METACONTROLLER_VERSION; exporting commit $METACONTROLLER_COMMIT from $METACONTROLLER_GIT"
+  (cd "$E2E_DIR/tools/modzip" && go build -o "$BIN/modzip" .) >"$LOGS/build-modzip.log" 2>&1 || {
+    cat "$LOGS/build-modzip.log" >&2
+    die "building e2e/tools/modzip failed"
+  }
+  "$BIN/modzip" -repo "$METACONTROLLER_GIT" -commit "$METACONTROLLER_COMMIT" \
+    -module github.com/metacontroller/metacontroller -version "$METACONTROLLER_PSEUDO" \
+    -time "$METACONTROLLER_TIME" -out "$localproxy"
+  export GOPROXY="file://$localproxy,$(go env GOPROXY)"
+  (cd "$dir" && go mod download metacontroller) >"$LOGS/download-metacontroller.log" 2>&1 || {
+    cat "$LOGS/download-metacontroller.log" >&2
+    die "go mod download metacontroller failed even from $METACONTROLLER_GIT"
+  }
+}
+
+build_metacontroller() {
+  local dir="$E2E_DIR/tools/metacontroller" stamp moddir
+  stamp=$(stamp_of "$dir")
+  if up_to_date metacontroller "$stamp" metacontroller && [[ -f "$SHARE/metacontroller/metacontroller-crds-v1.yaml" ]]; then
+    log "metacontroller $METACONTROLLER_VERSION binary is up to date"
+    return
+  fi
+  log "downloading the Go modules for metacontroller $METACONTROLLER_VERSION (first run only)..."
+  metacontroller_source
+  (cd "$dir" && go mod download) >>"$LOGS/download-metacontroller.log" 2>&1 || {
+    tail -n 20 "$LOGS/download-metacontroller.log" >&2
+    die "go mod download failed in e2e/tools/metacontroller"
+  }
+  rm -f "$BIN/.stamp-metacontroller"
+  run_build "metacontroller $METACONTROLLER_VERSION" 8 "$dir" metacontroller/pkg/cmd/metacontroller
+  moddir=$(cd "$dir" && go list -m -f '{{.Dir}}' metacontroller)
+  mkdir -p "$SHARE/metacontroller"
+  cp "$moddir/manifests/production/metacontroller-crds-v1.yaml" "$moddir/manifests/production/metacontroller-namespace.yaml" \
+    "$SHARE/metacontroller/"
+  chmod u+w "$SHARE/metacontroller/"*
+  echo "$stamp" >"$BIN/.stamp-metacontroller"
+}
+
+components=("$@")
+((${#components[@]})) || components=(kubernetes metacontroller)
+for c in "${components[@]}"; do
+  case $c in
+    kubernetes) build_kubernetes ;;
+    metacontroller) build_metacontroller ;;
+    *) die "unknown component: $c (kubernetes, metacontroller)" ;;
+  esac
+done

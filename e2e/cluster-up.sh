@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# Start a real control plane on 127.0.0.1 and leave it running:
+#   etcd, kube-apiserver, kube-controller-manager (pinned builds from e2e/build.sh),
+#   Metacontroller v4.17.2 out of cluster with --kubeconfig (CRDs from its module),
+#   our webhook service on the host (if src/server.ts exists), and config/local applied
+#   (our CRD and controllers, hooks pointed at the host webhook).
+# Certificates are generated per run; ports are free loopback ports picked per run.
+# State: .cache/e2e/run/ (kubeconfig, pki, pids, ports); logs: .cache/e2e/logs/.
+# Env: APPLY_STRATEGY=server-side-apply (default) | dynamic-apply   Metacontroller's --apply-strategy
+#      E2E_SKIP_WEBHOOK=1   do not start the webhook nor apply config/local
+# Stop with e2e/cluster-down.sh.
+set -euo pipefail
+# shellcheck source=e2e/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+APPLY_STRATEGY=${APPLY_STRATEGY:-server-side-apply}
+case $APPLY_STRATEGY in
+  server-side-apply | dynamic-apply) ;;
+  *) die "APPLY_STRATEGY must be server-side-apply or dynamic-apply, not '$APPLY_STRATEGY'" ;;
+esac
+
+if compgen -G "$RUN/*.pid" >/dev/null; then
+  for f in "$RUN"/*.pid; do
+    if kill -0 "$(cat "$f")" 2>/dev/null; then
+      die "a cluster is already running (${f#"$ROOT"/}); run 'make cluster-down' first"
+    fi
+  done
+fi
+
+"$E2E_DIR/build.sh"
+
+rm -rf "$RUN"
+mkdir -p "$RUN/pki" "$LOGS"
+# Each component's log is for this run only.
+rm -f "$LOGS"/{etcd,kube-apiserver,kube-controller-manager,metacontroller,webhook}.log
+
+# If anything below fails, stop what was started (a half-up cluster helps nobody).
+up_ok=0
+on_exit() {
+  if ((!up_ok)); then
+    log "cluster-up failed; stopping what was started (logs stay in ${LOGS#"$ROOT"/})"
+    "$E2E_DIR/cluster-down.sh" || true
+  fi
+}
+trap on_exit EXIT
+
+# ---------------------------------------------------------------- ports
+read -r -d '' ETCD_PORT ETCD_PEER_PORT APISERVER_PORT KCM_PORT MC_METRICS_PORT MC_HEALTH_PORT WEBHOOK_PORT \
+  < <(free_ports 7 && printf '\0') || true
+cat >"$RUN/ports.env" <<EOF
+ETCD_PORT=$ETCD_PORT
+ETCD_PEER_PORT=$ETCD_PEER_PORT
+APISERVER_PORT=$APISERVER_PORT
+KCM_PORT=$KCM_PORT
+MC_METRICS_PORT=$MC_METRICS_PORT
+MC_HEALTH_PORT=$MC_HEALTH_PORT
+WEBHOOK_PORT=$WEBHOOK_PORT
+APPLY_STRATEGY=$APPLY_STRATEGY
+EOF
+log "ports on 127.0.0.1: etcd $ETCD_PORT, kube-apiserver $APISERVER_PORT, kube-controller-manager $KCM_PORT, metacontroller metrics $MC_METRICS_PORT / health $MC_HEALTH_PORT, webhook $WEBHOOK_PORT"
+
+# ---------------------------------------------------------------- certificates (per run)
+log "generating certificates"
+PKI="$RUN/pki"
+(
+  cd "$PKI"
+  ec() { openssl ecparam -name prime256v1 -genkey -noout -out "$1" 2>/dev/null; }
+  # sign NAME SUBJECT EXTENSIONS: a certificate for NAME.key signed by the run's CA.
+  sign() {
+    ec "$1.key"
+    openssl req -new -key "$1.key" -subj "$2" -out "$1.csr" 2>/dev/null
+    printf '%s\n' "$3" >"$1.ext"
+    openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -sha256 \
+      -extfile "$1.ext" -out "$1.crt" 2>/dev/null
+    rm -f "$1.csr" "$1.ext"
+  }
+  ec ca.key
+  openssl req -x509 -new -key ca.key -subj "/CN=pylambda-e2e-ca" -days 2 -sha256 -out ca.crt 2>/dev/null
+  sign apiserver "/CN=kube-apiserver" "$(printf '%s\n' \
+    'basicConstraints=CA:FALSE' 'keyUsage=digitalSignature,keyEncipherment' 'extendedKeyUsage=serverAuth' \
+    'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc')"
+  client='basicConstraints=CA:FALSE
+keyUsage=digitalSignature,keyEncipherment
+extendedKeyUsage=clientAuth'
+  sign admin "/O=system:masters/CN=pylambda-e2e-admin" "$client"
+  sign kube-controller-manager "/CN=system:kube-controller-manager" "$client"
+  # Service-account tokens are signed with this RSA key pair.
+  openssl genrsa -out sa.key 2048 2>/dev/null
+  openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
+  chmod 600 ./*.key
+)
+
+# kubeconfig NAME FILE: a kubeconfig for the client certificate NAME.
+kubeconfig() {
+  cat >"$2" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: pylambda-e2e
+  cluster:
+    server: https://127.0.0.1:$APISERVER_PORT
+    certificate-authority-data: $(base64 -w0 <"$PKI/ca.crt")
+users:
+- name: $1
+  user:
+    client-certificate-data: $(base64 -w0 <"$PKI/$1.crt")
+    client-key-data: $(base64 -w0 <"$PKI/$1.key")
+contexts:
+- name: pylambda-e2e
+  context:
+    cluster: pylambda-e2e
+    user: $1
+    namespace: default
+current-context: pylambda-e2e
+EOF
+  chmod 600 "$2"
+}
+kubeconfig admin "$RUN/kubeconfig"
+kubeconfig kube-controller-manager "$RUN/kube-controller-manager.kubeconfig"
+export KUBECONFIG="$RUN/kubeconfig"
+KUBECTL="$BIN/kubectl"
+
+# start NAME COMMAND...: run COMMAND in its own session (so cluster-down can stop it with its
+# children), log to .cache/e2e/logs/NAME.log, pid (= session id) in .cache/e2e/run/NAME.pid,
+# written by the process itself so it is right even when setsid has to fork.
+start() {
+  local name=$1
+  shift
+  # shellcheck disable=SC2016
+  setsid bash -c 'echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$RUN/$name.pid" "$@" \
+    </dev/null >"$LOGS/$name.log" 2>&1 &
+  wait_for 10 "$name to start" test -s "$RUN/$name.pid" || die "could not start $name"
+}
+
+# ready NAME SECONDS DESCRIPTION COMMAND...: bounded wait; on timeout show the component's log.
+ready() {
+  local name=$1 limit=$2 what=$3
+  shift 3
+  if ! wait_for "$limit" "$what" "$@"; then
+    if ! kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null; then log "$name exited"; fi
+    log "last lines of ${LOGS#"$ROOT"/}/$name.log:"
+    tail -n 30 "$LOGS/$name.log" >&2
+    die "$name did not become ready"
+  fi
+}
+
+alive() { kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+https_ok() { alive "$1" && curl -fsS --max-time 2 "${@:2}" >/dev/null; }
+
+# ---------------------------------------------------------------- etcd
+log "starting etcd"
+start etcd "$BIN/etcd" --name=e2e --data-dir="$RUN/etcd" \
+  --listen-client-urls="http://127.0.0.1:$ETCD_PORT" --advertise-client-urls="http://127.0.0.1:$ETCD_PORT" \
+  --listen-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
+  --initial-cluster="e2e=http://127.0.0.1:$ETCD_PEER_PORT" --initial-cluster-state=new \
+  --unsafe-no-fsync --quota-backend-bytes=2147483648 --log-level=warn
+ready etcd 30 "etcd /health" https_ok etcd "http://127.0.0.1:$ETCD_PORT/health"
+
+# ---------------------------------------------------------------- kube-apiserver
+log "starting kube-apiserver"
+start kube-apiserver "$BIN/kube-apiserver" \
+  --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$APISERVER_PORT" \
+  --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
+  --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
+  --client-ca-file="$PKI/ca.crt" \
+  --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+  --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
+  --service-cluster-ip-range=10.0.0.0/24 \
+  --authorization-mode=Node,RBAC \
+  --allow-privileged=true --profiling=false --v=1
+ready kube-apiserver 90 "kube-apiserver /readyz" https_ok kube-apiserver --cacert "$PKI/ca.crt" \
+  --cert "$PKI/admin.crt" --key "$PKI/admin.key" "https://127.0.0.1:$APISERVER_PORT/readyz"
+
+# ---------------------------------------------------------------- kube-controller-manager
+log "starting kube-controller-manager"
+start kube-controller-manager "$BIN/kube-controller-manager" \
+  --kubeconfig="$RUN/kube-controller-manager.kubeconfig" \
+  --authentication-kubeconfig="$RUN/kube-controller-manager.kubeconfig" \
+  --authorization-kubeconfig="$RUN/kube-controller-manager.kubeconfig" \
+  --bind-address=127.0.0.1 --secure-port="$KCM_PORT" --cert-dir="$RUN/kube-controller-manager-certs" \
+  --leader-elect=false --use-service-account-credentials=true \
+  --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt" \
+  --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
+  --controllers='*' --profiling=false --v=1
+ready kube-controller-manager 60 "kube-controller-manager /healthz" https_ok kube-controller-manager -k \
+  "https://127.0.0.1:$KCM_PORT/healthz"
+# The namespace controller and the service-account controllers are up once "default" has its token-less SA.
+wait_for 60 "the default ServiceAccount" "$KUBECTL" get serviceaccount default -n default ||
+  die "kube-controller-manager did not create the default ServiceAccount; see ${LOGS#"$ROOT"/}/kube-controller-manager.log"
+
+# ---------------------------------------------------------------- Metacontroller
+log "applying Metacontroller $METACONTROLLER_VERSION CRDs"
+"$KUBECTL" apply --server-side -f "$SHARE/metacontroller/metacontroller-namespace.yaml" \
+  -f "$SHARE/metacontroller/metacontroller-crds-v1.yaml" >/dev/null
+"$KUBECTL" wait --for=condition=Established --timeout=60s \
+  crd/compositecontrollers.metacontroller.k8s.io crd/decoratorcontrollers.metacontroller.k8s.io \
+  crd/controllerrevisions.metacontroller.k8s.io >/dev/null
+
+log "starting Metacontroller $METACONTROLLER_VERSION (--apply-strategy=$APPLY_STRATEGY)"
+start metacontroller "$BIN/metacontroller" --kubeconfig="$RUN/kubeconfig" \
+  --discovery-interval=2s --apply-strategy="$APPLY_STRATEGY" \
+  --metrics-address="127.0.0.1:$MC_METRICS_PORT" --health-probe-bind-address="127.0.0.1:$MC_HEALTH_PORT" \
+  --pprof-address=0 --client-go-qps=50 --client-go-burst=100 --zap-log-level=4
+ready metacontroller 60 "Metacontroller /readyz" https_ok metacontroller "http://127.0.0.1:$MC_HEALTH_PORT/readyz"
+
+# ---------------------------------------------------------------- our webhook and config/local
+if [[ -n "${E2E_SKIP_WEBHOOK:-}" ]]; then
+  log "E2E_SKIP_WEBHOOK is set: not starting the webhook nor applying config/local"
+elif [[ ! -f "$ROOT/src/server.ts" ]]; then
+  log "src/server.ts does not exist yet: the webhook is not started and config/local is not applied"
+else
+  log "building the webhook (make build)"
+  make -C "$ROOT" --no-print-directory build >"$LOGS/webhook-build.log" 2>&1 || {
+    tail -n 30 "$LOGS/webhook-build.log" >&2
+    die "make build failed (log: ${LOGS#"$ROOT"/}/webhook-build.log)"
+  }
+  log "starting the webhook on 127.0.0.1:$WEBHOOK_PORT"
+  (cd "$ROOT" && start webhook env PORT="$WEBHOOK_PORT" HOST=127.0.0.1 node dist/src/server.js)
+  ready webhook 30 "webhook /readyz" https_ok webhook "http://127.0.0.1:$WEBHOOK_PORT/readyz"
+
+  if [[ -d "$ROOT/config/crd" && -d "$ROOT/config/controllers" ]]; then
+    log "applying config/local (our CRD and controllers, hooks at http://127.0.0.1:$WEBHOOK_PORT)"
+    "$KUBECTL" kustomize "$ROOT/config/local" | sed "s/__WEBHOOK_PORT__/$WEBHOOK_PORT/g" >"$RUN/config-local.yaml"
+    "$KUBECTL" apply --server-side -f "$RUN/config-local.yaml" >/dev/null
+    "$KUBECTL" wait --for=condition=Established --timeout=60s crd/pythonlambdas.pylambda.dev >/dev/null
+  else
+    log "config/crd or config/controllers does not exist yet: config/local is not applied"
+  fi
+fi
+
+up_ok=1
+cat <<EOF
+
+The e2e control plane is up (Kubernetes $KUBERNETES_VERSION, Metacontroller $METACONTROLLER_VERSION, --apply-strategy=$APPLY_STRATEGY).
+  logs:  ${LOGS#"$ROOT"/}/   state: ${RUN#"$ROOT"/}/   stop: make cluster-down
+Use it with:
+  export KUBECONFIG=$RUN/kubeconfig
+  export PATH=$BIN:\$PATH   # kubectl $KUBERNETES_VERSION
+EOF
