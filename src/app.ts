@@ -1,0 +1,96 @@
+// The webhook service as a value: createApp(deps) builds the Koa app, and only server.ts listens.
+// Koa stays a thin shell: routing, body limits, probes, metrics and logs around the pure hooks.
+import Router from '@koa/router';
+import Koa from 'koa';
+import bodyParser from 'koa-bodyparser';
+import type { PythonLambdaSpec } from './generated/pythonlambda-spec.js';
+import { configFromEnv, type ServiceConfig } from './config.js';
+import type { HookContext } from './hooks/hook-context.js';
+import { HOOKS } from './hooks/hook-definitions.js';
+import { jsonErrors } from './http/errors.js';
+import { hookEndpoint } from './http/hook-endpoint.js';
+import { readRuntimeSource } from './render/runtime-source.js';
+import { createLogger, type Logger } from './telemetry/logger.js';
+import { createMetrics, type Metrics } from './telemetry/metrics.js';
+import { compiledValidator, createSchemaRegistry } from './validation/schema-registry.js';
+
+export interface AppDeps {
+  config: ServiceConfig;
+  logger: Logger;
+  metrics: Metrics;
+  runtimeSource: string;
+  /** The only clock the hooks may read (see status/transition-time.ts). */
+  now: () => Date;
+}
+
+/** Shared state the shell needs: whether the process is shutting down. */
+export interface AppState {
+  draining: boolean;
+}
+
+export type PylambdaApp = Koa & { pylambda: AppState };
+
+export function defaultDeps(overrides: Partial<AppDeps> = {}): AppDeps {
+  const config = overrides.config ?? configFromEnv();
+  return {
+    config,
+    logger: overrides.logger ?? createLogger(config.logLevel),
+    metrics: overrides.metrics ?? createMetrics(),
+    runtimeSource: overrides.runtimeSource ?? readRuntimeSource(),
+    now: overrides.now ?? (() => new Date()),
+  };
+}
+
+export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
+  const deps = defaultDeps(overrides);
+  const { config, logger, metrics } = deps;
+  const requests = createSchemaRegistry();
+  const specs = createSchemaRegistry({ useDefaults: true });
+  const hookContext: HookContext = {
+    runtimeSource: deps.runtimeSource,
+    clusterDomain: config.clusterDomain,
+    maxCodeBytes: config.maxCodeBytes,
+    validateSpec: compiledValidator<PythonLambdaSpec>(specs, 'pythonlambda-spec.schema.json'),
+    now: deps.now,
+  };
+
+  const app = new Koa() as PylambdaApp;
+  app.pylambda = { draining: false };
+  app.proxy = false;
+  app.silent = true; // errors are logged by jsonErrors, once, as JSON
+  app.use(jsonErrors(logger));
+
+  const router = new Router();
+  const parseJson = bodyParser({
+    enableTypes: ['json'],
+    jsonLimit: `${config.bodyLimitBytes}b`,
+    strict: true,
+    extendTypes: { json: ['application/json', 'application/*+json'] },
+  });
+  for (const hook of HOOKS) {
+    const validateRequest = compiledValidator(requests, hook.requestSchema);
+    router.post(
+      hook.path,
+      parseJson,
+      hookEndpoint({ hook, validateRequest, hookContext, logger, metrics }),
+    );
+  }
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', (ctx) => {
+    ctx.status = app.pylambda.draining ? 503 : 200;
+    ctx.body = { status: app.pylambda.draining ? 'shutting down' : 'ok' };
+  });
+  router.get('/metrics', async (ctx) => {
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
+  });
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  app.use((ctx) => {
+    ctx.status = 404;
+    ctx.body = { error: `no route for ${ctx.method} ${ctx.path}` };
+  });
+  return app;
+}

@@ -1,0 +1,64 @@
+// Service settings, all from the environment, with defaults that work on a laptop.
+import { DEFAULT_MAX_CODE_BYTES } from './lambda/code-size.js';
+
+export interface ServiceConfig {
+  port: number;
+  host: string;
+  /** Metacontroller sends the parent and every child together: 900 KiB of code travels twice. */
+  bodyLimitBytes: number;
+  maxCodeBytes: number;
+  clusterDomain: string;
+  logLevel: string;
+  /** How long SIGTERM waits for in-flight calls before the process exits anyway. */
+  shutdownTimeoutMs: number;
+  /** After SIGTERM, /readyz fails for this long before the listener closes (endpoints catch up). */
+  shutdownDelayMs: number;
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export class ConfigError extends Error {}
+
+function integer(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(
+      `${name}=${JSON.stringify(raw)}: must be an integer from ${min} to ${max}`,
+    );
+  }
+  return value;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(
+      `LOG_LEVEL=${JSON.stringify(logLevel)}: must be one of ${LOG_LEVELS.join(', ')}`,
+    );
+  }
+  return {
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    bodyLimitBytes: integer(
+      env,
+      'PYLAMBDA_BODY_LIMIT_BYTES',
+      DEFAULT_BODY_LIMIT_BYTES,
+      1024,
+      256 * 1024 * 1024,
+    ),
+    maxCodeBytes: integer(env, 'PYLAMBDA_MAX_CODE_BYTES', DEFAULT_MAX_CODE_BYTES, 1, 1024 * 1024),
+    clusterDomain: env.PYLAMBDA_CLUSTER_DOMAIN || 'cluster.local',
+    logLevel,
+    shutdownTimeoutMs: integer(env, 'PYLAMBDA_SHUTDOWN_TIMEOUT_SECONDS', 20, 0, 3600) * 1000,
+    shutdownDelayMs: integer(env, 'PYLAMBDA_SHUTDOWN_DELAY_SECONDS', 0, 0, 600) * 1000,
+  };
+}

@@ -1,0 +1,34 @@
+// The hook routes: path, request schema and pure handler for each. Adding a hook is adding a row.
+import { finalizePythonLambda } from './pythonlambda-finalize.js';
+import { syncPythonLambda } from './pythonlambda-sync.js';
+import type { CompositeRequest } from './composite-types.js';
+import type { HookContext } from './hook-context.js';
+
+export interface HookDefinition {
+  /** Label for logs and metrics, e.g. `pythonlambda/sync`. */
+  name: string;
+  path: string;
+  requestSchema: string;
+  /** Pure: request in, response body out. `request` already passed `requestSchema`. */
+  handle: (request: never, ctx: HookContext) => unknown;
+}
+
+/** Metacontroller may call sync while finalizing if both hooks share a URL; honour the flag. */
+function compositeSync(request: CompositeRequest, ctx: HookContext) {
+  return request.finalizing ? finalizePythonLambda(request, ctx) : syncPythonLambda(request, ctx);
+}
+
+export const HOOKS: HookDefinition[] = [
+  {
+    name: 'pythonlambda/sync',
+    path: '/hooks/pythonlambda/sync',
+    requestSchema: 'composite-request.schema.json',
+    handle: compositeSync,
+  },
+  {
+    name: 'pythonlambda/finalize',
+    path: '/hooks/pythonlambda/finalize',
+    requestSchema: 'composite-request.schema.json',
+    handle: finalizePythonLambda,
+  },
+];

@@ -1,0 +1,50 @@
+// Every error the service answers is JSON: `{"error": "...", "problems": [...]}`.
+import type { Context, Next } from 'koa';
+import type { Logger } from '../telemetry/logger.js';
+import type { Problem } from '../validation/problems.js';
+
+export interface ErrorBody {
+  error: string;
+  problems?: Problem[];
+}
+
+export function sendError(ctx: Context, status: number, body: ErrorBody): void {
+  ctx.status = status;
+  ctx.type = 'application/json';
+  ctx.body = JSON.stringify(body);
+}
+
+interface HttpishError {
+  status?: number;
+  statusCode?: number;
+  expose?: boolean;
+  type?: string;
+  message?: string;
+  limit?: number;
+}
+
+/** What body parsing throws (raw-body, co-body) becomes a clear JSON 4xx; anything else a 500. */
+export function jsonErrors(logger: Logger) {
+  return async function jsonErrorMiddleware(ctx: Context, next: Next): Promise<void> {
+    try {
+      await next();
+    } catch (caught) {
+      const err = caught as HttpishError;
+      const status = err.status ?? err.statusCode ?? 500;
+      if (status === 413 || err.type === 'entity.too.large') {
+        sendError(ctx, 413, {
+          error: `request body is larger than the limit of ${err.limit ?? 'the configured'} bytes (PYLAMBDA_BODY_LIMIT_BYTES)`,
+        });
+      } else if (err.type === 'entity.parse.failed') {
+        sendError(ctx, 400, {
+          error: `request body is not valid JSON: ${err.message ?? ''}`.trim(),
+        });
+      } else if (status < 500 && err.expose) {
+        sendError(ctx, status, { error: err.message ?? 'bad request' });
+      } else {
+        logger.error({ err: caught, path: ctx.path }, 'unhandled error');
+        sendError(ctx, 500, { error: 'internal error' });
+      }
+    }
+  };
+}

@@ -1,0 +1,45 @@
+// The ConfigMap of a PythonLambda: its code, its extra files, its requirements and the runtime,
+// and the volume items that lay them out under /opt/pylambda in the pod.
+import type { ConfigMap, KeyToPath } from 'kubernetes-types/core/v1.js';
+import { configMapKeyForFile } from '../lambda/file-paths.js';
+import type { LambdaSpec } from '../lambda/python-lambda-spec.js';
+import { commonLabels } from './labels.js';
+import { dns1123SubdomainName } from './names.js';
+import { REQUIREMENTS_KEY, RUNTIME_FILE } from './pod-layout.js';
+
+export function codeConfigMapName(lambdaName: string): string {
+  return dns1123SubdomainName(lambdaName, '-code');
+}
+
+/** Code files as path under the code directory -> content, main.py first, the rest sorted. */
+function codeFiles(spec: LambdaSpec): [string, string][] {
+  const extra = Object.keys(spec.files)
+    .sort()
+    .map((path): [string, string] => [path, spec.files[path]!]);
+  return [['main.py', spec.code], ...extra];
+}
+
+export function codeVolumeItems(spec: LambdaSpec): KeyToPath[] {
+  const items: KeyToPath[] = [{ key: RUNTIME_FILE, path: `runtime/${RUNTIME_FILE}` }];
+  for (const [path] of codeFiles(spec))
+    items.push({ key: configMapKeyForFile(path), path: `code/${path}` });
+  if (spec.requirements) items.push({ key: REQUIREMENTS_KEY, path: REQUIREMENTS_KEY });
+  return items;
+}
+
+export function renderCodeConfigMap(spec: LambdaSpec, runtimeSource: string): ConfigMap {
+  const data: Record<string, string> = {};
+  for (const [path, content] of codeFiles(spec)) data[configMapKeyForFile(path)] = content;
+  if (spec.requirements) data[REQUIREMENTS_KEY] = spec.requirements;
+  data[RUNTIME_FILE] = runtimeSource;
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: codeConfigMapName(spec.name),
+      namespace: spec.namespace,
+      labels: { ...commonLabels(spec.name), 'app.kubernetes.io/component': 'code' },
+    },
+    data,
+  };
+}

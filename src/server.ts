@@ -1,0 +1,53 @@
+// The entry point: build the app, listen, and shut down gracefully on SIGTERM/SIGINT:
+// /readyz fails first, the listener closes, in-flight calls finish, then the process exits.
+import type { Server } from 'node:http';
+import { createApp, defaultDeps } from './app.js';
+import { ConfigError } from './config.js';
+
+function start(): void {
+  let deps;
+  try {
+    deps = defaultDeps();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${JSON.stringify({ level: 'fatal', msg: err.message })}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const { config, logger } = deps;
+  const app = createApp(deps);
+  const server: Server = app.listen(config.port, config.host, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    logger.info({ host: config.host, port }, 'pylambda webhook listening');
+  });
+  // Metacontroller keeps connections alive; stay above its idle timeout so it never hits a closed socket.
+  server.keepAliveTimeout = 65_000;
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.pylambda.draining = true;
+    logger.info({ signal, delayMs: config.shutdownDelayMs }, 'shutting down: readiness now fails');
+    setTimeout(() => {
+      server.close(() => {
+        logger.info('all in-flight calls finished; exiting');
+        process.exit(0);
+      });
+      server.closeIdleConnections();
+      setTimeout(() => {
+        logger.warn(
+          { timeoutMs: config.shutdownTimeoutMs },
+          'in-flight calls still running at the shutdown timeout; exiting',
+        );
+        process.exit(1);
+      }, config.shutdownTimeoutMs).unref();
+    }, config.shutdownDelayMs).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+start();

@@ -1,0 +1,36 @@
+// Prometheus metrics of the webhook, on a registry of its own so that several apps (tests) never clash.
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  hookCalls: Counter<'hook' | 'code'>;
+  hookErrors: Counter<'hook' | 'reason'>;
+  hookDuration: Histogram<'hook'>;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    hookCalls: new Counter({
+      name: 'pylambda_hook_requests_total',
+      help: 'Hook calls by hook and HTTP status code.',
+      labelNames: ['hook', 'code'],
+      registers: [registry],
+    }),
+    hookErrors: new Counter({
+      name: 'pylambda_hook_errors_total',
+      help: 'Hook calls that were not answered 200, by hook and reason.',
+      labelNames: ['hook', 'reason'],
+      registers: [registry],
+    }),
+    hookDuration: new Histogram({
+      name: 'pylambda_hook_duration_seconds',
+      help: 'Time to answer a hook call, body parsing included.',
+      labelNames: ['hook'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,64 @@
+// Turns ajv errors into problems a person can act on: which field, and why.
+import type { ErrorObject } from 'ajv';
+
+export interface Problem {
+  /** Dotted path from the validated root, e.g. `spec.env[2].name`. */
+  path: string;
+  message: string;
+}
+
+/** `/spec/env/2/name` -> `spec.env[2].name`, prefixed with `root` when given. */
+export function pointerToPath(pointer: string, root = ''): string {
+  let path = root;
+  for (const raw of pointer.split('/').slice(1)) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (/^\d+$/.test(segment)) path += `[${segment}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(segment)) path += path ? `.${segment}` : segment;
+    else path += `[${JSON.stringify(segment)}]`;
+  }
+  return path || '(root)';
+}
+
+function describe(error: ErrorObject): { pointer: string; message: string } {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return {
+        pointer: `${error.instancePath}/${String(params.missingProperty)}`,
+        message: 'is required',
+      };
+    case 'additionalProperties':
+      return {
+        pointer: `${error.instancePath}/${String(params.additionalProperty)}`,
+        message: 'is not a known field',
+      };
+    case 'enum':
+      return {
+        pointer: error.instancePath,
+        message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      };
+    default:
+      return { pointer: error.instancePath, message: error.message ?? `fails ${error.keyword}` };
+  }
+}
+
+export function problemsFromAjv(errors: ErrorObject[] | null | undefined, root = ''): Problem[] {
+  const seen = new Set<string>();
+  const problems: Problem[] = [];
+  for (const error of errors ?? []) {
+    // anyOf branches repeat their children's errors; the children say it better.
+    if (error.keyword === 'anyOf') continue;
+    const { pointer, message } = describe(error);
+    const problem = { path: pointerToPath(pointer, root), message };
+    const key = `${problem.path}\u0000${problem.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      problems.push(problem);
+    }
+  }
+  return problems;
+}
+
+export function formatProblems(problems: Problem[]): string {
+  return problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+}

@@ -1,0 +1,59 @@
+// One ajv instance holding every schema in schemas/, so each validator is compiled exactly once
+// and $refs between schema files resolve by $id.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv, type AnySchemaObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { packageRoot } from '../package-root.js';
+
+// ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+export const SCHEMA_BASE = 'https://pylambda.dev/schemas/';
+
+/** Keywords the CRD understands and ajv need not: kept in the schemas, ignored by ajv. */
+const KUBERNETES_KEYWORDS = [
+  'x-kubernetes-validations',
+  'x-kubernetes-list-type',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-preserve-unknown-fields',
+];
+
+export function schemasDirectory(): string {
+  return join(packageRoot(), 'schemas');
+}
+
+export function loadSchemas(dir = schemasDirectory()): AnySchemaObject[] {
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.schema.json'))
+    .sort()
+    .map((file) => JSON.parse(readFileSync(join(dir, file), 'utf8')) as AnySchemaObject);
+}
+
+export interface SchemaRegistryOptions {
+  /** Fill in `default` values while validating (used for the PythonLambda spec). */
+  useDefaults?: boolean;
+}
+
+export function createSchemaRegistry(options: SchemaRegistryOptions = {}): Ajv {
+  const ajv = new Ajv({
+    allErrors: true,
+    strict: true,
+    // Kubernetes' int-or-string quantities put `pattern` beside an integer/string anyOf, which
+    // a structural CRD schema requires and ajv's strictTypes would refuse.
+    strictTypes: false,
+    allowUnionTypes: true,
+    useDefaults: options.useDefaults ?? false,
+  });
+  addFormats(ajv);
+  ajv.addVocabulary(KUBERNETES_KEYWORDS);
+  for (const schema of loadSchemas()) ajv.addSchema(schema);
+  return ajv;
+}
+
+export function compiledValidator<T>(ajv: Ajv, schemaFile: string): ValidateFunction<T> {
+  const validate = ajv.getSchema<T>(SCHEMA_BASE + schemaFile);
+  if (!validate) throw new Error(`schema ${schemaFile} is not in schemas/`);
+  return validate;
+}
