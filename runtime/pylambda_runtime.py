@@ -1,0 +1,707 @@
+#!/usr/bin/env python3
+"""pylambda runtime: serve one Python function, handler(event, context), over HTTP.
+
+The operator ships this file in a ConfigMap so that the stock python:<v>-slim image runs
+it with no image build: hence one file, standard library only, Python 3.10+. Every
+setting comes from a PYLAMBDA_* environment variable. The contract for handler authors
+(events, context, return forms, status codes) is in runtime/README.md.
+"""
+
+import importlib
+import inspect
+import json
+import math
+import os
+import re
+import signal
+import site
+import socket
+import socketserver
+import sys
+import threading
+import time
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Optional
+from urllib.parse import parse_qs, urlsplit
+
+JSON_TYPE = "application/json"
+HANDLER_SPEC = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
+HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+REQUEST_ID = re.compile(r"[\x21-\x7e]{1,200}")
+FRAMING_HEADERS = {"content-length", "transfer-encoding"}  # we frame bodies ourselves
+
+# ---------------------------------------------------------------- logging
+
+
+_log_lock = threading.Lock()
+_log_fields: dict = {}  # function/namespace, added to every line once settings are known
+
+
+def log(level: str, msg: str, **fields: Any) -> None:
+    """Write one JSON object per line to stdout, the stream `kubectl logs` and shippers read."""
+    ts = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    line = json.dumps({"ts": ts, "level": level, "msg": msg, **_log_fields, **fields}, default=str)
+    with _log_lock:  # one lock so lines from concurrent calls never interleave
+        try:
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            pass  # a closed stdout must not take calls down with it
+
+
+# ---------------------------------------------------------------- settings
+
+
+class SettingsError(Exception):
+    """A PYLAMBDA_* variable we cannot use; carries its name so the log line can point at it."""
+
+    def __init__(self, variable: str, message: str):
+        super().__init__(message)
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class Settings:
+    handler: str
+    code_dir: str
+    deps_dir: Optional[str]
+    host: str
+    port: int
+    timeout_seconds: float
+    drain_seconds: float
+    max_body_bytes: int
+    function_name: str
+    namespace: str
+
+
+def _number(env, name, default, convert, valid, rule):
+    """Parse one numeric variable; empty means default (Kubernetes renders unset values as "")."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = convert(raw)
+    except ValueError:
+        value = None
+    if value is None or not math.isfinite(value) or not valid(value):
+        raise SettingsError(name, f"{name}={raw!r} is invalid: expected {rule}")
+    return value
+
+
+def load_settings(env) -> Settings:
+    """Read and validate every setting up front, so a typo fails the pod at start, not per call."""
+    handler = env.get("PYLAMBDA_HANDLER", "").strip() or "main.handler"
+    if not HANDLER_SPEC.fullmatch(handler):
+        raise SettingsError(
+            "PYLAMBDA_HANDLER", f"PYLAMBDA_HANDLER={handler!r} is invalid: expected module.function"
+        )
+    code_dir = os.path.abspath(env.get("PYLAMBDA_CODE_DIR", "").strip() or os.getcwd())
+    if not os.path.isdir(code_dir):
+        raise SettingsError(
+            "PYLAMBDA_CODE_DIR", f"PYLAMBDA_CODE_DIR={code_dir!r} is not a directory"
+        )
+    deps_dir = env.get("PYLAMBDA_DEPS_DIR", "").strip() or None
+    return Settings(
+        handler=handler,
+        code_dir=code_dir,
+        deps_dir=os.path.abspath(deps_dir) if deps_dir else None,
+        host=env.get("PYLAMBDA_HOST", "").strip() or "0.0.0.0",
+        port=_number(env, "PYLAMBDA_PORT", 8080, int, lambda v: 0 <= v <= 65535, "a port 0-65535"),
+        timeout_seconds=_number(
+            env, "PYLAMBDA_TIMEOUT_SECONDS", 30.0, float, lambda v: v > 0, "seconds > 0"
+        ),
+        drain_seconds=_number(
+            env, "PYLAMBDA_DRAIN_SECONDS", 0.0, float, lambda v: v >= 0, "seconds >= 0"
+        ),
+        max_body_bytes=_number(
+            env, "PYLAMBDA_MAX_BODY_BYTES", 6 * 1024 * 1024, int, lambda v: v > 0, "bytes > 0"
+        ),
+        function_name=env.get("PYLAMBDA_FUNCTION_NAME", "").strip() or handler,
+        namespace=env.get("PYLAMBDA_NAMESPACE", "").strip(),
+    )
+
+
+# ---------------------------------------------------------------- metrics
+
+
+class Metrics:
+    """Prometheus counters kept by hand (no client library in the stdlib), plus the in-flight
+    count that shutdown waits on, all under one lock."""
+
+    BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+
+    def __init__(self):
+        self._changed = threading.Condition()
+        self.calls_by_code: dict = {}
+        self.errors = self.timeouts = self.inflight = self.abandoned = self.count = 0
+        self.buckets = [0] * len(self.BUCKETS)
+        self.duration_sum = 0.0
+
+    def call_started(self) -> None:
+        with self._changed:
+            self.inflight += 1
+
+    def call_finished(self, status: int, seconds: float, failed: bool) -> None:
+        with self._changed:
+            self.inflight -= 1
+            self.calls_by_code[status] = self.calls_by_code.get(status, 0) + 1
+            self.errors += failed
+            self.count += 1
+            self.duration_sum += seconds
+            for i, bound in enumerate(self.BUCKETS):
+                self.buckets[i] += seconds <= bound
+            self._changed.notify_all()
+
+    def call_abandoned(self, delta: int) -> None:
+        """+1 when a call times out (still running), -1 when that call finally returns."""
+        with self._changed:
+            self.abandoned += delta
+            self.timeouts += max(delta, 0)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no call is in flight (or timeout); True if idle."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self.inflight == 0, timeout)
+
+    def render(self, ready: bool) -> str:
+        """The Prometheus text exposition format, version 0.0.4."""
+
+        def family(name, kind, help_text, samples):
+            return [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}", *samples]
+
+        with self._changed:
+            lines = family(
+                "pylambda_invocations_total", "counter",
+                "Calls to the function (every path but /healthz and /metrics) by HTTP status.",
+                [f'pylambda_invocations_total{{code="{c}"}} {n}'
+                 for c, n in sorted(self.calls_by_code.items())],
+            )
+            lines += family(
+                "pylambda_invocation_errors_total", "counter",
+                "Calls where the handler raised, timed out or returned an unencodable value.",
+                [f"pylambda_invocation_errors_total {self.errors}"],
+            )
+            lines += family(
+                "pylambda_invocation_timeouts_total", "counter",
+                "Calls answered 504 because the handler ran past the timeout.",
+                [f"pylambda_invocation_timeouts_total {self.timeouts}"],
+            )
+            name = "pylambda_invocation_duration_seconds"
+            lines += family(
+                name, "histogram", "Time from request received to response sent.",
+                [f'{name}_bucket{{le="{b}"}} {n}' for b, n in zip(self.BUCKETS, self.buckets)]
+                + [f'{name}_bucket{{le="+Inf"}} {self.count}',
+                   f"{name}_sum {self.duration_sum:.6f}", f"{name}_count {self.count}"],
+            )
+            lines += family(
+                "pylambda_inflight_invocations", "gauge", "Calls being answered right now.",
+                [f"pylambda_inflight_invocations {self.inflight}"],
+            )
+            lines += family(
+                "pylambda_abandoned_invocations", "gauge",
+                "Timed-out handler calls still running in the background.",
+                [f"pylambda_abandoned_invocations {self.abandoned}"],
+            )
+            lines += family(
+                "pylambda_handler_ready", "gauge", "1 once the handler imported, else 0.",
+                [f"pylambda_handler_ready {int(ready)}"],
+            )
+        return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- the handler and its calls
+
+
+class Runtime:
+    """Process-wide state: the imported handler, readiness, draining, metrics."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.handler = None
+        self.state = "importing"  # -> "ready" or "import_failed"
+        self.reason = f"importing handler {settings.handler}"
+        self.draining = False
+        self.stop_signal: Optional[str] = None
+        self.metrics = Metrics()
+
+    def import_handler(self) -> None:
+        """Runs on its own thread so /healthz can answer 503 during a slow import. A failure is
+        logged once and kept: the pod fails its readiness probe instead of serving 500s."""
+        started = time.monotonic()
+        module_name, _, attr = self.settings.handler.rpartition(".")
+        try:
+            module = importlib.import_module(module_name)
+            handler = getattr(module, attr, None)
+            if not callable(handler):
+                raise AttributeError(f"module {module_name!r} has no function {attr!r}")
+        except BaseException as exc:  # SystemExit at import time must not kill the server either
+            self.reason = f"importing {self.settings.handler} failed: {type(exc).__name__}: {exc}"
+            self.state = "import_failed"
+            log("error", "handler import failed", handler=self.settings.handler,
+                error=str(exc), type=type(exc).__name__, traceback=traceback.format_exc())
+            return
+        self.handler, self.state, self.reason = handler, "ready", "ok"
+        log("info", "handler imported", handler=self.settings.handler,
+            importMs=round((time.monotonic() - started) * 1000, 1))
+
+
+@dataclass
+class Context:
+    """What a handler knows about its call besides the event (documented in README.md)."""
+
+    method: str
+    path: str
+    query: dict
+    query_list: dict
+    headers: dict
+    body: bytes
+    request_id: str
+    function_name: str
+    namespace: str
+    deadline: float  # Unix time in seconds by which the call must return
+    _deadline_monotonic: float = field(repr=False)
+
+    def remaining_time_ms(self) -> int:
+        """Milliseconds left before the runtime answers 504 (monotonic, immune to clock steps)."""
+        return max(0, int((self._deadline_monotonic - time.monotonic()) * 1000))
+
+
+class HandlerCall:
+    """One handler call on its own thread, so the request thread can answer 504 at the deadline.
+    Python cannot kill a thread: a late call finishes in the background, its result dropped."""
+
+    def __init__(self, fn, event, context: Context, on_late):
+        self.result = self.error = self.traceback = None
+        self._lock, self._done = threading.Lock(), threading.Event()
+        self._finished = self._abandoned = False
+        self._on_late, self._started = on_late, time.monotonic()
+        args = (fn, event, context)
+        threading.Thread(target=self._run, args=args, name="call", daemon=True).start()
+
+    def _run(self, fn, event, context) -> None:
+        try:
+            result = fn(event, context)
+            if inspect.iscoroutine(result):  # `async def handler` works too
+                import asyncio
+
+                result = asyncio.run(result)
+            self.result = result
+        except BaseException as exc:  # SystemExit/KeyboardInterrupt in a handler are its errors too
+            user_frames = exc.__traceback__.tb_next  # skip this frame: the user's code is the story
+            self.error = exc
+            self.traceback = "".join(traceback.format_exception(type(exc), exc, user_frames))
+        with self._lock:
+            self._finished, late = True, self._abandoned
+        self._done.set()
+        if late:
+            self._on_late(context, self, time.monotonic() - self._started)
+
+    def wait(self, timeout: float) -> bool:
+        """True if the call finished in time; otherwise it is marked abandoned (no race with
+        a call finishing at the same instant: both sides decide under one lock)."""
+        if self._done.wait(timeout):
+            return True
+        with self._lock:
+            self._abandoned = not self._finished
+            return self._finished
+
+
+# ---------------------------------------------------------------- request and response encoding
+
+
+class HttpError(Exception):
+    """A request we refuse before calling the handler (bad body); becomes a JSON error."""
+
+    def __init__(self, status: int, kind: str, message: str):
+        super().__init__(message)
+        self.status, self.kind = status, kind
+
+
+@dataclass
+class Response:
+    status: int
+    headers: list  # (name, value) pairs, so Set-Cookie can repeat
+    body: bytes = b""
+    failure: Optional[dict] = None  # log fields when the handler failed (counted as an error)
+
+
+def error_response(status: int, kind: str, message: str, request_id: str, failure=None):
+    body = json.dumps({"error": message, "type": kind, "requestId": request_id}).encode()
+    return Response(status, [("Content-Type", JSON_TYPE)], body, failure)
+
+
+def parse_content_type(value: Optional[str]):
+    """Return (media type in lower case or None, charset or None)."""
+    media, *params = (value or "").split(";")
+    charset = None
+    for param in params:
+        key, _, val = param.partition("=")
+        if key.strip().lower() == "charset":
+            charset = val.strip().strip('"') or None
+    return (media.strip().lower() or None), charset
+
+
+def read_body(rfile, headers, limit: int) -> bytes:
+    """Read a Content-Length or chunked body, refusing more than `limit` bytes with 413."""
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        return _read_chunked(rfile, limit)
+    raw = headers.get("content-length", "0").strip() or "0"
+    if not raw.isdigit():
+        raise HttpError(400, "InvalidRequest", f"invalid Content-Length {raw!r}")
+    if int(raw) > limit:
+        raise HttpError(413, "PayloadTooLarge", f"body of {raw} bytes exceeds {limit} bytes")
+    return rfile.read(int(raw)) if int(raw) else b""
+
+
+def _read_chunked(rfile, limit: int) -> bytes:
+    """curl -T and streaming clients send chunked bodies, which http.server does not decode."""
+    body = bytearray()
+    while True:
+        size_text = rfile.readline(1024).split(b";")[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            raise HttpError(400, "InvalidRequest", "malformed chunked body") from None
+        if size == 0:
+            break
+        if len(body) + size > limit:
+            raise HttpError(413, "PayloadTooLarge", f"body exceeds {limit} bytes")
+        body += rfile.read(size)
+        rfile.readline()  # the CRLF after each chunk
+    while rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+        pass  # trailers
+    return bytes(body)
+
+
+def decode_event(body: bytes, content_type: Optional[str]):
+    """The event: JSON types for application/json and */*+json, str for text/*, None for an
+    empty body, bytes otherwise. Without a Content-Type we guess (clients often omit it): JSON
+    if it parses, else UTF-8 text, else bytes."""
+    if not body:
+        return None
+    media, charset = parse_content_type(content_type)
+    if media is None:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return body
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    if media == JSON_TYPE or media.endswith("+json"):
+        try:
+            return json.loads(body.decode(charset) if charset else body)
+        except (ValueError, LookupError) as exc:
+            raise HttpError(400, "InvalidJSON", f"invalid JSON body: {exc}") from None
+    if media.startswith("text/"):
+        try:
+            return body.decode(charset or "utf-8")
+        except (ValueError, LookupError) as exc:
+            message = f"body is not {charset or 'utf-8'} text: {exc}"
+            raise HttpError(400, "InvalidBody", message) from None
+    return body
+
+
+def encode_body(body):
+    """(default Content-Type, bytes) for a body value; raises for what JSON cannot encode."""
+    if body is None:
+        return None, b""
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return "application/octet-stream", bytes(body)
+    if isinstance(body, str):
+        return "text/plain; charset=utf-8", body.encode("utf-8")
+    return JSON_TYPE, json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def encode_headers(headers) -> list:
+    """Validate handler headers: a dict of name -> str/number (or a list of them to repeat)."""
+    if headers is None:
+        return []
+    if not isinstance(headers, dict):
+        raise TypeError(f"headers must be a dict, not {type(headers).__name__}")
+    pairs = []
+    for name, value in headers.items():
+        if not isinstance(name, str) or not HEADER_NAME.fullmatch(name):
+            raise ValueError(f"invalid header name {name!r}")
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            text = str(item)
+            if "\r" in text or "\n" in text:  # header injection
+                raise ValueError(f"invalid value for header {name!r}")
+            if name.lower() not in FRAMING_HEADERS:
+                pairs.append((name, text))
+    return pairs
+
+
+def _build(body, status, headers) -> Response:
+    if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
+        raise ValueError(f"status must be an int from 200 to 599, not {status!r}")
+    pairs = encode_headers(headers)
+    content_type, data = encode_body(body)
+    if content_type and not any(n.lower() == "content-type" for n, _ in pairs):
+        pairs.insert(0, ("Content-Type", content_type))
+    return Response(status, pairs, data)
+
+
+def encode_result(result) -> Response:
+    """Map a handler's return value to a response (forms in README.md). Raises TypeError or
+    ValueError for values we cannot encode, so the caller answers 500 instead of guessing."""
+    if isinstance(result, tuple):
+        if len(result) not in (2, 3):
+            raise TypeError("a tuple return must be (body, status) or (body, status, headers)")
+        return _build(result[0], result[1], result[2] if len(result) == 3 else None)
+    if (
+        isinstance(result, dict)
+        and isinstance(result.get("statusCode"), int)
+        and not isinstance(result["statusCode"], bool)
+        and set(result) <= {"statusCode", "headers", "body"}
+    ):
+        return _build(result.get("body"), result["statusCode"], result.get("headers"))
+    if result is None:
+        return Response(204, [])
+    return _build(result, 200, None)
+
+
+# ---------------------------------------------------------------- HTTP
+
+
+class RequestHandler(BaseHTTPRequestHandler):
+    """One instance per connection, on its own daemon thread (ThreadingHTTPServer)."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive for kube-proxy and load balancers
+    timeout = 120  # seconds an idle keep-alive connection may hold a thread
+
+    def version_string(self) -> str:
+        return "pylambda"
+
+    def __getattr__(self, name):
+        """http.server looks up do_<METHOD>; answering for every name sends any method
+        (GET, POST, PATCH, PROPFIND...) to the same dispatcher."""
+        if name.startswith("do_"):
+            return self.dispatch
+        raise AttributeError(name)
+
+    def dispatch(self) -> None:
+        runtime = self.server.runtime
+        url = urlsplit(self.path)
+        if self.command in ("GET", "HEAD") and url.path in ("/healthz", "/metrics"):
+            self.answer_probe(runtime, url.path)
+            return
+        started = time.monotonic()
+        given_id = self.headers.get("x-request-id", "")
+        request_id = given_id if REQUEST_ID.fullmatch(given_id) else uuid.uuid4().hex
+        runtime.metrics.call_started()
+        try:
+            response = self.run_call(runtime, url, request_id, started)
+        except Exception as exc:  # a bug here must still answer, count and log
+            response = error_response(500, "InternalError", "runtime error", request_id,
+                                      {"msg": "runtime error", "error": repr(exc),
+                                       "traceback": traceback.format_exc()})
+        self.send(response, request_id)
+        seconds = time.monotonic() - started
+        runtime.metrics.call_finished(response.status, seconds, response.failure is not None)
+        fields = {"level": "error" if response.failure else "info", "msg": "call"}
+        fields.update(response.failure or {})
+        log(fields.pop("level"), fields.pop("msg"), method=self.command, path=url.path,
+            status=response.status, durationMs=round(seconds * 1000, 1), requestId=request_id,
+            **fields)
+
+    def run_call(self, runtime: Runtime, url, request_id: str, started: float) -> Response:
+        """Read the request, call the handler with a deadline, encode what it returned."""
+        settings = runtime.settings
+        if runtime.state != "ready":
+            self.close_connection = True  # the body stays unread
+            return error_response(503, "NotReady", runtime.reason, request_id)
+        try:
+            body = read_body(self.rfile, self.headers, settings.max_body_bytes)
+            event = decode_event(body, self.headers.get("content-type"))
+        except HttpError as exc:
+            self.close_connection = True  # an unread body would corrupt the next request
+            return error_response(exc.status, exc.kind, str(exc), request_id)
+        headers: dict = {}
+        for name, value in self.headers.items():
+            key = name.lower()
+            headers[key] = f"{headers[key]}, {value}" if key in headers else value
+        query_list = parse_qs(url.query, keep_blank_values=True)
+        timeout = settings.timeout_seconds
+        context = Context(
+            method=self.command, path=url.path,
+            query={k: v[-1] for k, v in query_list.items()}, query_list=query_list,
+            headers=headers, body=body, request_id=request_id,
+            function_name=settings.function_name, namespace=settings.namespace,
+            deadline=time.time() + timeout - (time.monotonic() - started),
+            _deadline_monotonic=started + timeout,
+        )
+        call = HandlerCall(runtime.handler, event, context, self.server.late_call_finished)
+        if not call.wait(max(0.0, started + timeout - time.monotonic())):
+            runtime.metrics.call_abandoned(+1)
+            message = f"handler did not return within {timeout:g}s"
+            return error_response(504, "Timeout", message, request_id,
+                                  {"msg": "handler timed out", "error": message})
+        if call.error is not None:
+            kind, message = type(call.error).__name__, str(call.error) or type(call.error).__name__
+            return error_response(500, kind, message, request_id,
+                                  {"msg": "handler raised an exception", "error": message,
+                                   "type": kind, "traceback": call.traceback})
+        try:
+            return encode_result(call.result)
+        except Exception as exc:  # e.g. a set, NaN, a bad status or header
+            message = f"cannot encode the handler's return value: {exc}"
+            return error_response(500, "InvalidReturn", message, request_id,
+                                  {"msg": "handler returned an invalid value", "error": message})
+
+    def answer_probe(self, runtime: Runtime, path: str) -> None:
+        """/healthz is 200 only once the handler imported and while not draining; /metrics
+        always answers. Neither is logged: probes every few seconds would drown the calls."""
+        if path == "/metrics":
+            text = runtime.metrics.render(runtime.state == "ready")
+            content_type = "text/plain; version=0.0.4; charset=utf-8"
+            self.send(Response(200, [("Content-Type", content_type)], text.encode()))
+            return
+        if runtime.draining:
+            status, payload = 503, {"status": "draining", "reason": "shutting down"}
+        elif runtime.state == "ready":
+            status, payload = 200, {"status": "ok"}
+        else:
+            status, payload = 503, {"status": runtime.state, "reason": runtime.reason}
+        body = json.dumps(payload).encode()
+        self.send(Response(status, [("Content-Type", JSON_TYPE)], body))
+
+    def send(self, response: Response, request_id: Optional[str] = None) -> None:
+        """Write the response; a client that hung up is not an error worth a traceback."""
+        no_body = response.status in (204, 304)
+        try:
+            self.send_response(response.status)
+            for name, value in response.headers:
+                self.send_header(name, value)
+            if request_id:
+                self.send_header("X-Request-Id", request_id)
+            if not no_body:
+                self.send_header("Content-Length", str(len(response.body)))
+            if self.server.runtime.draining:
+                self.send_header("Connection", "close")  # clients reconnect to another pod
+            self.end_headers()
+            if self.command != "HEAD" and not no_body:
+                self.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def log_request(self, code="-", size="-") -> None:
+        """Silenced: dispatch() writes the JSON access line."""
+
+    def log_message(self, format, *args) -> None:
+        log("warning", "http: " + (format % args), client=self.client_address[0])
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True  # a stuck call never blocks exit
+    request_queue_size = 128  # socketserver's default of 5 resets connections under bursts
+
+    def __init__(self, address, runtime: Runtime):
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self.runtime = runtime
+        super().__init__(address, RequestHandler)
+
+    def server_bind(self) -> None:
+        """HTTPServer.server_bind calls getfqdn(), a reverse DNS lookup that can stall startup."""
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+    def handle_error(self, request, client_address) -> None:
+        log("warning", "connection error", traceback=traceback.format_exc())
+
+    def late_call_finished(self, context: Context, call: HandlerCall, seconds: float) -> None:
+        """A timed-out call returned at last: count it out and say how late it was."""
+        self.runtime.metrics.call_abandoned(-1)
+        log("warning", "timed-out call finished", requestId=context.request_id,
+            durationMs=round(seconds * 1000, 1), raised=call.error is not None)
+
+
+# ---------------------------------------------------------------- process lifecycle
+
+
+def prepare_sys_path(settings: Settings) -> None:
+    """The code dir first so the user's modules win, then the `pip install --target` deps dir
+    (its .pth files processed as for site-packages), then the stdlib."""
+    paths = [settings.code_dir]
+    if settings.deps_dir and os.path.isdir(settings.deps_dir):
+        paths.append(settings.deps_dir)
+    for path in reversed(paths):
+        if path in sys.path:
+            sys.path.remove(path)
+        sys.path.insert(0, path)
+    if len(paths) > 1:
+        site.addsitedir(paths[1])  # already on sys.path, so this only reads its .pth files
+
+
+def install_signal_handlers(runtime: Runtime) -> None:
+    """SIGTERM (Kubernetes) and SIGINT (Ctrl-C locally) start a graceful stop; a second one
+    exits at once. The handler only sets flags (taking locks here could deadlock)."""
+
+    def on_signal(signum, frame):
+        if runtime.stop_signal:
+            line = json.dumps({"level": "warning", "msg": "second signal: exiting now"})
+            os.write(1, (line + "\n").encode())
+            os._exit(1)
+        runtime.draining = True  # /healthz turns 503 at once
+        runtime.stop_signal = signal.Signals(signum).name
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+
+def shut_down(server: Server, runtime: Runtime) -> int:
+    """Keep serving for the drain period so Kubernetes removes the pod from its Service's
+    endpoints, then stop accepting and let in-flight calls finish (each ends by its deadline)."""
+    settings = runtime.settings
+    log("info", "draining", signal=runtime.stop_signal, drainSeconds=settings.drain_seconds,
+        inflight=runtime.metrics.inflight)
+    time.sleep(settings.drain_seconds)
+    server.shutdown()
+    server.server_close()
+    log("info", "stopped accepting connections", inflight=runtime.metrics.inflight)
+    if not runtime.metrics.wait_idle(settings.timeout_seconds + 1):
+        log("warning", "in-flight calls still running at exit", inflight=runtime.metrics.inflight)
+    log("info", "stopped")
+    return 0
+
+
+def main() -> int:
+    try:
+        settings = load_settings(os.environ)
+    except SettingsError as exc:
+        log("error", str(exc), variable=exc.variable)
+        return 2
+    _log_fields["function"] = settings.function_name
+    if settings.namespace:
+        _log_fields["namespace"] = settings.namespace
+    runtime = Runtime(settings)
+    log("info", "starting", handler=settings.handler, codeDir=settings.code_dir,
+        depsDir=settings.deps_dir, timeoutSeconds=settings.timeout_seconds,
+        drainSeconds=settings.drain_seconds, python=sys.version.split()[0], pid=os.getpid())
+    prepare_sys_path(settings)
+    try:
+        server = Server((settings.host, settings.port), runtime)
+    except OSError as exc:
+        log("error", f"cannot listen on {settings.host}:{settings.port}: {exc}",
+            variable="PYLAMBDA_PORT")
+        return 1
+    install_signal_handlers(runtime)
+    threading.Thread(target=server.serve_forever, args=(0.2,), name="serve", daemon=True).start()
+    log("info", "listening", host=settings.host, port=server.server_address[1])
+    threading.Thread(target=runtime.import_handler, name="import", daemon=True).start()
+    while runtime.stop_signal is None:
+        time.sleep(0.1)  # a plain sleep loop: signal handlers run between sleeps
+    return shut_down(server, runtime)
+
+
+if __name__ == "__main__":
+    code = main()
+    sys.stdout.flush()
+    # os._exit: a handler's stray non-daemon thread must not keep a stopped pod alive.
+    os._exit(code)

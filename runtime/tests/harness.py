@@ -1,0 +1,179 @@
+"""Start the runtime exactly as a pod does (`python -u FILE`, settings in env) and talk to it.
+
+Every wait is bounded; a process is always killed in stop(), which tests register as a
+cleanup as soon as the process exists.
+"""
+
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+RUNTIME_FILE = Path(__file__).resolve().parent.parent / "pylambda_runtime.py"
+WAIT = 10.0  # the most any single wait may take; a passing run needs a fraction of it
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body)
+
+
+class RuntimeProcess:
+    """One runtime process serving handler modules written to a fresh temp code dir."""
+
+    def __init__(self, files: dict, env: dict = None, port: str = "0", code_dir: str = None):
+        self._tmp = tempfile.TemporaryDirectory(prefix="pylambda-test-")
+        self.root = Path(self._tmp.name)
+        self.code_dir = self.root / "code"
+        write_files(self.code_dir, files)
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("PYLAMBDA_")}
+        full_env.update(
+            PYLAMBDA_CODE_DIR=code_dir or str(self.code_dir),
+            PYLAMBDA_HOST="127.0.0.1",
+            PYLAMBDA_PORT=port,
+            PYTHONDONTWRITEBYTECODE="1",
+        )
+        full_env.update(env or {})
+        self.proc = subprocess.Popen(
+            [sys.executable, "-u", str(RUNTIME_FILE)],
+            env=full_env,
+            cwd=self.root,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        self.stdout: list = []
+        self.stderr: list = []
+        self._changed = threading.Condition()
+        self._readers = [
+            threading.Thread(target=self._read, args=(self.proc.stdout, self.stdout), daemon=True),
+            threading.Thread(target=self._read, args=(self.proc.stderr, self.stderr), daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+        self.port = None
+
+    def _read(self, stream, sink: list) -> None:
+        for raw in stream:
+            with self._changed:
+                sink.append(raw.decode("utf-8", "replace").rstrip("\n"))
+                self._changed.notify_all()
+        with self._changed:
+            self._changed.notify_all()
+
+    # ------------------------------------------------------------ logs
+
+    def records(self) -> list:
+        """stdout parsed as JSON lines (a non-JSON line fails the test that reads it)."""
+        with self._changed:
+            return [json.loads(line) for line in self.stdout]
+
+    def output(self) -> str:
+        with self._changed:
+            return "\n".join(["--- stdout"] + self.stdout + ["--- stderr"] + self.stderr)
+
+    def wait_for_log(self, predicate, timeout: float = WAIT) -> dict:
+        """The first JSON log line matching predicate, waiting for it if need be."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for line in self.stdout:
+                    try:
+                        record = json.loads(line)
+                    except ValueError:
+                        continue
+                    if predicate(record):
+                        return record
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"no matching log line in {timeout}s\n{self.output()}")
+                self._changed.wait(min(remaining, 0.1))
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self) -> "RuntimeProcess":
+        """Wait for the "listening" line, which carries the port actually bound (PORT=0)."""
+        record = self.wait_for_log(lambda r: r.get("msg") == "listening")
+        self.port = record["port"]
+        return self
+
+    def wait_healthy(self, timeout: float = WAIT) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.request("GET", "/healthz").status == 200:
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"/healthz never answered 200\n{self.output()}")
+
+    def signal(self, signum=signal.SIGTERM) -> None:
+        self.proc.send_signal(signum)
+
+    def wait_exit(self, timeout: float = WAIT) -> int:
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"runtime did not exit in {timeout}s\n{self.output()}") from None
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(WAIT)
+        for reader in self._readers:
+            reader.join(WAIT)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        self._tmp.cleanup()
+
+    # ------------------------------------------------------------ HTTP
+
+    def connection(self, timeout: float = WAIT) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
+    def request(self, method, path, body=None, headers=None, timeout: float = WAIT) -> Reply:
+        """One request on a fresh connection."""
+        conn = self.connection(timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            return Reply(response.status, response.headers, response.read())
+        finally:
+            conn.close()
+
+    def metrics(self) -> dict:
+        """Samples from /metrics as {"name{labels}": value}."""
+        text = self.request("GET", "/metrics").body.decode()
+        samples = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, value = line.rsplit(" ", 1)
+                samples[name] = float(value)
+        return samples
+
+
+def write_files(root: Path, files: dict) -> None:
+    """Write {relative path: source} (dedented), creating packages' folders."""
+    root.mkdir(parents=True, exist_ok=True)
+    for relative, source in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(source))
+
+
+def start(test, files: dict, env: dict = None, **kwargs) -> RuntimeProcess:
+    """Start a runtime whose kill is registered on `test` before anything can fail."""
+    process = RuntimeProcess(files, env, **kwargs)
+    test.addCleanup(process.stop)
+    return process.start()

@@ -1,0 +1,360 @@
+"""Calls through a real runtime process: events, context, return forms, errors, metrics, logs."""
+
+import json
+import re
+import time
+import unittest
+
+from runtime.tests.harness import RuntimeProcess
+
+HANDLER = '''
+import time
+
+CALLS = 0
+
+
+class Unserializable:
+    pass
+
+
+async def later():
+    return {"async": True}
+
+
+RETURNS = {
+    "dict": lambda: {"hello": "wörld"},
+    "list": lambda: [1, "two", None],
+    "number": lambda: 42,
+    "str": lambda: "héllo",
+    "bytes": lambda: b"\\x00\\xffraw",
+    "none": lambda: None,
+    "coroutine": later,
+    "explicit": lambda: {
+        "statusCode": 201,
+        "headers": {"X-Custom": "yes", "Set-Cookie": ["a=1", "b=2"]},
+        "body": {"created": True},
+    },
+    "explicit_text": lambda: {"statusCode": 404, "body": "not here"},
+    "explicit_bytes": lambda: {
+        "statusCode": 200, "headers": {"Content-Type": "image/png"}, "body": b"PNG",
+    },
+    "explicit_no_body": lambda: {"statusCode": 302, "headers": {"Location": "/elsewhere"}},
+    "explicit_204": lambda: {"statusCode": 204},
+    "data_with_status_code": lambda: {"statusCode": 200, "other": 1},
+    "tuple2": lambda: ({"accepted": True}, 202),
+    "tuple3": lambda: ("short and stout", 418, {"X-Tea": "earl grey"}),
+    "set": lambda: {1, 2},
+    "object": lambda: Unserializable(),
+    "nan": lambda: {"x": float("nan")},
+    "bad_status": lambda: ("x", 99),
+    "bool_status": lambda: ("x", True),
+    "bad_tuple": lambda: ("x",),
+    "bad_headers": lambda: ("x", 200, ["X-A"]),
+    "header_injection": lambda: {"statusCode": 200, "headers": {"X-A": "1\\r\\nX-Evil: 1"}},
+}
+
+
+def handler(event, context):
+    global CALLS
+    CALLS += 1
+    parts = context.path.strip("/").split("/")
+    if parts[0] == "calls":
+        return {"calls": CALLS}
+    if parts[0] == "return":
+        return RETURNS[parts[1]]()
+    if parts[0] == "raise":
+        raise ValueError("bad input")
+    if parts[0] == "sleep":
+        time.sleep(float(context.query["s"]))
+    return {
+        "eventType": type(event).__name__,
+        "event": event.hex() if isinstance(event, bytes) else event,
+        "method": context.method,
+        "path": context.path,
+        "query": context.query,
+        "query_list": context.query_list,
+        "headers": context.headers,
+        "body": context.body.hex(),
+        "request_id": context.request_id,
+        "function_name": context.function_name,
+        "namespace": context.namespace,
+        "deadline": context.deadline,
+        "remaining_time_ms": context.remaining_time_ms(),
+    }
+'''
+
+ENV = {
+    "PYLAMBDA_FUNCTION_NAME": "echo-fn",
+    "PYLAMBDA_NAMESPACE": "team-a",
+    "PYLAMBDA_TIMEOUT_SECONDS": "5",
+    "PYLAMBDA_MAX_BODY_BYTES": "1024",
+}
+
+
+class CallTest(unittest.TestCase):
+    """One server for the whole class: these calls are quick and independent."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.runtime = RuntimeProcess({"main.py": HANDLER}, ENV)
+        cls.addClassCleanup(cls.runtime.stop)
+        cls.runtime.start().wait_healthy()
+
+    def call(self, method, path, body=None, headers=None):
+        return self.runtime.request(method, path, body, headers)
+
+    def echo(self, body=None, content_type=None, method="POST"):
+        reply = self.call(method, "/echo", body, {"Content-Type": content_type} if content_type else {})
+        self.assertEqual(reply.status, 200, reply.body)
+        return reply.json()
+
+    # ------------------------------------------------------------ events
+
+    def test_json_body_is_parsed(self):
+        echoed = self.echo(b'{"name": "x", "n": [1, 2]}', "application/json; charset=utf-8")
+        self.assertEqual(echoed["eventType"], "dict")
+        self.assertEqual(echoed["event"], {"name": "x", "n": [1, 2]})
+
+    def test_json_suffix_media_type_is_parsed(self):
+        echoed = self.echo(b'["a"]', "application/vnd.api+json")
+        self.assertEqual((echoed["eventType"], echoed["event"]), ("list", ["a"]))
+
+    def test_text_body_is_decoded_with_its_charset(self):
+        echoed = self.echo("café".encode("latin-1"), "text/plain; charset=latin-1")
+        self.assertEqual((echoed["eventType"], echoed["event"]), ("str", "café"))
+        echoed = self.echo("naïve".encode(), "text/csv")
+        self.assertEqual(echoed["event"], "naïve")
+
+    def test_other_media_types_are_bytes(self):
+        echoed = self.echo(b"\x00\x01\xff", "application/octet-stream")
+        self.assertEqual((echoed["eventType"], echoed["event"]), ("bytes", "0001ff"))
+        echoed = self.echo(b"a=1&b=2", "application/x-www-form-urlencoded")
+        self.assertEqual((echoed["eventType"], echoed["event"]), ("bytes", b"a=1&b=2".hex()))
+
+    def test_empty_body_is_none(self):
+        self.assertEqual(self.echo(method="GET")["eventType"], "NoneType")
+        self.assertEqual(self.echo(b"", "application/json")["eventType"], "NoneType")
+
+    def test_without_content_type_json_then_text_then_bytes(self):
+        self.assertEqual(self.echo(b'{"a": 1}')["event"], {"a": 1})
+        self.assertEqual(self.echo(b"hello")["event"], "hello")
+        self.assertEqual(self.echo(b"\xff\xfe\x00")["eventType"], "bytes")
+
+    def test_invalid_json_is_400_and_the_handler_is_not_called(self):
+        before = self.call("GET", "/calls").json()["calls"]
+        reply = self.call("POST", "/echo", b"{nope", {"Content-Type": "application/json"})
+        self.assertEqual(reply.status, 400)
+        self.assertEqual(reply.headers["Content-Type"], "application/json")
+        error = reply.json()
+        self.assertEqual(error["type"], "InvalidJSON")
+        self.assertIn("invalid JSON body", error["error"])
+        self.assertEqual(error["requestId"], reply.headers["X-Request-Id"])
+        after = self.call("GET", "/calls").json()["calls"]
+        self.assertEqual(after, before + 1)  # only the second /calls
+
+    def test_undecodable_text_is_400(self):
+        reply = self.call("POST", "/echo", b"\xff\xfe", {"Content-Type": "text/plain"})
+        self.assertEqual((reply.status, reply.json()["type"]), (400, "InvalidBody"))
+
+    def test_body_over_the_limit_is_413(self):
+        reply = self.call("POST", "/echo", b"x" * 2048, {"Content-Type": "text/plain"})
+        self.assertEqual((reply.status, reply.json()["type"]), (413, "PayloadTooLarge"))
+
+    def test_chunked_body_is_read(self):
+        conn = self.runtime.connection()
+        self.addCleanup(conn.close)
+        chunks = iter([b'{"chunked"', b": true}"])
+        conn.request("POST", "/echo", chunks, {"Content-Type": "application/json"},
+                     encode_chunked=True)
+        response = conn.getresponse()
+        self.assertEqual(response.status, 200)
+        self.assertEqual(json.loads(response.read())["event"], {"chunked": True})
+
+    # ------------------------------------------------------------ context
+
+    def test_context_fields(self):
+        started = time.time()
+        reply = self.call(
+            "PATCH", "/echo/a%20b/c?a=1&a=2&b=&c=x%20y", b"{}",
+            {"Content-Type": "application/json", "X-Request-Id": "req-123", "X-Thing": "T"},
+        )
+        self.assertEqual(reply.status, 200, reply.body)
+        self.assertEqual(reply.headers["X-Request-Id"], "req-123")
+        ctx = reply.json()
+        self.assertEqual(ctx["method"], "PATCH")
+        self.assertEqual(ctx["path"], "/echo/a%20b/c")
+        self.assertEqual(ctx["query"], {"a": "2", "b": "", "c": "x y"})
+        self.assertEqual(ctx["query_list"], {"a": ["1", "2"], "b": [""], "c": ["x y"]})
+        self.assertEqual(ctx["headers"]["x-thing"], "T")
+        self.assertEqual(ctx["headers"]["content-type"], "application/json")
+        self.assertTrue(all(key == key.lower() for key in ctx["headers"]))
+        self.assertEqual(ctx["body"], b"{}".hex())
+        self.assertEqual(ctx["request_id"], "req-123")
+        self.assertEqual((ctx["function_name"], ctx["namespace"]), ("echo-fn", "team-a"))
+        self.assertTrue(4000 < ctx["remaining_time_ms"] <= 5000, ctx["remaining_time_ms"])
+        self.assertAlmostEqual(ctx["deadline"], started + 5, delta=1)
+
+    def test_request_id_is_generated_when_absent(self):
+        reply = self.call("GET", "/echo")
+        generated = reply.json()["request_id"]
+        self.assertRegex(generated, r"^[0-9a-f]{32}$")
+        self.assertEqual(reply.headers["X-Request-Id"], generated)
+        self.assertNotEqual(self.call("GET", "/echo").json()["request_id"], generated)
+
+    def test_every_method_and_path_reaches_the_handler(self):
+        for method in ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PURGE"]:
+            for path in ["/", "/deep/nested/path", "/metricsx", "/healthz/more"]:
+                with self.subTest(method=method, path=path):
+                    reply = self.call(method, path)
+                    self.assertEqual(reply.status, 200, reply.body)
+                    self.assertEqual((reply.json()["method"], reply.json()["path"]), (method, path))
+        reply = self.call("POST", "/healthz")  # only GET/HEAD /healthz is the probe
+        self.assertEqual(reply.json()["path"], "/healthz")
+
+    def test_head_has_headers_but_no_body(self):
+        reply = self.call("HEAD", "/return/dict")
+        self.assertEqual(reply.status, 200)
+        self.assertEqual(reply.body, b"")
+        self.assertEqual(reply.headers["Content-Length"], str(len('{"hello": "wörld"}'.encode())))
+
+    def test_keep_alive_serves_several_calls_on_one_connection(self):
+        conn = self.runtime.connection()
+        self.addCleanup(conn.close)
+        for _ in range(3):
+            conn.request("GET", "/return/str")
+            response = conn.getresponse()
+            self.assertEqual((response.status, response.read()), (200, "héllo".encode()))
+
+    # ------------------------------------------------------------ return forms
+
+    def test_return_forms(self):
+        cases = {
+            "dict": (200, "application/json", {"hello": "wörld"}),
+            "list": (200, "application/json", [1, "two", None]),
+            "number": (200, "application/json", 42),
+            "str": (200, "text/plain; charset=utf-8", "héllo".encode()),
+            "bytes": (200, "application/octet-stream", b"\x00\xffraw"),
+            "none": (204, None, b""),
+            "coroutine": (200, "application/json", {"async": True}),
+            "explicit": (201, "application/json", {"created": True}),
+            "explicit_text": (404, "text/plain; charset=utf-8", b"not here"),
+            "explicit_bytes": (200, "image/png", b"PNG"),
+            "explicit_no_body": (302, None, b""),
+            "explicit_204": (204, None, b""),
+            "data_with_status_code": (200, "application/json", {"statusCode": 200, "other": 1}),
+            "tuple2": (202, "application/json", {"accepted": True}),
+            "tuple3": (418, "text/plain; charset=utf-8", b"short and stout"),
+        }
+        for name, (status, content_type, body) in cases.items():
+            with self.subTest(name):
+                reply = self.call("GET", "/return/" + name)
+                self.assertEqual(reply.status, status, reply.body)
+                self.assertEqual(reply.headers["Content-Type"], content_type)
+                got = reply.json() if content_type == "application/json" else reply.body
+                self.assertEqual(got, body)
+        reply = self.call("GET", "/return/explicit")
+        self.assertEqual(reply.headers["X-Custom"], "yes")
+        self.assertEqual(reply.headers.get_all("Set-Cookie"), ["a=1", "b=2"])
+        self.assertEqual(self.call("GET", "/return/explicit_no_body").headers["Location"],
+                         "/elsewhere")
+        self.assertEqual(self.call("GET", "/return/tuple3").headers["X-Tea"], "earl grey")
+
+    def test_unencodable_returns_are_500_json_errors(self):
+        for name in ["set", "object", "nan", "bad_status", "bool_status", "bad_tuple",
+                     "bad_headers", "header_injection"]:
+            with self.subTest(name):
+                reply = self.call("GET", "/return/" + name)
+                self.assertEqual(reply.status, 500, reply.body)
+                self.assertEqual(reply.json()["type"], "InvalidReturn")
+                self.assertNotIn("X-Evil", reply.headers)
+        self.assertEqual(self.call("GET", "/return/dict").status, 200)
+
+    # ------------------------------------------------------------ errors, metrics, logs
+
+    def test_exception_is_500_without_traceback_and_the_server_lives_on(self):
+        reply = self.call("POST", "/raise", b"{}", {"X-Request-Id": "boom-1"})
+        self.assertEqual(reply.status, 500)
+        self.assertEqual(
+            reply.json(), {"error": "bad input", "type": "ValueError", "requestId": "boom-1"}
+        )
+        self.assertNotIn(b"Traceback", reply.body)
+        self.assertEqual(self.call("GET", "/return/dict").status, 200)
+        line = self.runtime.wait_for_log(lambda r: r.get("requestId") == "boom-1")
+        self.assertEqual((line["level"], line["status"], line["type"]), ("error", 500, "ValueError"))
+        self.assertIn('raise ValueError("bad input")', line["traceback"])
+        self.assertIn("main.py", line["traceback"])
+
+    def test_metrics_count_calls_errors_and_durations(self):
+        before = self.runtime.metrics()
+        self.call("GET", "/return/dict")
+        self.call("GET", "/return/dict")
+        self.call("GET", "/raise")
+        self.call("GET", "/return/set")
+        self.call("POST", "/echo", b"{", {"Content-Type": "application/json"})
+        after = self.runtime.metrics()
+
+        def delta(name):
+            return after.get(name, 0) - before.get(name, 0)
+
+        self.assertEqual(delta('pylambda_invocations_total{code="200"}'), 2)
+        self.assertEqual(delta('pylambda_invocations_total{code="500"}'), 2)
+        self.assertEqual(delta('pylambda_invocations_total{code="400"}'), 1)
+        self.assertEqual(delta("pylambda_invocation_errors_total"), 2)
+        self.assertEqual(delta("pylambda_invocation_duration_seconds_count"), 5)
+        self.assertEqual(delta('pylambda_invocation_duration_seconds_bucket{le="+Inf"}'), 5)
+        self.assertGreater(delta("pylambda_invocation_duration_seconds_sum"), 0)
+        self.assertEqual(after["pylambda_inflight_invocations"], 0)
+        self.assertEqual(after["pylambda_handler_ready"], 1)
+
+    def test_metrics_exposition_format(self):
+        reply = self.call("GET", "/metrics")
+        self.assertEqual(reply.status, 200)
+        self.assertTrue(reply.headers["Content-Type"].startswith("text/plain; version=0.0.4"))
+        text = reply.body.decode()
+        for name, kind in [
+            ("pylambda_invocations_total", "counter"),
+            ("pylambda_invocation_errors_total", "counter"),
+            ("pylambda_invocation_duration_seconds", "histogram"),
+            ("pylambda_inflight_invocations", "gauge"),
+        ]:
+            self.assertIn(f"# HELP {name} ", text)
+            self.assertIn(f"# TYPE {name} {kind}\n", text)
+        buckets = re.findall(r'_bucket\{le="([^"]+)"\} (\d+)', text)
+        counts = [int(n) for _, n in buckets]
+        self.assertEqual(counts, sorted(counts), "buckets are cumulative")
+        self.assertEqual(buckets[-1][0], "+Inf")
+
+    def test_healthz_is_ok_and_probes_are_not_logged(self):
+        reply = self.call("GET", "/healthz")
+        self.assertEqual((reply.status, reply.json()), (200, {"status": "ok"}))
+        self.assertEqual(self.call("HEAD", "/healthz").status, 200)
+        self.call("GET", "/metrics")
+        self.call("GET", "/echo", headers={"X-Request-Id": "after-probes"})
+        self.runtime.wait_for_log(lambda r: r.get("requestId") == "after-probes")
+        probes = [(r.get("method"), r.get("path")) for r in self.runtime.records()]
+        self.assertNotIn(("GET", "/healthz"), probes)
+        self.assertNotIn(("HEAD", "/healthz"), probes)
+        self.assertNotIn(("GET", "/metrics"), probes)
+
+    def test_every_log_line_is_json_with_one_line_per_call(self):
+        self.call("DELETE", "/return/list?secret=1", headers={"X-Request-Id": "log-1"})
+        self.runtime.wait_for_log(lambda r: r.get("requestId") == "log-1")
+        records = self.runtime.records()  # raises if any stdout line is not JSON
+        for record in records:
+            self.assertTrue({"ts", "level", "msg", "function"} <= set(record), record)
+            self.assertRegex(record["ts"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        lines = [r for r in records if r.get("requestId") == "log-1"]
+        self.assertEqual(len(lines), 1)
+        self.assertEqual(
+            {k: lines[0][k] for k in ["level", "msg", "method", "path", "status", "function"]},
+            {"level": "info", "msg": "call", "method": "DELETE", "path": "/return/list",
+             "status": 200, "function": "echo-fn"},
+        )
+        self.assertEqual(lines[0]["namespace"], "team-a")
+        self.assertIsInstance(lines[0]["durationMs"], float)
+        self.assertIn("starting", [r["msg"] for r in records])
+        self.assertEqual(self.runtime.stderr, [])
+
+
+if __name__ == "__main__":
+    unittest.main()

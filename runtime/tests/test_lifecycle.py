@@ -1,0 +1,244 @@
+"""The runtime's life: settings, importing the handler, timeouts, SIGTERM and draining."""
+
+import os
+import socket
+import tempfile
+import threading
+import time
+import unittest
+from pathlib import Path
+
+from runtime.tests.harness import WAIT, RuntimeProcess, start, write_files
+
+SLEEPY = """
+import time
+
+
+def handler(event, context):
+    if context.path == "/slow":
+        time.sleep(float(context.query.get("s", "1")))
+    return {"path": context.path, "remaining": context.remaining_time_ms()}
+"""
+
+
+def in_background(test, fn):
+    """Run fn on a thread; returns a function that joins it (bounded) and gives its result."""
+    box = {}
+    thread = threading.Thread(target=lambda: box.update(result=fn()), daemon=True)
+    thread.start()
+
+    def result():
+        thread.join(WAIT)
+        test.assertFalse(thread.is_alive(), "background call did not finish")
+        return box["result"]
+
+    return result
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SettingsTest(unittest.TestCase):
+    def test_bad_settings_exit_non_zero_with_one_json_line_naming_the_variable(self):
+        cases = {
+            "PYLAMBDA_PORT": ["http", "70000", "-1", "80.5"],
+            "PYLAMBDA_TIMEOUT_SECONDS": ["0", "-3", "soon", "nan", "inf"],
+            "PYLAMBDA_DRAIN_SECONDS": ["-1", "x"],
+            "PYLAMBDA_MAX_BODY_BYTES": ["0", "1MB"],
+            "PYLAMBDA_HANDLER": ["main", "main.", "1main.handler", "main.handler()"],
+            "PYLAMBDA_CODE_DIR": ["/nonexistent/pylambda/code"],
+        }
+        for variable, values in cases.items():
+            for value in values:
+                with self.subTest(variable=variable, value=value):
+                    process = RuntimeProcess({"main.py": SLEEPY}, {variable: value})
+                    self.addCleanup(process.stop)
+                    self.assertEqual(process.wait_exit(), 2)
+                    records = process.records()
+                    self.assertEqual(len(records), 1, process.output())
+                    self.assertEqual(records[0]["level"], "error")
+                    self.assertEqual(records[0]["variable"], variable)
+                    self.assertIn(variable, records[0]["msg"])
+
+    def test_explicit_port_and_host(self):
+        port = free_port()
+        process = start(self, {"main.py": SLEEPY}, port=str(port))
+        self.assertEqual(process.port, port)
+        process.wait_healthy()
+        self.assertEqual(process.request("GET", "/x").status, 200)
+
+    def test_port_in_use_exits_1(self):
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            process = RuntimeProcess({"main.py": SLEEPY}, port=str(busy.getsockname()[1]))
+            self.addCleanup(process.stop)
+            self.assertEqual(process.wait_exit(), 1)
+        self.assertIn("cannot listen", process.records()[-1]["msg"])
+
+    def test_defaults(self):
+        from runtime import pylambda_runtime as rt
+
+        settings = rt.load_settings({})
+        self.assertEqual(
+            (settings.handler, settings.host, settings.port, settings.timeout_seconds),
+            ("main.handler", "0.0.0.0", 8080, 30.0),
+        )
+        self.assertEqual((settings.drain_seconds, settings.deps_dir), (0.0, None))
+        self.assertEqual(settings.code_dir, os.getcwd())
+        self.assertEqual(rt.load_settings({"PYLAMBDA_PORT": ""}).port, 8080)
+
+
+class ImportTest(unittest.TestCase):
+    def test_dotted_handler_in_a_package(self):
+        files = {
+            "pkg/__init__.py": "",
+            "pkg/api/__init__.py": "",
+            "pkg/api/views.py": "def serve(event, context):\n    return {'served': True}\n",
+        }
+        process = start(self, files, {"PYLAMBDA_HANDLER": "pkg.api.views.serve"})
+        process.wait_healthy()
+        self.assertEqual(process.request("GET", "/").json(), {"served": True})
+
+    def test_deps_dir_is_on_the_path_after_the_code_dir(self):
+        deps = tempfile.TemporaryDirectory(prefix="pylambda-deps-")
+        self.addCleanup(deps.cleanup)
+        write_files(Path(deps.name), {"dep.py": "NAME = 'deps'\n", "shadowed.py": "NAME = 'deps'\n"})
+        files = {
+            "main.py": "import dep, shadowed\n\n"
+            "def handler(event, context):\n    return [dep.NAME, shadowed.NAME]\n",
+            "shadowed.py": "NAME = 'code'\n",
+        }
+        process = start(self, files, {"PYLAMBDA_DEPS_DIR": deps.name})
+        process.wait_healthy()
+        self.assertEqual(process.request("GET", "/").json(), ["deps", "code"])
+
+    def test_a_missing_deps_dir_is_ignored(self):
+        process = start(self, {"main.py": SLEEPY}, {"PYLAMBDA_DEPS_DIR": "/nonexistent/deps"})
+        process.wait_healthy()
+
+    def test_slow_import_answers_503_then_200(self):
+        slow = "import time\ntime.sleep(1.0)\n\ndef handler(event, context):\n    return 'up'\n"
+        process = start(self, {"main.py": slow})
+        health = process.request("GET", "/healthz")
+        self.assertEqual(health.status, 503)
+        self.assertEqual(health.json()["status"], "importing")
+        self.assertIn("main.handler", health.json()["reason"])
+        call = process.request("POST", "/anything", b"{}", {"Content-Type": "application/json"})
+        self.assertEqual((call.status, call.json()["type"]), (503, "NotReady"))
+        process.wait_healthy()
+        self.assertEqual(process.request("GET", "/").body, b"up")
+        imported = process.wait_for_log(lambda r: r["msg"] == "handler imported")
+        self.assertGreaterEqual(imported["importMs"], 900)
+
+    def test_import_errors_fail_the_probe_and_are_logged_once(self):
+        cases = {
+            "raises": ({"main.py": "raise RuntimeError('no database')\n"}, "RuntimeError"),
+            "syntax": ({"main.py": "def handler(:\n"}, "SyntaxError"),
+            "no module": ({"other.py": ""}, "ModuleNotFoundError"),
+            "no function": ({"main.py": "x = 1\n"}, "AttributeError"),
+            "exits": ({"main.py": "import sys\nsys.exit(3)\n"}, "SystemExit"),
+        }
+        for name, (files, error_type) in cases.items():
+            with self.subTest(name):
+                process = start(self, files)
+                failed = process.wait_for_log(lambda r: r["msg"] == "handler import failed")
+                self.assertEqual((failed["level"], failed["type"]), ("error", error_type))
+                self.assertIn("Traceback", failed["traceback"])
+                for _ in range(3):
+                    health = process.request("GET", "/healthz")
+                    self.assertEqual(health.status, 503)
+                    self.assertEqual(health.json()["status"], "import_failed")
+                    self.assertIn(error_type, health.json()["reason"])
+                call = process.request("GET", "/")
+                self.assertEqual((call.status, call.json()["type"]), (503, "NotReady"))
+                self.assertIsNone(process.proc.poll(), "the process keeps running")
+                failures = [r for r in process.records() if r["msg"] == "handler import failed"]
+                self.assertEqual(len(failures), 1)
+                self.assertEqual(process.metrics()["pylambda_handler_ready"], 0)
+
+
+class TimeoutTest(unittest.TestCase):
+    def test_a_call_past_the_timeout_is_504_while_others_answer_fast(self):
+        process = start(self, {"main.py": SLEEPY}, {"PYLAMBDA_TIMEOUT_SECONDS": "0.5"})
+        process.wait_healthy()
+        started = time.monotonic()
+        slow = in_background(self, lambda: process.request("GET", "/slow?s=1.5"))
+        time.sleep(0.1)
+        quick_started = time.monotonic()
+        quick = process.request("GET", "/quick")
+        self.assertEqual(quick.status, 200)
+        self.assertLess(time.monotonic() - quick_started, 0.3, "a slow call blocked a quick one")
+        self.assertGreater(quick.json()["remaining"], 300)
+        reply = slow()
+        elapsed = time.monotonic() - started
+        self.assertEqual(reply.status, 504)
+        self.assertEqual(reply.json()["type"], "Timeout")
+        self.assertIn("0.5s", reply.json()["error"])
+        self.assertTrue(0.45 <= elapsed < 1.2, f"504 after {elapsed:.2f}s, not at the deadline")
+        metrics = process.metrics()
+        self.assertEqual(metrics["pylambda_invocation_timeouts_total"], 1)
+        self.assertEqual(metrics['pylambda_invocations_total{code="504"}'], 1)
+        self.assertEqual(metrics["pylambda_invocation_errors_total"], 1)
+        self.assertEqual(metrics["pylambda_abandoned_invocations"], 1)
+        late = process.wait_for_log(lambda r: r["msg"] == "timed-out call finished")
+        self.assertGreaterEqual(late["durationMs"], 1400)
+        self.assertEqual(process.metrics()["pylambda_abandoned_invocations"], 0)
+        self.assertEqual(process.request("GET", "/after").status, 200)
+
+
+class ShutdownTest(unittest.TestCase):
+    def wait_inflight(self, process, count):
+        deadline = time.monotonic() + WAIT
+        while process.metrics()["pylambda_inflight_invocations"] != count:
+            self.assertLess(time.monotonic(), deadline, "call never became in-flight")
+            time.sleep(0.02)
+
+    def test_sigterm_lets_an_in_flight_call_finish_then_exits_0(self):
+        process = start(self, {"main.py": SLEEPY})
+        process.wait_healthy()
+        slow = in_background(self, lambda: process.request("GET", "/slow?s=1"))
+        self.wait_inflight(process, 1)
+        signalled = time.monotonic()
+        process.signal()
+        reply = slow()
+        self.assertEqual(reply.status, 200)
+        self.assertEqual(reply.json()["path"], "/slow")
+        self.assertEqual(process.wait_exit(), 0)
+        self.assertLess(time.monotonic() - signalled, 3)
+        messages = [r["msg"] for r in process.records()]
+        self.assertLess(messages.index("draining"), messages.index("stopped"))
+        with self.assertRaises(OSError):
+            process.request("GET", "/healthz", timeout=1)
+
+    def test_sigterm_when_idle_exits_0_quickly(self):
+        process = start(self, {"main.py": SLEEPY})
+        process.wait_healthy()
+        signalled = time.monotonic()
+        process.signal()
+        self.assertEqual(process.wait_exit(), 0)
+        self.assertLess(time.monotonic() - signalled, 2)
+
+    def test_drain_fails_the_probe_at_once_and_keeps_serving_for_the_drain_period(self):
+        process = start(self, {"main.py": SLEEPY}, {"PYLAMBDA_DRAIN_SECONDS": "1"})
+        process.wait_healthy()
+        signalled = time.monotonic()
+        process.signal()
+        process.wait_for_log(lambda r: r["msg"] == "draining")
+        health = process.request("GET", "/healthz")
+        self.assertEqual((health.status, health.json()["status"]), (503, "draining"))
+        call = process.request("GET", "/during-drain")
+        self.assertEqual(call.status, 200)
+        self.assertEqual(call.headers["Connection"], "close")
+        self.assertLess(time.monotonic() - signalled, 0.8, "test too slow to observe the drain")
+        self.assertEqual(process.wait_exit(), 0)
+        self.assertGreaterEqual(time.monotonic() - signalled, 1.0)
+        with self.assertRaises(OSError):
+            process.request("GET", "/healthz", timeout=1)
+
+
+if __name__ == "__main__":
+    unittest.main()
