@@ -2,6 +2,9 @@
 import { finalizePythonLambda } from './pythonlambda-finalize.js';
 import { syncPythonLambda } from './pythonlambda-sync.js';
 import type { CompositeRequest } from './composite-types.js';
+import type { DecoratorRequest } from './decorator-types.js';
+import { finalizeLambdaDeployment } from './lambda-deployment-finalize.js';
+import { syncLambdaDeployment } from './lambda-deployment-sync.js';
 import type { HookContext } from './hook-context.js';
 
 export interface HookDefinition {
@@ -18,6 +21,12 @@ function compositeSync(request: CompositeRequest, ctx: HookContext) {
   return request.finalizing ? finalizePythonLambda(request, ctx) : syncPythonLambda(request, ctx);
 }
 
+function decoratorSync(request: DecoratorRequest, ctx: HookContext) {
+  return request.finalizing
+    ? finalizeLambdaDeployment(request)
+    : syncLambdaDeployment(request, ctx);
+}
+
 export const HOOKS: HookDefinition[] = [
   {
     name: 'pythonlambda/sync',
@@ -30,5 +39,17 @@ export const HOOKS: HookDefinition[] = [
     path: '/hooks/pythonlambda/finalize',
     requestSchema: 'composite-request.schema.json',
     handle: finalizePythonLambda,
+  },
+  {
+    name: 'lambda-deployment/sync',
+    path: '/hooks/lambda-deployment/sync',
+    requestSchema: 'decorator-request.schema.json',
+    handle: decoratorSync,
+  },
+  {
+    name: 'lambda-deployment/finalize',
+    path: '/hooks/lambda-deployment/finalize',
+    requestSchema: 'decorator-request.schema.json',
+    handle: finalizeLambdaDeployment,
   },
 ];

@@ -1,0 +1,124 @@
+// Adapter: an annotated Deployment -> LambdaSettings, or the problems with its annotations.
+// The annotations are the user's interface to the decorator path (README: "Annotated Deployments").
+import type { Deployment } from 'kubernetes-types/apps/v1.js';
+import type { Problem } from '../validation/problems.js';
+import { HANDLER_PATTERN, type LambdaSettings } from './settings.js';
+
+export const ANNOTATION_PREFIX = 'pylambda.dev/';
+export const HANDLER_ANNOTATION = `${ANNOTATION_PREFIX}handler`;
+export const PORT_ANNOTATION = `${ANNOTATION_PREFIX}port`;
+export const TIMEOUT_ANNOTATION = `${ANNOTATION_PREFIX}timeout-seconds`;
+export const CODE_DIR_ANNOTATION = `${ANNOTATION_PREFIX}code-dir`;
+
+/** Written back by the hook. */
+export const SERVICE_ANNOTATION = `${ANNOTATION_PREFIX}service`;
+export const URL_ANNOTATION = `${ANNOTATION_PREFIX}url`;
+export const CONFIGMAP_ANNOTATION = `${ANNOTATION_PREFIX}configmap`;
+export const ERROR_ANNOTATION = `${ANNOTATION_PREFIX}error`;
+export const OUTPUT_ANNOTATIONS = [
+  SERVICE_ANNOTATION,
+  URL_ANNOTATION,
+  CONFIGMAP_ANNOTATION,
+  ERROR_ANNOTATION,
+];
+
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_TIMEOUT_SECONDS = 30;
+export const DEFAULT_CODE_DIR = '/opt/pylambda/code';
+
+export interface DecoratedLambda {
+  settings: LambdaSettings;
+  codeDir: string;
+  /** The Deployment's pod selector, which the Service reuses. */
+  selector: Record<string, string>;
+}
+
+export type DecoratedResult =
+  { ok: true; lambda: DecoratedLambda } | { ok: false; problems: Problem[] };
+
+function integerAnnotation(
+  annotations: Record<string, string>,
+  key: string,
+  fallback: number,
+  min: number,
+  max: number,
+  problems: Problem[],
+): number {
+  const raw = annotations[key];
+  if (raw === undefined) return fallback;
+  const trimmed = raw.trim();
+  const value = /^\d+$/.test(trimmed) ? Number(trimmed) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    problems.push({
+      path: `metadata.annotations["${key}"]`,
+      message: `${JSON.stringify(raw)} must be a whole number from ${min} to ${max}`,
+    });
+    return fallback;
+  }
+  return value;
+}
+
+function selectorOf(deployment: Deployment, problems: Problem[]): Record<string, string> {
+  const selector = deployment.spec?.selector;
+  if (selector?.matchExpressions?.length) {
+    problems.push({
+      path: 'spec.selector.matchExpressions',
+      message:
+        'a Service selects by labels only, so it cannot select exactly the pods of this Deployment; use matchLabels',
+    });
+  }
+  const labels = selector?.matchLabels ?? {};
+  if (Object.keys(labels).length === 0) {
+    problems.push({
+      path: 'spec.selector.matchLabels',
+      message: 'is required to build the Service selector',
+    });
+  }
+  return labels;
+}
+
+export function decoratedLambda(
+  deployment: Deployment & { metadata: { name: string; namespace?: string } },
+): DecoratedResult {
+  const annotations = deployment.metadata.annotations ?? {};
+  const problems: Problem[] = [];
+  const handler = (annotations[HANDLER_ANNOTATION] ?? '').trim();
+  if (!HANDLER_PATTERN.test(handler) || handler.length > 253) {
+    problems.push({
+      path: `metadata.annotations["${HANDLER_ANNOTATION}"]`,
+      message: `${JSON.stringify(annotations[HANDLER_ANNOTATION] ?? '')} must be module.function, such as main.handler`,
+    });
+  }
+  const port = integerAnnotation(annotations, PORT_ANNOTATION, DEFAULT_PORT, 1, 65535, problems);
+  const timeoutSeconds = integerAnnotation(
+    annotations,
+    TIMEOUT_ANNOTATION,
+    DEFAULT_TIMEOUT_SECONDS,
+    1,
+    900,
+    problems,
+  );
+  const codeDir = (annotations[CODE_DIR_ANNOTATION] ?? DEFAULT_CODE_DIR).trim();
+  if (!/^\/[^\0]*$/.test(codeDir) || codeDir.length > 1024) {
+    problems.push({
+      path: `metadata.annotations["${CODE_DIR_ANNOTATION}"]`,
+      message: `${JSON.stringify(annotations[CODE_DIR_ANNOTATION])} must be an absolute path in the container`,
+    });
+  }
+  const selector = selectorOf(deployment, problems);
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    lambda: {
+      settings: {
+        name: deployment.metadata.name,
+        namespace: deployment.metadata.namespace!,
+        handler,
+        port,
+        timeoutSeconds,
+      },
+      codeDir,
+      selector,
+    },
+  };
+}

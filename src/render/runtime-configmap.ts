@@ -1,0 +1,43 @@
+// The ConfigMap attached to an annotated Deployment: the runtime and a settings.json beside it.
+// The Deployment mounts it (at /opt/pylambda/runtime) and runs the runtime, which reads the
+// settings file, so the annotations stay the only place the user states handler and port.
+import type { ConfigMap } from 'kubernetes-types/core/v1.js';
+import type { DecoratedLambda } from '../lambda/deployment-annotations.js';
+import { commonLabels } from './labels.js';
+import { dns1123SubdomainName } from './names.js';
+import { RUNTIME_FILE } from './pod-layout.js';
+
+export const SETTINGS_FILE = 'settings.json';
+
+export function runtimeConfigMapName(deploymentName: string): string {
+  return dns1123SubdomainName(deploymentName, '-pylambda');
+}
+
+/** The runtime's PYLAMBDA_* variables; variables set on the container still win. */
+export function runtimeSettings({ settings, codeDir }: DecoratedLambda): Record<string, string> {
+  return {
+    PYLAMBDA_HANDLER: settings.handler,
+    PYLAMBDA_PORT: String(settings.port),
+    PYLAMBDA_TIMEOUT_SECONDS: String(settings.timeoutSeconds),
+    PYLAMBDA_CODE_DIR: codeDir,
+    PYLAMBDA_FUNCTION_NAME: settings.name,
+    PYLAMBDA_NAMESPACE: settings.namespace,
+  };
+}
+
+export function renderRuntimeConfigMap(lambda: DecoratedLambda, runtimeSource: string): ConfigMap {
+  const { name, namespace } = lambda.settings;
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: runtimeConfigMapName(name),
+      namespace,
+      labels: { ...commonLabels(name), 'app.kubernetes.io/component': 'runtime' },
+    },
+    data: {
+      [RUNTIME_FILE]: runtimeSource,
+      [SETTINGS_FILE]: `${JSON.stringify(runtimeSettings(lambda), null, 2)}\n`,
+    },
+  };
+}
