@@ -2,9 +2,9 @@
 """pylambda runtime: serve one Python function, handler(event, context), over HTTP.
 
 The operator ships this file in a ConfigMap so that the stock python:<v>-slim image runs
-it with no image build: hence one file, standard library only, Python 3.10+. Every
-setting comes from a PYLAMBDA_* environment variable. The contract for handler authors
-(events, context, return forms, status codes) is in runtime/README.md.
+it with no image build: hence one file, standard library only, Python 3.10+. Settings come
+from PYLAMBDA_* environment variables. The contract for handler authors (event, context,
+return forms, status codes, settings) is in runtime/README.md.
 """
 
 import importlib
@@ -31,21 +31,19 @@ from urllib.parse import parse_qs, urlsplit
 JSON_TYPE = "application/json"
 HANDLER_SPEC = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
 HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-REQUEST_ID = re.compile(r"[\x21-\x7e]{1,200}")
-FRAMING_HEADERS = {"content-length", "transfer-encoding"}  # we frame bodies ourselves
+REQUEST_ID = re.compile(r"[\x21-\x7e]{1,200}")  # printable, so safe to echo as a header
 
-# ---------------------------------------------------------------- logging
-
+# ---------------------------------------------------------------- logs and settings
 
 _log_lock = threading.Lock()
-_log_fields: dict = {}  # function/namespace, added to every line once settings are known
+_log_fields: dict = {}  # function (and namespace), on every line once settings are known
 
 
 def log(level: str, msg: str, **fields: Any) -> None:
-    """Write one JSON object per line to stdout, the stream `kubectl logs` and shippers read."""
+    """One JSON object per line on stdout, the stream `kubectl logs` and log shippers read."""
     ts = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     line = json.dumps({"ts": ts, "level": level, "msg": msg, **_log_fields, **fields}, default=str)
-    with _log_lock:  # one lock so lines from concurrent calls never interleave
+    with _log_lock:  # lines from concurrent calls never interleave
         try:
             sys.stdout.write(line + "\n")
             sys.stdout.flush()
@@ -53,11 +51,8 @@ def log(level: str, msg: str, **fields: Any) -> None:
             pass  # a closed stdout must not take calls down with it
 
 
-# ---------------------------------------------------------------- settings
-
-
 class SettingsError(Exception):
-    """A PYLAMBDA_* variable we cannot use; carries its name so the log line can point at it."""
+    """A PYLAMBDA_* variable we cannot use; carries its name for the log line."""
 
     def __init__(self, variable: str, message: str):
         super().__init__(message)
@@ -79,7 +74,7 @@ class Settings:
 
 
 def _number(env, name, default, convert, valid, rule):
-    """Parse one numeric variable; empty means default (Kubernetes renders unset values as "")."""
+    """One numeric variable; empty means the default (manifests often render unset as "")."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -93,53 +88,47 @@ def _number(env, name, default, convert, valid, rule):
 
 
 def load_settings(env) -> Settings:
-    """Read and validate every setting up front, so a typo fails the pod at start, not per call."""
+    """Validate every setting up front, so a typo fails the pod at start rather than per call."""
     handler = env.get("PYLAMBDA_HANDLER", "").strip() or "main.handler"
     if not HANDLER_SPEC.fullmatch(handler):
-        raise SettingsError(
-            "PYLAMBDA_HANDLER", f"PYLAMBDA_HANDLER={handler!r} is invalid: expected module.function"
-        )
+        message = f"PYLAMBDA_HANDLER={handler!r} is invalid: expected module.function"
+        raise SettingsError("PYLAMBDA_HANDLER", message)
     code_dir = os.path.abspath(env.get("PYLAMBDA_CODE_DIR", "").strip() or os.getcwd())
     if not os.path.isdir(code_dir):
-        raise SettingsError(
-            "PYLAMBDA_CODE_DIR", f"PYLAMBDA_CODE_DIR={code_dir!r} is not a directory"
-        )
-    deps_dir = env.get("PYLAMBDA_DEPS_DIR", "").strip() or None
+        message = f"PYLAMBDA_CODE_DIR={code_dir!r} is not a directory"
+        raise SettingsError("PYLAMBDA_CODE_DIR", message)
+    deps_dir = env.get("PYLAMBDA_DEPS_DIR", "").strip()
     return Settings(
         handler=handler,
         code_dir=code_dir,
         deps_dir=os.path.abspath(deps_dir) if deps_dir else None,
         host=env.get("PYLAMBDA_HOST", "").strip() or "0.0.0.0",
-        port=_number(env, "PYLAMBDA_PORT", 8080, int, lambda v: 0 <= v <= 65535, "a port 0-65535"),
-        timeout_seconds=_number(
-            env, "PYLAMBDA_TIMEOUT_SECONDS", 30.0, float, lambda v: v > 0, "seconds > 0"
-        ),
-        drain_seconds=_number(
-            env, "PYLAMBDA_DRAIN_SECONDS", 0.0, float, lambda v: v >= 0, "seconds >= 0"
-        ),
-        max_body_bytes=_number(
-            env, "PYLAMBDA_MAX_BODY_BYTES", 6 * 1024 * 1024, int, lambda v: v > 0, "bytes > 0"
-        ),
+        port=_number(env, "PYLAMBDA_PORT", 8080, int, lambda v: 0 <= v <= 65535, "0-65535"),
+        timeout_seconds=_number(env, "PYLAMBDA_TIMEOUT_SECONDS", 30.0, float, lambda v: v > 0,
+                                "seconds > 0"),
+        drain_seconds=_number(env, "PYLAMBDA_DRAIN_SECONDS", 0.0, float, lambda v: v >= 0,
+                              "seconds >= 0"),
+        max_body_bytes=_number(env, "PYLAMBDA_MAX_BODY_BYTES", 6 << 20, int, lambda v: v > 0,
+                               "bytes > 0"),
         function_name=env.get("PYLAMBDA_FUNCTION_NAME", "").strip() or handler,
         namespace=env.get("PYLAMBDA_NAMESPACE", "").strip(),
     )
 
 
-# ---------------------------------------------------------------- metrics
+# ---------------------------------------------------------------- state and metrics
 
 
 class Metrics:
-    """Prometheus counters kept by hand (no client library in the stdlib), plus the in-flight
-    count that shutdown waits on, all under one lock."""
+    """Prometheus series kept by hand (the stdlib has no client), and the in-flight count
+    that shutdown waits on, under one lock."""
 
     BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 
     def __init__(self):
         self._changed = threading.Condition()
-        self.calls_by_code: dict = {}
+        self.by_code: dict = {}
         self.errors = self.timeouts = self.inflight = self.abandoned = self.count = 0
-        self.buckets = [0] * len(self.BUCKETS)
-        self.duration_sum = 0.0
+        self.buckets, self.seconds = [0] * len(self.BUCKETS), 0.0
 
     def call_started(self) -> None:
         with self._changed:
@@ -148,125 +137,108 @@ class Metrics:
     def call_finished(self, status: int, seconds: float, failed: bool) -> None:
         with self._changed:
             self.inflight -= 1
-            self.calls_by_code[status] = self.calls_by_code.get(status, 0) + 1
+            self.by_code[status] = self.by_code.get(status, 0) + 1
             self.errors += failed
-            self.count += 1
-            self.duration_sum += seconds
-            for i, bound in enumerate(self.BUCKETS):
-                self.buckets[i] += seconds <= bound
+            self.count, self.seconds = self.count + 1, self.seconds + seconds
+            self.buckets = [n + (seconds <= b) for n, b in zip(self.buckets, self.BUCKETS)]
             self._changed.notify_all()
 
     def call_abandoned(self, delta: int) -> None:
-        """+1 when a call times out (still running), -1 when that call finally returns."""
+        """+1 when a call times out while still running, -1 when it finally returns."""
         with self._changed:
             self.abandoned += delta
             self.timeouts += max(delta, 0)
 
     def wait_idle(self, timeout: float) -> bool:
-        """Block until no call is in flight (or timeout); True if idle."""
         with self._changed:
             return self._changed.wait_for(lambda: self.inflight == 0, timeout)
 
     def render(self, ready: bool) -> str:
-        """The Prometheus text exposition format, version 0.0.4."""
+        """The Prometheus text format 0.0.4: per family its HELP, TYPE and samples."""
+        lines = []
 
-        def family(name, kind, help_text, samples):
-            return [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}", *samples]
+        def family(name, kind, text, samples):
+            lines.extend([f"# HELP {name} {text}", f"# TYPE {name} {kind}"])
+            lines.extend(f"{name}{labels} {value}" for labels, value in samples)
 
         with self._changed:
-            lines = family(
-                "pylambda_invocations_total", "counter",
-                "Calls to the function (every path but /healthz and /metrics) by HTTP status.",
-                [f'pylambda_invocations_total{{code="{c}"}} {n}'
-                 for c, n in sorted(self.calls_by_code.items())],
-            )
-            lines += family(
-                "pylambda_invocation_errors_total", "counter",
-                "Calls where the handler raised, timed out or returned an unencodable value.",
-                [f"pylambda_invocation_errors_total {self.errors}"],
-            )
-            lines += family(
-                "pylambda_invocation_timeouts_total", "counter",
-                "Calls answered 504 because the handler ran past the timeout.",
-                [f"pylambda_invocation_timeouts_total {self.timeouts}"],
-            )
-            name = "pylambda_invocation_duration_seconds"
-            lines += family(
-                name, "histogram", "Time from request received to response sent.",
-                [f'{name}_bucket{{le="{b}"}} {n}' for b, n in zip(self.BUCKETS, self.buckets)]
-                + [f'{name}_bucket{{le="+Inf"}} {self.count}',
-                   f"{name}_sum {self.duration_sum:.6f}", f"{name}_count {self.count}"],
-            )
-            lines += family(
-                "pylambda_inflight_invocations", "gauge", "Calls being answered right now.",
-                [f"pylambda_inflight_invocations {self.inflight}"],
-            )
-            lines += family(
-                "pylambda_abandoned_invocations", "gauge",
-                "Timed-out handler calls still running in the background.",
-                [f"pylambda_abandoned_invocations {self.abandoned}"],
-            )
-            lines += family(
-                "pylambda_handler_ready", "gauge", "1 once the handler imported, else 0.",
-                [f"pylambda_handler_ready {int(ready)}"],
-            )
+            hist = [(f'_bucket{{le="{b}"}}', n) for b, n in zip(self.BUCKETS, self.buckets)]
+            family("pylambda_invocations_total", "counter",
+                   "Calls (every request but GET /healthz and /metrics) by HTTP status.",
+                   [(f'{{code="{c}"}}', n) for c, n in sorted(self.by_code.items())])
+            family("pylambda_invocation_errors_total", "counter",
+                   "Calls whose handler raised, timed out or returned an unencodable value.",
+                   [("", self.errors)])
+            family("pylambda_invocation_timeouts_total", "counter",
+                   "Calls answered 504 because the handler ran past the timeout.",
+                   [("", self.timeouts)])
+            family("pylambda_invocation_duration_seconds", "histogram",
+                   "Seconds from request to response.",
+                   hist + [('_bucket{le="+Inf"}', self.count), ("_sum", round(self.seconds, 6)),
+                           ("_count", self.count)])
+            family("pylambda_inflight_invocations", "gauge", "Calls being answered now.",
+                   [("", self.inflight)])
+            family("pylambda_abandoned_invocations", "gauge",
+                   "Timed-out handler calls still running in the background.",
+                   [("", self.abandoned)])
+            family("pylambda_handler_ready", "gauge", "1 once the handler imported, else 0.",
+                   [("", int(ready))])
         return "\n".join(lines) + "\n"
 
 
-# ---------------------------------------------------------------- the handler and its calls
-
-
 class Runtime:
-    """Process-wide state: the imported handler, readiness, draining, metrics."""
+    """Process-wide state: the handler, its readiness, draining, metrics."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.handler = None
-        self.state = "importing"  # -> "ready" or "import_failed"
+        self.state = "importing"  # then "ready" or "import_failed"
         self.reason = f"importing handler {settings.handler}"
         self.draining = False
         self.stop_signal: Optional[str] = None
         self.metrics = Metrics()
 
     def import_handler(self) -> None:
-        """Runs on its own thread so /healthz can answer 503 during a slow import. A failure is
+        """Runs on its own thread so /healthz answers 503 during a slow import. A failure is
         logged once and kept: the pod fails its readiness probe instead of serving 500s."""
         started = time.monotonic()
         module_name, _, attr = self.settings.handler.rpartition(".")
         try:
-            module = importlib.import_module(module_name)
-            handler = getattr(module, attr, None)
+            handler = getattr(importlib.import_module(module_name), attr, None)
             if not callable(handler):
                 raise AttributeError(f"module {module_name!r} has no function {attr!r}")
-        except BaseException as exc:  # SystemExit at import time must not kill the server either
+        except BaseException as exc:  # even SystemExit: the server must stay up to say why
             self.reason = f"importing {self.settings.handler} failed: {type(exc).__name__}: {exc}"
             self.state = "import_failed"
-            log("error", "handler import failed", handler=self.settings.handler,
-                error=str(exc), type=type(exc).__name__, traceback=traceback.format_exc())
+            log("error", "handler import failed", handler=self.settings.handler, error=str(exc),
+                type=type(exc).__name__, traceback=traceback.format_exc())
             return
-        self.handler, self.state, self.reason = handler, "ready", "ok"
+        self.handler, self.state, self.reason = handler, "ready", "ok"  # handler set first
         log("info", "handler imported", handler=self.settings.handler,
             importMs=round((time.monotonic() - started) * 1000, 1))
 
 
+# ---------------------------------------------------------------- calling the handler
+
+
 @dataclass
 class Context:
-    """What a handler knows about its call besides the event (documented in README.md)."""
+    """What a handler knows about its call besides the event (see README.md)."""
 
     method: str
-    path: str
-    query: dict
-    query_list: dict
-    headers: dict
-    body: bytes
+    path: str  # as sent, still percent-encoded, without the query
+    query: dict  # name -> last value
+    query_list: dict  # name -> every value
+    headers: dict  # lower-case names; repeated headers joined with ", "
+    body: bytes  # the raw body, e.g. to check a signature
     request_id: str
     function_name: str
     namespace: str
-    deadline: float  # Unix time in seconds by which the call must return
+    deadline: float  # Unix time by which the call must return
     _deadline_monotonic: float = field(repr=False)
 
     def remaining_time_ms(self) -> int:
-        """Milliseconds left before the runtime answers 504 (monotonic, immune to clock steps)."""
+        """Milliseconds left before the runtime answers 504 (monotonic: immune to clock steps)."""
         return max(0, int((self._deadline_monotonic - time.monotonic()) * 1000))
 
 
@@ -290,10 +262,10 @@ class HandlerCall:
 
                 result = asyncio.run(result)
             self.result = result
-        except BaseException as exc:  # SystemExit/KeyboardInterrupt in a handler are its errors too
-            user_frames = exc.__traceback__.tb_next  # skip this frame: the user's code is the story
-            self.error = exc
-            self.traceback = "".join(traceback.format_exception(type(exc), exc, user_frames))
+        except BaseException as exc:  # SystemExit in a handler is its error, not ours
+            self.error = exc  # the traceback starts at the user's frame, not this one
+            tb = traceback.format_exception(type(exc), exc, exc.__traceback__.tb_next)
+            self.traceback = "".join(tb)
         with self._lock:
             self._finished, late = True, self._abandoned
         self._done.set()
@@ -301,8 +273,8 @@ class HandlerCall:
             self._on_late(context, self, time.monotonic() - self._started)
 
     def wait(self, timeout: float) -> bool:
-        """True if the call finished in time; otherwise it is marked abandoned (no race with
-        a call finishing at the same instant: both sides decide under one lock)."""
+        """True if the call finished in time, else it is marked abandoned; both sides decide
+        under one lock, so a call finishing at the deadline is either answered or counted late."""
         if self._done.wait(timeout):
             return True
         with self._lock:
@@ -310,11 +282,11 @@ class HandlerCall:
             return self._finished
 
 
-# ---------------------------------------------------------------- request and response encoding
+# ---------------------------------------------------------------- bodies in and out
 
 
 class HttpError(Exception):
-    """A request we refuse before calling the handler (bad body); becomes a JSON error."""
+    """A request refused before the handler is called (bad body); answered as a JSON error."""
 
     def __init__(self, status: int, kind: str, message: str):
         super().__init__(message)
@@ -326,7 +298,7 @@ class Response:
     status: int
     headers: list  # (name, value) pairs, so Set-Cookie can repeat
     body: bytes = b""
-    failure: Optional[dict] = None  # log fields when the handler failed (counted as an error)
+    failure: Optional[dict] = None  # log fields when the handler failed (an error in metrics)
 
 
 def error_response(status: int, kind: str, message: str, request_id: str, failure=None):
@@ -334,57 +306,43 @@ def error_response(status: int, kind: str, message: str, request_id: str, failur
     return Response(status, [("Content-Type", JSON_TYPE)], body, failure)
 
 
-def parse_content_type(value: Optional[str]):
-    """Return (media type in lower case or None, charset or None)."""
-    media, *params = (value or "").split(";")
-    charset = None
-    for param in params:
-        key, _, val = param.partition("=")
-        if key.strip().lower() == "charset":
-            charset = val.strip().strip('"') or None
-    return (media.strip().lower() or None), charset
-
-
 def read_body(rfile, headers, limit: int) -> bytes:
-    """Read a Content-Length or chunked body, refusing more than `limit` bytes with 413."""
+    """A Content-Length or chunked body (http.server decodes neither); 413 past `limit`."""
     if "chunked" in headers.get("transfer-encoding", "").lower():
-        return _read_chunked(rfile, limit)
-    raw = headers.get("content-length", "0").strip() or "0"
-    if not raw.isdigit():
-        raise HttpError(400, "InvalidRequest", f"invalid Content-Length {raw!r}")
-    if int(raw) > limit:
-        raise HttpError(413, "PayloadTooLarge", f"body of {raw} bytes exceeds {limit} bytes")
-    return rfile.read(int(raw)) if int(raw) else b""
-
-
-def _read_chunked(rfile, limit: int) -> bytes:
-    """curl -T and streaming clients send chunked bodies, which http.server does not decode."""
-    body = bytearray()
-    while True:
-        size_text = rfile.readline(1024).split(b";")[0].strip()
-        try:
-            size = int(size_text, 16)
-        except ValueError:
-            raise HttpError(400, "InvalidRequest", "malformed chunked body") from None
-        if size == 0:
-            break
-        if len(body) + size > limit:
-            raise HttpError(413, "PayloadTooLarge", f"body exceeds {limit} bytes")
-        body += rfile.read(size)
-        rfile.readline()  # the CRLF after each chunk
-    while rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-        pass  # trailers
-    return bytes(body)
+        body = bytearray()
+        while True:
+            try:
+                size = int(rfile.readline(1024).split(b";")[0], 16)
+            except ValueError:
+                raise HttpError(400, "InvalidRequest", "malformed chunked body") from None
+            if size == 0:
+                break
+            if len(body) + size > limit:
+                raise HttpError(413, "PayloadTooLarge", f"body exceeds {limit} bytes")
+            body += rfile.read(size)
+            rfile.readline()  # the CRLF ending each chunk
+        while rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+            pass  # trailers
+        return bytes(body)
+    length = headers.get("content-length", "").strip() or "0"
+    if not length.isdigit():
+        raise HttpError(400, "InvalidRequest", f"invalid Content-Length {length!r}")
+    if int(length) > limit:
+        raise HttpError(413, "PayloadTooLarge", f"body of {length} bytes exceeds {limit} bytes")
+    return rfile.read(int(length)) if int(length) else b""
 
 
 def decode_event(body: bytes, content_type: Optional[str]):
-    """The event: JSON types for application/json and */*+json, str for text/*, None for an
-    empty body, bytes otherwise. Without a Content-Type we guess (clients often omit it): JSON
-    if it parses, else UTF-8 text, else bytes."""
+    """JSON values for application/json and */*+json, str for text/*, None for an empty body,
+    bytes otherwise. With no Content-Type (clients often omit it) we guess: JSON if it
+    parses, else UTF-8 text, else bytes."""
     if not body:
         return None
-    media, charset = parse_content_type(content_type)
-    if media is None:
+    media, *params = (content_type or "").split(";")
+    media = media.strip().lower()
+    charset = next((v.strip().strip('"') for k, _, v in (p.partition("=") for p in params)
+                    if k.strip().lower() == "charset"), None)
+    if not media:
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
@@ -394,7 +352,7 @@ def decode_event(body: bytes, content_type: Optional[str]):
         except ValueError:
             return text
     if media == JSON_TYPE or media.endswith("+json"):
-        try:
+        try:  # without a charset, json.loads detects UTF-8/16/32 and a BOM itself
             return json.loads(body.decode(charset) if charset else body)
         except (ValueError, LookupError) as exc:
             raise HttpError(400, "InvalidJSON", f"invalid JSON body: {exc}") from None
@@ -407,63 +365,47 @@ def decode_event(body: bytes, content_type: Optional[str]):
     return body
 
 
-def encode_body(body):
-    """(default Content-Type, bytes) for a body value; raises for what JSON cannot encode."""
-    if body is None:
-        return None, b""
-    if isinstance(body, (bytes, bytearray, memoryview)):
-        return "application/octet-stream", bytes(body)
-    if isinstance(body, str):
-        return "text/plain; charset=utf-8", body.encode("utf-8")
-    return JSON_TYPE, json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
-
-
-def encode_headers(headers) -> list:
-    """Validate handler headers: a dict of name -> str/number (or a list of them to repeat)."""
-    if headers is None:
-        return []
-    if not isinstance(headers, dict):
+def encode_response(body, status=200, headers=None) -> Response:
+    """Encode one body (None, bytes, str, else JSON) with its status and headers. Raises for
+    what we cannot send faithfully (a set, NaN, a bad status, a header with a newline)."""
+    if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
+        raise ValueError(f"status must be an int from 200 to 599, not {status!r}")
+    if not isinstance(headers, (dict, type(None))):
         raise TypeError(f"headers must be a dict, not {type(headers).__name__}")
     pairs = []
-    for name, value in headers.items():
+    for name, value in (headers or {}).items():
         if not isinstance(name, str) or not HEADER_NAME.fullmatch(name):
             raise ValueError(f"invalid header name {name!r}")
         for item in value if isinstance(value, (list, tuple)) else [value]:
-            text = str(item)
-            if "\r" in text or "\n" in text:  # header injection
+            if re.search(r"[\r\n]", str(item)):  # header injection
                 raise ValueError(f"invalid value for header {name!r}")
-            if name.lower() not in FRAMING_HEADERS:
-                pairs.append((name, text))
-    return pairs
-
-
-def _build(body, status, headers) -> Response:
-    if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
-        raise ValueError(f"status must be an int from 200 to 599, not {status!r}")
-    pairs = encode_headers(headers)
-    content_type, data = encode_body(body)
+            if name.lower() not in ("content-length", "transfer-encoding"):  # we frame bodies
+                pairs.append((name, str(item)))
+    if body is None:
+        content_type, data = None, b""
+    elif isinstance(body, (bytes, bytearray, memoryview)):
+        content_type, data = "application/octet-stream", bytes(body)
+    elif isinstance(body, str):
+        content_type, data = "text/plain; charset=utf-8", body.encode("utf-8")
+    else:
+        content_type = JSON_TYPE
+        data = json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
     if content_type and not any(n.lower() == "content-type" for n, _ in pairs):
         pairs.insert(0, ("Content-Type", content_type))
     return Response(status, pairs, data)
 
 
 def encode_result(result) -> Response:
-    """Map a handler's return value to a response (forms in README.md). Raises TypeError or
-    ValueError for values we cannot encode, so the caller answers 500 instead of guessing."""
+    """Map a handler's return value to a response; the forms are listed in README.md."""
     if isinstance(result, tuple):
         if len(result) not in (2, 3):
             raise TypeError("a tuple return must be (body, status) or (body, status, headers)")
-        return _build(result[0], result[1], result[2] if len(result) == 3 else None)
-    if (
-        isinstance(result, dict)
-        and isinstance(result.get("statusCode"), int)
-        and not isinstance(result["statusCode"], bool)
-        and set(result) <= {"statusCode", "headers", "body"}
-    ):
-        return _build(result.get("body"), result["statusCode"], result.get("headers"))
-    if result is None:
-        return Response(204, [])
-    return _build(result, 200, None)
+        return encode_response(*result)
+    code = result.get("statusCode") if isinstance(result, dict) else None
+    explicit = isinstance(code, int) and not isinstance(code, bool)
+    if explicit and set(result) <= {"statusCode", "headers", "body"}:
+        return encode_response(result.get("body"), code, result.get("headers"))
+    return Response(204, []) if result is None else encode_response(result)
 
 
 # ---------------------------------------------------------------- HTTP
@@ -472,32 +414,29 @@ def encode_result(result) -> Response:
 class RequestHandler(BaseHTTPRequestHandler):
     """One instance per connection, on its own daemon thread (ThreadingHTTPServer)."""
 
-    protocol_version = "HTTP/1.1"  # keep-alive for kube-proxy and load balancers
-    timeout = 120  # seconds an idle keep-alive connection may hold a thread
-
-    def version_string(self) -> str:
-        return "pylambda"
+    protocol_version = "HTTP/1.1"  # keep-alive, as kube-proxy and load balancers expect
+    timeout = 120  # seconds an idle keep-alive connection may hold its thread
 
     def __getattr__(self, name):
-        """http.server looks up do_<METHOD>; answering for every name sends any method
-        (GET, POST, PATCH, PROPFIND...) to the same dispatcher."""
+        """http.server looks up do_<METHOD>: answering every such name sends any method
+        (GET, POST, PATCH, PURGE...) to one dispatcher."""
         if name.startswith("do_"):
             return self.dispatch
         raise AttributeError(name)
 
     def dispatch(self) -> None:
-        runtime = self.server.runtime
-        url = urlsplit(self.path)
+        """Probes, or a call: answered, counted and logged (path without the query, which
+        may carry secrets)."""
+        runtime, url = self.server.runtime, urlsplit(self.path)
         if self.command in ("GET", "HEAD") and url.path in ("/healthz", "/metrics"):
-            self.answer_probe(runtime, url.path)
-            return
+            return self.answer_probe(runtime, url.path)
         started = time.monotonic()
         given_id = self.headers.get("x-request-id", "")
         request_id = given_id if REQUEST_ID.fullmatch(given_id) else uuid.uuid4().hex
         runtime.metrics.call_started()
         try:
-            response = self.run_call(runtime, url, request_id, started)
-        except Exception as exc:  # a bug here must still answer, count and log
+            response = self.call_handler(runtime, url, request_id, started)
+        except Exception as exc:  # a runtime bug must still answer, count and log
             response = error_response(500, "InternalError", "runtime error", request_id,
                                       {"msg": "runtime error", "error": repr(exc),
                                        "traceback": traceback.format_exc()})
@@ -510,11 +449,11 @@ class RequestHandler(BaseHTTPRequestHandler):
             status=response.status, durationMs=round(seconds * 1000, 1), requestId=request_id,
             **fields)
 
-    def run_call(self, runtime: Runtime, url, request_id: str, started: float) -> Response:
-        """Read the request, call the handler with a deadline, encode what it returned."""
-        settings = runtime.settings
+    def call_handler(self, runtime: Runtime, url, request_id: str, started: float) -> Response:
+        """Read the request, call the handler under the deadline, encode what it returned."""
+        settings, timeout = runtime.settings, runtime.settings.timeout_seconds
         if runtime.state != "ready":
-            self.close_connection = True  # the body stays unread
+            self.close_connection = True  # its body stays unread
             return error_response(503, "NotReady", runtime.reason, request_id)
         try:
             body = read_body(self.rfile, self.headers, settings.max_body_bytes)
@@ -527,12 +466,9 @@ class RequestHandler(BaseHTTPRequestHandler):
             key = name.lower()
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
         query_list = parse_qs(url.query, keep_blank_values=True)
-        timeout = settings.timeout_seconds
         context = Context(
-            method=self.command, path=url.path,
-            query={k: v[-1] for k, v in query_list.items()}, query_list=query_list,
-            headers=headers, body=body, request_id=request_id,
-            function_name=settings.function_name, namespace=settings.namespace,
+            self.command, url.path, {k: v[-1] for k, v in query_list.items()}, query_list,
+            headers, body, request_id, settings.function_name, settings.namespace,
             deadline=time.time() + timeout - (time.monotonic() - started),
             _deadline_monotonic=started + timeout,
         )
@@ -543,36 +479,35 @@ class RequestHandler(BaseHTTPRequestHandler):
             return error_response(504, "Timeout", message, request_id,
                                   {"msg": "handler timed out", "error": message})
         if call.error is not None:
-            kind, message = type(call.error).__name__, str(call.error) or type(call.error).__name__
+            kind = type(call.error).__name__
+            message = str(call.error) or kind
             return error_response(500, kind, message, request_id,
                                   {"msg": "handler raised an exception", "error": message,
                                    "type": kind, "traceback": call.traceback})
         try:
             return encode_result(call.result)
-        except Exception as exc:  # e.g. a set, NaN, a bad status or header
+        except Exception as exc:
             message = f"cannot encode the handler's return value: {exc}"
             return error_response(500, "InvalidReturn", message, request_id,
                                   {"msg": "handler returned an invalid value", "error": message})
 
     def answer_probe(self, runtime: Runtime, path: str) -> None:
-        """/healthz is 200 only once the handler imported and while not draining; /metrics
-        always answers. Neither is logged: probes every few seconds would drown the calls."""
+        """/healthz is 200 only once the handler imported and until draining; /metrics always
+        answers. Neither is logged: probes every few seconds would drown the calls."""
         if path == "/metrics":
-            text = runtime.metrics.render(runtime.state == "ready")
+            text = runtime.metrics.render(runtime.state == "ready").encode()
             content_type = "text/plain; version=0.0.4; charset=utf-8"
-            self.send(Response(200, [("Content-Type", content_type)], text.encode()))
-            return
+            return self.send(Response(200, [("Content-Type", content_type)], text))
         if runtime.draining:
             status, payload = 503, {"status": "draining", "reason": "shutting down"}
         elif runtime.state == "ready":
             status, payload = 200, {"status": "ok"}
         else:
             status, payload = 503, {"status": runtime.state, "reason": runtime.reason}
-        body = json.dumps(payload).encode()
-        self.send(Response(status, [("Content-Type", JSON_TYPE)], body))
+        self.send(Response(status, [("Content-Type", JSON_TYPE)], json.dumps(payload).encode()))
 
     def send(self, response: Response, request_id: Optional[str] = None) -> None:
-        """Write the response; a client that hung up is not an error worth a traceback."""
+        """Write the response; a client that hung up is not worth a traceback."""
         no_body = response.status in (204, 304)
         try:
             self.send_response(response.status)
@@ -583,15 +518,18 @@ class RequestHandler(BaseHTTPRequestHandler):
             if not no_body:
                 self.send_header("Content-Length", str(len(response.body)))
             if self.server.runtime.draining:
-                self.send_header("Connection", "close")  # clients reconnect to another pod
+                self.send_header("Connection", "close")  # so clients reconnect to another pod
             self.end_headers()
             if self.command != "HEAD" and not no_body:
                 self.wfile.write(response.body)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
+    def version_string(self) -> str:
+        return "pylambda"
+
     def log_request(self, code="-", size="-") -> None:
-        """Silenced: dispatch() writes the JSON access line."""
+        """Silenced: dispatch() writes the JSON line for each call."""
 
     def log_message(self, format, *args) -> None:
         log("warning", "http: " + (format % args), client=self.client_address[0])
@@ -608,7 +546,7 @@ class Server(ThreadingHTTPServer):
         super().__init__(address, RequestHandler)
 
     def server_bind(self) -> None:
-        """HTTPServer.server_bind calls getfqdn(), a reverse DNS lookup that can stall startup."""
+        """Skips HTTPServer's getfqdn(), a reverse DNS lookup that can stall startup."""
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = self.server_address[:2]
 
@@ -626,8 +564,8 @@ class Server(ThreadingHTTPServer):
 
 
 def prepare_sys_path(settings: Settings) -> None:
-    """The code dir first so the user's modules win, then the `pip install --target` deps dir
-    (its .pth files processed as for site-packages), then the stdlib."""
+    """The code dir first so the user's modules win, then the `pip install --target` deps
+    dir (with its .pth files, as for site-packages), then the stdlib and site-packages."""
     paths = [settings.code_dir]
     if settings.deps_dir and os.path.isdir(settings.deps_dir):
         paths.append(settings.deps_dir)
@@ -640,8 +578,8 @@ def prepare_sys_path(settings: Settings) -> None:
 
 
 def install_signal_handlers(runtime: Runtime) -> None:
-    """SIGTERM (Kubernetes) and SIGINT (Ctrl-C locally) start a graceful stop; a second one
-    exits at once. The handler only sets flags (taking locks here could deadlock)."""
+    """SIGTERM (Kubernetes) and SIGINT (Ctrl-C) start a graceful stop; a second one exits at
+    once. The handler only sets flags: taking a lock here could deadlock its own thread."""
 
     def on_signal(signum, frame):
         if runtime.stop_signal:
@@ -656,22 +594,23 @@ def install_signal_handlers(runtime: Runtime) -> None:
 
 
 def shut_down(server: Server, runtime: Runtime) -> int:
-    """Keep serving for the drain period so Kubernetes removes the pod from its Service's
-    endpoints, then stop accepting and let in-flight calls finish (each ends by its deadline)."""
-    settings = runtime.settings
+    """Keep serving for the drain period, so Kubernetes removes the pod from its Service's
+    endpoints first; then stop accepting and let in-flight calls end (each by its deadline)."""
+    settings, metrics = runtime.settings, runtime.metrics
     log("info", "draining", signal=runtime.stop_signal, drainSeconds=settings.drain_seconds,
-        inflight=runtime.metrics.inflight)
+        inflight=metrics.inflight)
     time.sleep(settings.drain_seconds)
     server.shutdown()
     server.server_close()
-    log("info", "stopped accepting connections", inflight=runtime.metrics.inflight)
-    if not runtime.metrics.wait_idle(settings.timeout_seconds + 1):
-        log("warning", "in-flight calls still running at exit", inflight=runtime.metrics.inflight)
+    log("info", "stopped accepting connections", inflight=metrics.inflight)
+    if not metrics.wait_idle(settings.timeout_seconds + 1):
+        log("warning", "calls still in flight at exit", inflight=metrics.inflight)
     log("info", "stopped")
     return 0
 
 
 def main() -> int:
+    """Exit codes: 0 after a graceful stop, 1 if the port cannot be bound, 2 for bad settings."""
     try:
         settings = load_settings(os.environ)
     except SettingsError as exc:
@@ -689,19 +628,18 @@ def main() -> int:
         server = Server((settings.host, settings.port), runtime)
     except OSError as exc:
         log("error", f"cannot listen on {settings.host}:{settings.port}: {exc}",
-            variable="PYLAMBDA_PORT")
+            variable="PYLAMBDA_HOST/PYLAMBDA_PORT")
         return 1
     install_signal_handlers(runtime)
     threading.Thread(target=server.serve_forever, args=(0.2,), name="serve", daemon=True).start()
     log("info", "listening", host=settings.host, port=server.server_address[1])
     threading.Thread(target=runtime.import_handler, name="import", daemon=True).start()
     while runtime.stop_signal is None:
-        time.sleep(0.1)  # a plain sleep loop: signal handlers run between sleeps
+        time.sleep(0.1)  # a plain sleep: signal handlers run between two sleeps
     return shut_down(server, runtime)
 
 
 if __name__ == "__main__":
-    code = main()
+    exit_code = main()
     sys.stdout.flush()
-    # os._exit: a handler's stray non-daemon thread must not keep a stopped pod alive.
-    os._exit(code)
+    os._exit(exit_code)  # a handler's stray non-daemon thread must not keep a stopped pod alive

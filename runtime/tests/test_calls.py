@@ -2,6 +2,8 @@
 
 import json
 import re
+import socket
+import threading
 import time
 import unittest
 
@@ -224,6 +226,31 @@ class CallTest(unittest.TestCase):
             conn.request("GET", "/return/str")
             response = conn.getresponse()
             self.assertEqual((response.status, response.read()), (200, "héllo".encode()))
+
+    def test_calls_run_concurrently(self):
+        replies = []
+        threads = [
+            threading.Thread(target=lambda: replies.append(self.call("GET", "/sleep?s=0.4")))
+            for _ in range(8)
+        ]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        self.assertEqual([r.status for r in replies], [200] * 8)
+        self.assertLess(time.monotonic() - started, 1.5, "calls were serialized")
+
+    def test_a_client_hanging_up_or_talking_garbage_does_not_hurt_the_server(self):
+        with socket.create_connection(("127.0.0.1", self.runtime.port), timeout=5) as sock:
+            sock.sendall(b"GET /sleep?s=0.2 HTTP/1.1\r\nHost: x\r\n\r\n")
+        with socket.create_connection(("127.0.0.1", self.runtime.port), timeout=5) as sock:
+            sock.sendall(b"NONSENSE\r\n\r\n")
+            self.assertIn(b" 400 ", sock.recv(1024))
+        time.sleep(0.3)
+        self.assertEqual(self.call("GET", "/return/str").status, 200)
+        self.assertEqual(self.runtime.stderr, [])
+        self.runtime.records()  # still JSON only
 
     # ------------------------------------------------------------ return forms
 

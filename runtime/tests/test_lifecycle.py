@@ -1,6 +1,7 @@
 """The runtime's life: settings, importing the handler, timeouts, SIGTERM and draining."""
 
 import os
+import signal
 import socket
 import tempfile
 import threading
@@ -22,14 +23,24 @@ def handler(event, context):
 
 
 def in_background(test, fn):
-    """Run fn on a thread; returns a function that joins it (bounded) and gives its result."""
+    """Run fn on a thread; returns a function that joins it (bounded) and gives its result
+    or raises its exception."""
     box = {}
-    thread = threading.Thread(target=lambda: box.update(result=fn()), daemon=True)
+
+    def run():
+        try:
+            box["result"] = fn()
+        except Exception as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
 
     def result():
         thread.join(WAIT)
         test.assertFalse(thread.is_alive(), "background call did not finish")
+        if "error" in box:
+            raise box["error"]
         return box["result"]
 
     return result
@@ -213,6 +224,18 @@ class ShutdownTest(unittest.TestCase):
         self.assertLess(messages.index("draining"), messages.index("stopped"))
         with self.assertRaises(OSError):
             process.request("GET", "/healthz", timeout=1)
+
+    def test_a_second_signal_exits_at_once(self):
+        process = start(self, {"main.py": SLEEPY})
+        process.wait_healthy()
+        slow = in_background(self, lambda: process.request("GET", "/slow?s=5"))
+        self.wait_inflight(process, 1)
+        process.signal(signal.SIGINT)  # Ctrl-C locally
+        process.wait_for_log(lambda r: r["msg"] == "draining" and r["signal"] == "SIGINT")
+        process.signal()
+        self.assertEqual(process.wait_exit(2), 1)
+        with self.assertRaises(OSError):
+            slow()
 
     def test_sigterm_when_idle_exits_0_quickly(self):
         process = start(self, {"main.py": SLEEPY})
