@@ -17,14 +17,23 @@ source "$(dirname "$0")/lib.sh"
 mkdir -p "$BIN" "$LOGS" "$SHARE"
 command -v go >/dev/null || die "go is not installed (the e2e builds need Go $(sed -n 's/^toolchain go//p' "$E2E_DIR/tools/kubernetes/go.mod"))"
 
-GO_BUILD_FLAGS=(-trimpath -ldflags "-s -w")
+# What Kubernetes' own build stamps into its binaries (hack/lib/version.sh), so that `kubectl version`
+# and the API server's /version say v1.36.3 (a released build, not "v0.0.0-master").
+kube_major=${KUBERNETES_VERSION#v}
+kube_major=${kube_major%%.*}
+kube_minor=$(cut -d. -f2 <<<"$KUBERNETES_VERSION")
+KUBE_LDFLAGS="-s -w"
+for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
+  KUBE_LDFLAGS+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=$kube_major -X $pkg.gitMinor=$kube_minor"
+  KUBE_LDFLAGS+=" -X $pkg.gitTreeState=clean"
+done
 
-# stamp_of DIR: a hash of everything that decides the build output of the tool module in DIR.
+# stamp_of DIR LDFLAGS: a hash of everything that decides the build output of the tool module in DIR.
 stamp_of() {
   (
     cd "$1"
     go version
-    echo "${GO_BUILD_FLAGS[@]}"
+    echo "$2"
     find . -type f \( -name go.mod -o -name go.sum -o -name '*.go' \) -print0 | sort -z | xargs -0 sha256sum
   ) | sha256sum | cut -d' ' -f1
 }
@@ -38,20 +47,20 @@ up_to_date() {
   for b in "$@"; do [[ -x "$BIN/$b" ]] || return 1; done
 }
 
-# run_build NAME MINUTES DIR GO-BUILD-ARGS...: go build in DIR, logging to .cache/e2e/logs/build-NAME.log,
-# printing a line every minute so that a long build is not silent.
+# run_build NAME WHAT MINUTES DIR LDFLAGS GO-BUILD-ARGS...: go build -trimpath in DIR, logging to
+# .cache/e2e/logs/build-NAME.log, printing a line every minute so that a long build is not silent.
 run_build() {
-  local name=$1 minutes=$2 dir=$3
-  shift 3
+  local name=$1 what=$2 minutes=$3 dir=$4 ldflags=$5
+  shift 5
   local logf="$LOGS/build-$name.log" start=$SECONDS
-  log "building $name (first run takes ~$minutes min on 2 cores; later runs seconds); log: ${logf#"$ROOT"/}"
-  (cd "$dir" && exec go build "${GO_BUILD_FLAGS[@]}" -o "$BIN/" "$@") >"$logf" 2>&1 &
+  log "building $what (first run takes ~$minutes min on 2 cores; later runs seconds); log: ${logf#"$ROOT"/}"
+  (cd "$dir" && exec go build -trimpath -ldflags="$ldflags" -o "$BIN/" "$@") >"$logf" 2>&1 &
   local pid=$! next=60
   trap 'kill "$pid" 2>/dev/null; exit 130' INT TERM
   while kill -0 "$pid" 2>/dev/null; do
     sleep 2
     if ((SECONDS - start >= next)); then
-      log "  ... still building $name ($(((SECONDS - start) / 60)) min so far)"
+      log "  ... still building $what ($(((SECONDS - start) / 60)) min so far)"
       next=$((next + 60))
     fi
   done
@@ -60,12 +69,12 @@ run_build() {
     tail -n 40 "$logf" >&2
     die "building $name failed (full log: $logf)"
   fi
-  log "built $name in $((SECONDS - start))s"
+  log "built $what in $((SECONDS - start))s"
 }
 
 build_kubernetes() {
   local dir="$E2E_DIR/tools/kubernetes" stamp
-  stamp=$(stamp_of "$dir")
+  stamp=$(stamp_of "$dir" "$KUBE_LDFLAGS")
   if up_to_date kubernetes "$stamp" etcd kube-apiserver kube-controller-manager kubectl; then
     log "kubernetes $KUBERNETES_VERSION binaries are up to date (etcd, kube-apiserver, kube-controller-manager, kubectl)"
     return
@@ -76,7 +85,7 @@ build_kubernetes() {
     die "go mod download failed in e2e/tools/kubernetes"
   }
   rm -f "$BIN/.stamp-kubernetes"
-  run_build "kubernetes $KUBERNETES_VERSION (etcd, kube-apiserver, kube-controller-manager, kubectl)" 25 "$dir" \
+  run_build kubernetes "kubernetes $KUBERNETES_VERSION (etcd, kube-apiserver, kube-controller-manager, kubectl)" 6 "$dir" "$KUBE_LDFLAGS" \
     ./cmd/etcd k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl
   echo "$stamp" >"$BIN/.stamp-kubernetes"
 }
@@ -113,7 +122,7 @@ metacontroller_source() {
 
 build_metacontroller() {
   local dir="$E2E_DIR/tools/metacontroller" stamp moddir
-  stamp=$(stamp_of "$dir")
+  stamp=$(stamp_of "$dir" "-s -w")
   if up_to_date metacontroller "$stamp" metacontroller && [[ -f "$SHARE/metacontroller/metacontroller-crds-v1.yaml" ]]; then
     log "metacontroller $METACONTROLLER_VERSION binary is up to date"
     return
@@ -125,7 +134,7 @@ build_metacontroller() {
     die "go mod download failed in e2e/tools/metacontroller"
   }
   rm -f "$BIN/.stamp-metacontroller"
-  run_build "metacontroller $METACONTROLLER_VERSION" 8 "$dir" metacontroller/pkg/cmd/metacontroller
+  run_build metacontroller "metacontroller $METACONTROLLER_VERSION" 3 "$dir" "-s -w" metacontroller/pkg/cmd/metacontroller
   moddir=$(cd "$dir" && go list -m -f '{{.Dir}}' metacontroller)
   mkdir -p "$SHARE/metacontroller"
   cp "$moddir/manifests/production/metacontroller-crds-v1.yaml" "$moddir/manifests/production/metacontroller-namespace.yaml" \

@@ -16,7 +16,7 @@ pids_of_session() {
   local sid=$1 stat line rest
   for stat in /proc/[0-9]*/stat; do
     # Field 6 is the session id; the command name (field 2) may hold spaces or ')', so cut after the last ')'.
-    read -r line <"$stat" 2>/dev/null || continue
+    { read -r line <"$stat"; } 2>/dev/null || continue
     rest=${line##*)}
     # shellcheck disable=SC2086
     set -- $rest

@@ -222,6 +222,19 @@ else
     log "applying config/local (our CRD and controllers, hooks at http://127.0.0.1:$WEBHOOK_PORT)"
     "$KUBECTL" kustomize "$ROOT/config/local" | sed "s/__WEBHOOK_PORT__/$WEBHOOK_PORT/g" >"$RUN/config-local.yaml"
     "$KUBECTL" apply --server-side -f "$RUN/config-local.yaml" >/dev/null
+    # Every hook must reach the host webhook: a hook added later without a url in config/local
+    # would point at an in-cluster Service that does not exist here.
+    "$KUBECTL" get compositecontrollers,decoratorcontrollers -o json >"$RUN/controllers.json"
+    python3 - "$RUN/controllers.json" <<'EOF'
+import json, sys
+bad = []
+for c in json.load(open(sys.argv[1]))["items"]:
+    for hook_name, hook in (c["spec"].get("hooks") or {}).items():
+        if not (hook.get("webhook") or {}).get("url", "").startswith("http://127.0.0.1:"):
+            bad.append("%s/%s hook %s" % (c["kind"], c["metadata"]["name"], hook_name))
+if bad:
+    sys.exit("config/local leaves these hooks without a url on 127.0.0.1: " + ", ".join(bad))
+EOF
     "$KUBECTL" wait --for=condition=Established --timeout=60s crd/pythonlambdas.pylambda.dev >/dev/null
   else
     log "config/crd or config/controllers does not exist yet: config/local is not applied"
