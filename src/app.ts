@@ -1,13 +1,16 @@
 // The webhook service as a value: createApp(deps) builds the Koa app, and only server.ts listens.
 // Koa stays a thin shell: routing, body limits, probes, metrics and logs around the pure hooks.
+import { readFileSync } from 'node:fs';
 import Router from '@koa/router';
 import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
 import type { PythonLambdaSpec } from './generated/pythonlambda-spec.js';
-import { configFromEnv, type ServiceConfig } from './config.js';
+import { ConfigError, configFromEnv, type ServiceConfig } from './config.js';
 import type { HookContext } from './hooks/hook-context.js';
 import { HOOKS } from './hooks/hook-definitions.js';
+import { bearerAuth } from './http/bearer-auth.js';
 import { jsonErrors } from './http/errors.js';
+import { inflightLimit } from './http/inflight-limit.js';
 import { hookEndpoint } from './http/hook-endpoint.js';
 import { readRuntimeSource } from './render/runtime-source.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
@@ -21,6 +24,8 @@ export interface AppDeps {
   runtimeSource: string;
   /** The only clock the hooks may read (see status/transition-time.ts). */
   now: () => Date;
+  /** Bearer token hook calls must present; none means hooks are open (NetworkPolicy guards them). */
+  authToken: string | undefined;
 }
 
 /** Shared state the shell needs: whether the process is shutting down. */
@@ -38,7 +43,20 @@ export function defaultDeps(overrides: Partial<AppDeps> = {}): AppDeps {
     metrics: overrides.metrics ?? createMetrics(),
     runtimeSource: overrides.runtimeSource ?? readRuntimeSource(),
     now: overrides.now ?? (() => new Date()),
+    authToken: 'authToken' in overrides ? overrides.authToken : readToken(config.authTokenFile),
   };
+}
+
+function readToken(file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  let token: string;
+  try {
+    token = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError(`PYLAMBDA_AUTH_TOKEN_FILE=${file}: ${(err as Error).message}`);
+  }
+  if (!token) throw new ConfigError(`PYLAMBDA_AUTH_TOKEN_FILE=${file} is empty`);
+  return token;
 }
 
 export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
@@ -59,6 +77,11 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
   app.proxy = false;
   app.silent = true; // errors are logged by jsonErrors, once, as JSON
   app.use(jsonErrors(logger));
+  // While draining, tell keep-alive clients to reconnect (to another replica) after this answer.
+  app.use(async (ctx, next) => {
+    if (app.pylambda.draining) ctx.set('Connection', 'close');
+    await next();
+  });
 
   const router = new Router();
   const parseJson = bodyParser({
@@ -67,10 +90,16 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
     strict: true,
     extendTypes: { json: ['application/json', 'application/*+json'] },
   });
+  const limit = inflightLimit(config.maxInflight, config.retryAfterSeconds, metrics);
+  // Order matters: refuse unauthenticated and excess calls before reading their bodies.
+  const guards = deps.authToken
+    ? [bearerAuth(deps.authToken), limit.middleware]
+    : [limit.middleware];
   for (const hook of HOOKS) {
     const validateRequest = compiledValidator(requests, hook.requestSchema);
     router.post(
       hook.path,
+      ...guards,
       parseJson,
       hookEndpoint({ hook, validateRequest, hookContext, logger, metrics }),
     );

@@ -13,6 +13,14 @@ export interface ServiceConfig {
   shutdownTimeoutMs: number;
   /** After SIGTERM, /readyz fails for this long before the listener closes (endpoints catch up). */
   shutdownDelayMs: number;
+  /** Hook calls in progress beyond which new ones get 429 (see http/inflight-limit.ts). */
+  maxInflight: number;
+  retryAfterSeconds: number;
+  /** When set, hook calls need `Authorization: Bearer <contents of this file>`. */
+  authTokenFile: string | undefined;
+  /** When both are set, the service serves HTTPS with this certificate and key. */
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
@@ -38,6 +46,15 @@ function integer(
   return value;
 }
 
+function tlsFiles(env: NodeJS.ProcessEnv): Pick<ServiceConfig, 'tlsCertFile' | 'tlsKeyFile'> {
+  const cert = env.PYLAMBDA_TLS_CERT_FILE || undefined;
+  const key = env.PYLAMBDA_TLS_KEY_FILE || undefined;
+  if (!cert !== !key) {
+    throw new ConfigError('PYLAMBDA_TLS_CERT_FILE and PYLAMBDA_TLS_KEY_FILE must be set together');
+  }
+  return { tlsCertFile: cert, tlsKeyFile: key };
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -60,5 +77,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     logLevel,
     shutdownTimeoutMs: integer(env, 'PYLAMBDA_SHUTDOWN_TIMEOUT_SECONDS', 20, 0, 3600) * 1000,
     shutdownDelayMs: integer(env, 'PYLAMBDA_SHUTDOWN_DELAY_SECONDS', 0, 0, 600) * 1000,
+    maxInflight: integer(env, 'PYLAMBDA_MAX_INFLIGHT', 64, 1, 100000),
+    retryAfterSeconds: integer(env, 'PYLAMBDA_RETRY_AFTER_SECONDS', 1, 0, 3600),
+    authTokenFile: env.PYLAMBDA_AUTH_TOKEN_FILE || undefined,
+    ...tlsFiles(env),
   };
 }

@@ -1,6 +1,8 @@
 // The entry point: build the app, listen, and shut down gracefully on SIGTERM/SIGINT:
 // /readyz fails first, the listener closes, in-flight calls finish, then the process exits.
-import type { Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createApp, defaultDeps } from './app.js';
 import { ConfigError } from './config.js';
 
@@ -17,10 +19,26 @@ function start(): void {
   }
   const { config, logger } = deps;
   const app = createApp(deps);
-  const server: Server = app.listen(config.port, config.host, () => {
+  const tls =
+    config.tlsCertFile && config.tlsKeyFile
+      ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) }
+      : undefined;
+  const server: Server = tls
+    ? createHttpsServer(tls, app.callback())
+    : createHttpServer(app.callback());
+  server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    logger.info({ host: config.host, port }, 'pylambda webhook listening');
+    logger.info(
+      {
+        host: config.host,
+        port,
+        tls: !!tls,
+        auth: !!deps.authToken,
+        maxInflight: config.maxInflight,
+      },
+      'pylambda webhook listening',
+    );
   });
   // Metacontroller keeps connections alive; stay above its idle timeout so it never hits a closed socket.
   server.keepAliveTimeout = 65_000;

@@ -8,6 +8,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { problemsFromAjv } from '../validation/problems.js';
 import { sendError } from './errors.js';
+import { etagOf, ifNoneMatchHits } from './etag.js';
 
 export interface HookEndpointDeps {
   hook: HookDefinition;
@@ -59,8 +60,16 @@ export function hookEndpoint({
         sendError(ctx, 400, { error: `invalid ${hook.name} request`, problems });
         return;
       }
+      const answer = JSON.stringify(hook.handle(body as never, hookContext));
+      const etag = etagOf(answer);
+      ctx.set('ETag', etag);
+      if (ifNoneMatchHits(ctx.get('if-none-match'), etag)) {
+        metrics.notModified.inc({ hook: hook.name });
+        ctx.status = 304;
+        return;
+      }
       ctx.type = 'application/json';
-      ctx.body = JSON.stringify(hook.handle(body as never, hookContext));
+      ctx.body = answer;
     } catch (err) {
       reason = 'exception';
       throw err;

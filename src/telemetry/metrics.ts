@@ -1,11 +1,13 @@
 // Prometheus metrics of the webhook, on a registry of its own so that several apps (tests) never clash.
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
   hookCalls: Counter<'hook' | 'code'>;
   hookErrors: Counter<'hook' | 'reason'>;
   hookDuration: Histogram<'hook'>;
+  inflight: Gauge;
+  notModified: Counter<'hook'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -30,6 +32,17 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       help: 'Time to answer a hook call, body parsing included.',
       labelNames: ['hook'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    inflight: new Gauge({
+      name: 'pylambda_hook_inflight',
+      help: 'Hook calls in progress.',
+      registers: [registry],
+    }),
+    notModified: new Counter({
+      name: 'pylambda_hook_not_modified_total',
+      help: 'Hook calls answered 304 Not Modified (ETag matched).',
+      labelNames: ['hook'],
       registers: [registry],
     }),
   };
