@@ -35,7 +35,11 @@ export function jsonErrors(logger: Logger) {
         sendError(ctx, 413, {
           error: `request body is larger than the limit of ${err.limit ?? 'the configured'} bytes (PYLAMBDA_BODY_LIMIT_BYTES)`,
         });
-      } else if (err.type === 'entity.parse.failed') {
+      } else if (
+        err.type === 'entity.parse.failed' ||
+        // co-body marks a body that is not JSON (or not an object or array) with only a 400.
+        (status === 400 && caught instanceof SyntaxError)
+      ) {
         sendError(ctx, 400, {
           error: `request body is not valid JSON: ${err.message ?? ''}`.trim(),
         });
