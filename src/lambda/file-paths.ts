@@ -11,11 +11,16 @@ export function filePathProblems(files: Record<string, string>): Problem[] {
   const keys = new Map<string, string>();
   for (const path of Object.keys(files).sort()) {
     const at = `spec.files[${JSON.stringify(path)}]`;
-    if (path.length > MAX_PATH || !path.split('/').every((segment) => SEGMENT.test(segment))) {
+    // The ConfigMap key spells each '/' as '__', and a key may be at most 253 characters too.
+    if (
+      path.length > MAX_PATH ||
+      configMapKeyForFile(path).length > MAX_PATH ||
+      !path.split('/').every((segment) => SEGMENT.test(segment))
+    ) {
       problems.push({
         path: at,
         message:
-          "must be a relative path of letters, digits, '-', '_' and single dots, such as helpers.py or pkg/util.py (at most 253 characters)",
+          "must be a relative path of letters, digits, '-', '_' and single dots, such as helpers.py or pkg/util.py (at most 253 characters, each '/' counting as two)",
       });
       continue;
     }
