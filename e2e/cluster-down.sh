@@ -11,47 +11,6 @@ if [[ ! -d "$RUN" ]]; then
   exit 0
 fi
 
-# pids_of_session SID: every process whose session id is SID (the started process and its children).
-pids_of_session() {
-  local sid=$1 stat line rest
-  for stat in /proc/[0-9]*/stat; do
-    # Field 6 is the session id; the command name (field 2) may hold spaces or ')', so cut after the last ')'.
-    { read -r line <"$stat"; } 2>/dev/null || continue
-    rest=${line##*)}
-    # shellcheck disable=SC2086
-    set -- $rest
-    [[ "${4:-}" == "$sid" ]] && basename "$(dirname "$stat")"
-  done
-  return 0
-}
-
-# stop NAME: SIGTERM the session started as NAME, wait up to 15 s, then SIGKILL what is left.
-stop() {
-  local name=$1 pidfile="$RUN/$1.pid" pid pids i
-  [[ -f "$pidfile" ]] || return 0
-  pid=$(cat "$pidfile")
-  pids=$(pids_of_session "$pid")
-  if [[ -z "$pids" ]]; then
-    rm -f "$pidfile"
-    return 0
-  fi
-  log "stopping $name (pid $pid)"
-  # shellcheck disable=SC2086
-  kill -TERM $pids 2>/dev/null || true
-  for ((i = 0; i < 30; i++)); do
-    pids=$(pids_of_session "$pid")
-    [[ -z "$pids" ]] && break
-    sleep 0.5
-  done
-  if [[ -n "$pids" ]]; then
-    log "$name did not stop in 15s; killing it"
-    # shellcheck disable=SC2086
-    kill -KILL $pids 2>/dev/null || true
-    sleep 0.5
-  fi
-  rm -f "$pidfile"
-}
-
 # Newest first: the webhook and Metacontroller before the API server, etcd last.
 for name in webhook metacontroller kube-controller-manager kube-apiserver etcd; do
   stop "$name"

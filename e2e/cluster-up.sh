@@ -120,32 +120,6 @@ kubeconfig kube-controller-manager "$RUN/kube-controller-manager.kubeconfig"
 export KUBECONFIG="$RUN/kubeconfig"
 KUBECTL="$BIN/kubectl"
 
-# start NAME COMMAND...: run COMMAND in its own session (so cluster-down can stop it with its
-# children), log to .cache/e2e/logs/NAME.log, pid (= session id) in .cache/e2e/run/NAME.pid,
-# written by the process itself so it is right even when setsid has to fork.
-start() {
-  local name=$1
-  shift
-  # shellcheck disable=SC2016
-  setsid bash -c 'echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$RUN/$name.pid" "$@" \
-    </dev/null >"$LOGS/$name.log" 2>&1 &
-  wait_for 10 "$name to start" test -s "$RUN/$name.pid" || die "could not start $name"
-}
-
-# ready NAME SECONDS DESCRIPTION COMMAND...: bounded wait; on timeout show the component's log.
-ready() {
-  local name=$1 limit=$2 what=$3
-  shift 3
-  if ! wait_for "$limit" "$what" "$@"; then
-    if ! kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null; then log "$name exited"; fi
-    log "last lines of ${LOGS#"$ROOT"/}/$name.log:"
-    tail -n 30 "$LOGS/$name.log" >&2
-    die "$name did not become ready"
-  fi
-}
-
-alive() { kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
-https_ok() { alive "$1" && curl -fsS --max-time 2 "${@:2}" >/dev/null; }
 
 # ---------------------------------------------------------------- etcd
 log "starting etcd"
@@ -154,7 +128,7 @@ start etcd "$BIN/etcd" --name=e2e --data-dir="$RUN/etcd" \
   --listen-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
   --initial-cluster="e2e=http://127.0.0.1:$ETCD_PEER_PORT" --initial-cluster-state=new \
   --unsafe-no-fsync --quota-backend-bytes=2147483648 --log-level=warn
-ready etcd 30 "etcd /health" https_ok etcd "http://127.0.0.1:$ETCD_PORT/health"
+ready etcd 30 "etcd /health" http_ok etcd "http://127.0.0.1:$ETCD_PORT/health"
 
 # ---------------------------------------------------------------- kube-apiserver
 log "starting kube-apiserver"
@@ -168,7 +142,7 @@ start kube-apiserver "$BIN/kube-apiserver" \
   --service-cluster-ip-range=10.0.0.0/24 \
   --authorization-mode=Node,RBAC \
   --allow-privileged=true --profiling=false --v=1
-ready kube-apiserver 90 "kube-apiserver /readyz" https_ok kube-apiserver --cacert "$PKI/ca.crt" \
+ready kube-apiserver 90 "kube-apiserver /readyz" http_ok kube-apiserver --cacert "$PKI/ca.crt" \
   --cert "$PKI/admin.crt" --key "$PKI/admin.key" "https://127.0.0.1:$APISERVER_PORT/readyz"
 
 # ---------------------------------------------------------------- kube-controller-manager
@@ -182,7 +156,7 @@ start kube-controller-manager "$BIN/kube-controller-manager" \
   --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt" \
   --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
   --controllers='*' --profiling=false --v=1
-ready kube-controller-manager 60 "kube-controller-manager /healthz" https_ok kube-controller-manager -k \
+ready kube-controller-manager 60 "kube-controller-manager /healthz" http_ok kube-controller-manager -k \
   "https://127.0.0.1:$KCM_PORT/healthz"
 # The namespace controller and the service-account controllers are up once "default" has its token-less SA.
 wait_for 60 "the default ServiceAccount" "$KUBECTL" get serviceaccount default -n default ||
@@ -201,7 +175,7 @@ start metacontroller "$BIN/metacontroller" --kubeconfig="$RUN/kubeconfig" \
   --discovery-interval=2s --apply-strategy="$APPLY_STRATEGY" \
   --metrics-address="127.0.0.1:$MC_METRICS_PORT" --health-probe-bind-address="127.0.0.1:$MC_HEALTH_PORT" \
   --pprof-address=0 --client-go-qps=50 --client-go-burst=100 --zap-log-level=4
-ready metacontroller 60 "Metacontroller /readyz" https_ok metacontroller "http://127.0.0.1:$MC_HEALTH_PORT/readyz"
+ready metacontroller 60 "Metacontroller /readyz" http_ok metacontroller "http://127.0.0.1:$MC_HEALTH_PORT/readyz"
 
 # ---------------------------------------------------------------- our webhook and config/local
 if [[ -n "${E2E_SKIP_WEBHOOK:-}" ]]; then
@@ -214,9 +188,7 @@ else
     tail -n 30 "$LOGS/webhook-build.log" >&2
     die "make build failed (log: ${LOGS#"$ROOT"/}/webhook-build.log)"
   }
-  log "starting the webhook on 127.0.0.1:$WEBHOOK_PORT"
-  (cd "$ROOT" && start webhook env PORT="$WEBHOOK_PORT" HOST=127.0.0.1 node dist/src/server.js)
-  ready webhook 30 "webhook /readyz" https_ok webhook "http://127.0.0.1:$WEBHOOK_PORT/readyz"
+  start_webhook
 
   if [[ -d "$ROOT/config/crd" && -d "$ROOT/config/controllers" ]]; then
     log "applying config/local (our CRD and controllers, hooks at http://127.0.0.1:$WEBHOOK_PORT)"

@@ -68,3 +68,83 @@ except OSError:
     sys.exit(1)
 EOF
 }
+
+# ---------------------------------------------------------------- processes started by cluster-up
+
+# start NAME COMMAND...: run COMMAND in its own session (so that stop can end it with its children),
+# appending to .cache/e2e/logs/NAME.log, its pid (= its session id) in .cache/e2e/run/NAME.pid,
+# written by the process itself so that it is right even when setsid has to fork.
+start() {
+  local name=$1
+  shift
+  # shellcheck disable=SC2016
+  setsid bash -c 'echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$RUN/$name.pid" "$@" \
+    </dev/null >>"$LOGS/$name.log" 2>&1 &
+  wait_for 10 "$name to start" test -s "$RUN/$name.pid" || die "could not start $name"
+}
+
+alive() { [[ -s "$RUN/$1.pid" ]] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+
+# http_ok NAME CURL-ARGS...: NAME is running and the URL answers 2xx.
+http_ok() { alive "$1" && curl -fsS --max-time 2 "${@:2}" >/dev/null; }
+
+# ready NAME SECONDS DESCRIPTION COMMAND...: bounded wait; on timeout show the component's log.
+ready() {
+  local name=$1 limit=$2 what=$3
+  shift 3
+  if ! wait_for "$limit" "$what" "$@"; then
+    alive "$name" || log "$name exited"
+    log "last lines of ${LOGS#"$ROOT"/}/$name.log:"
+    tail -n 30 "$LOGS/$name.log" >&2
+    die "$name did not become ready"
+  fi
+}
+
+# pids_of_session SID: every process whose session id is SID (the started process and its children).
+pids_of_session() {
+  local sid=$1 stat line rest
+  for stat in /proc/[0-9]*/stat; do
+    # Field 6 is the session id; the command name (field 2) may hold spaces or ')', so cut after the last ')'.
+    { read -r line <"$stat"; } 2>/dev/null || continue
+    rest=${line##*)}
+    # shellcheck disable=SC2086
+    set -- $rest
+    [[ "${4:-}" == "$sid" ]] && basename "$(dirname "$stat")"
+  done
+  return 0
+}
+
+# stop NAME: SIGTERM the session started as NAME, wait up to 15 s, then SIGKILL what is left.
+stop() {
+  local name=$1 pidfile="$RUN/$1.pid" pid pids i
+  [[ -f "$pidfile" ]] || return 0
+  pid=$(cat "$pidfile")
+  pids=$(pids_of_session "$pid")
+  if [[ -z "$pids" ]]; then
+    rm -f "$pidfile"
+    return 0
+  fi
+  log "stopping $name (pid $pid)"
+  # shellcheck disable=SC2086
+  kill -TERM $pids 2>/dev/null || true
+  for ((i = 0; i < 30; i++)); do
+    pids=$(pids_of_session "$pid")
+    [[ -z "$pids" ]] && break
+    sleep 0.5
+  done
+  if [[ -n "$pids" ]]; then
+    log "$name did not stop in 15s; killing it"
+    # shellcheck disable=SC2086
+    kill -KILL $pids 2>/dev/null || true
+    sleep 0.5
+  fi
+  rm -f "$pidfile"
+}
+
+# start_webhook: our webhook service (built by `make build`) on 127.0.0.1:$WEBHOOK_PORT.
+start_webhook() {
+  [[ -n "${WEBHOOK_PORT:-}" ]] || die "WEBHOOK_PORT is not set (source .cache/e2e/run/ports.env)"
+  log "starting the webhook on 127.0.0.1:$WEBHOOK_PORT"
+  (cd "$ROOT" && start webhook env PORT="$WEBHOOK_PORT" HOST=127.0.0.1 node dist/src/server.js)
+  ready webhook 30 "webhook /readyz" http_ok webhook "http://127.0.0.1:$WEBHOOK_PORT/readyz"
+}

@@ -20,3 +20,7 @@ cluster-down: ## Stop everything cluster-up started and free its ports (safe to 
 .PHONY: e2e
 e2e: ## cluster-up, the scenarios in e2e/scenarios, cluster-down (also on failure).
 	APPLY_STRATEGY=$(APPLY_STRATEGY) e2e/run.sh
+
+.PHONY: e2e-scenarios
+e2e-scenarios: ## Run the e2e scenarios against a cluster already started by cluster-up.
+	e2e/run-scenarios.sh

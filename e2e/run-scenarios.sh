@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Run the scenarios in e2e/scenarios against the running e2e cluster (make cluster-up), each in a
+# namespace of its own with a time limit, and print 'N passed, N failed'.
+# Usage: e2e/run-scenarios.sh [PATTERN...]   (a scenario runs when its file name contains a PATTERN)
+# Env: E2E_SCENARIO_TIMEOUT=300 (seconds per scenario)
+set -euo pipefail
+# shellcheck source=e2e/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+[[ -f "$RUN/ports.env" ]] || die "no e2e cluster is running (make cluster-up)"
+limit=${E2E_SCENARIO_TIMEOUT:-300}
+passed=0 failed=0 failures=()
+for scenario in "$E2E_DIR"/scenarios/[0-9]*.sh; do
+  name=$(basename "$scenario" .sh)
+  if (($#)); then
+    match=0
+    for pattern in "$@"; do [[ "$name" == *"$pattern"* ]] && match=1; done
+    ((match)) || continue
+  fi
+  log "scenario $name"
+  start_time=$SECONDS
+  if timeout --kill-after=10 "$limit" bash "$scenario" 2>&1 | tee "$LOGS/scenario-$name.log"; then
+    passed=$((passed + 1))
+    log "scenario $name passed in $((SECONDS - start_time))s"
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+    log "scenario $name FAILED after $((SECONDS - start_time))s (log: ${LOGS#"$ROOT"/}/scenario-$name.log)"
+  fi
+done
+((passed + failed)) || die "no scenario matched: $*"
+((failed == 0)) || log "failed: ${failures[*]}"
+echo "e2e: $passed passed, $failed failed"
+((failed == 0))

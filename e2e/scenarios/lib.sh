@@ -1,0 +1,140 @@
+# Sourced by every scenario: kubectl against the running e2e cluster, a namespace of its own,
+# bounded polling, and failure output that shows the Metacontroller and webhook logs.
+# shellcheck shell=bash
+set -euo pipefail
+# shellcheck source=e2e/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+[[ -f "$RUN/ports.env" ]] || die "no e2e cluster is running (make cluster-up)"
+# shellcheck disable=SC1091
+source "$RUN/ports.env"
+export KUBECONFIG="$RUN/kubeconfig"
+SCENARIO=$(basename "$0" .sh)
+SCENARIO_DIR="$(cd "$(dirname "$0")" && pwd)"
+# The webhook's log lines written during this scenario start after this line.
+WEBHOOK_LOG_START=$(($(wc -l <"$LOGS/webhook.log" 2>/dev/null || echo 0) + 1))
+MC_LOG_START=$(($(wc -l <"$LOGS/metacontroller.log" 2>/dev/null || echo 0) + 1))
+
+k() { "$BIN/kubectl" "$@"; }
+
+step() { printf '[%s %s] %s\n' "$SCENARIO" "$(date +%H:%M:%S)" "$*"; }
+
+# dump: what a person needs to see why a scenario failed.
+dump() {
+  {
+    echo "---- objects in namespace ${NS:-?}"
+    k get pythonlambdas,deployments,replicasets,configmaps,services -n "${NS:-default}" -o wide 2>&1 || true
+    echo "---- PythonLambdas (yaml, code elided)"
+    k get pythonlambdas -n "${NS:-default}" -o yaml 2>&1 | grep -v '^      ' | tail -n 80 || true
+    echo "---- events"
+    k get events -n "${NS:-default}" --sort-by=.lastTimestamp 2>&1 | tail -n 20 || true
+    echo "---- metacontroller.log since the scenario began (last 40 lines)"
+    tail -n "+$MC_LOG_START" "$LOGS/metacontroller.log" 2>/dev/null | tail -n 40 || true
+    echo "---- webhook.log since the scenario began (last 40 lines)"
+    tail -n "+$WEBHOOK_LOG_START" "$LOGS/webhook.log" 2>/dev/null | tail -n 40 || true
+  } >&2
+}
+
+fail() {
+  printf '[%s %s] FAIL: %s\n' "$SCENARIO" "$(date +%H:%M:%S)" "$*" >&2
+  dump
+  exit 1
+}
+
+# eventually SECONDS DESCRIPTION COMMAND...: poll COMMAND every second until it succeeds;
+# on timeout fail with DESCRIPTION and the command's last output.
+eventually() {
+  local limit=$1 what=$2 start=$SECONDS out
+  shift 2
+  until out=$("$@" 2>&1); do
+    if ((SECONDS - start >= limit)); then
+      fail "after ${limit}s: $what (last output: ${out:0:2000})"
+    fi
+    sleep 1
+  done
+}
+
+# jp KIND/NAME JSONPATH: one field of an object in $NS ('' when absent).
+jp() { k get -n "$NS" "$1" -o "jsonpath=$2" 2>/dev/null; }
+
+# equals WANT COMMAND...: the command's output is exactly WANT (for eventually).
+equals() {
+  local want=$1 got
+  shift
+  got=$("$@") || return 1
+  [[ "$got" == "$want" ]] || {
+    echo "got '$got', want '$want'"
+    return 1
+  }
+}
+
+# differs OLD COMMAND...: the command's output is non-empty and not OLD (for eventually).
+differs() {
+  local old=$1 got
+  shift
+  got=$("$@") || return 1
+  [[ -n "$got" && "$got" != "$old" ]] || {
+    echo "still '$got'"
+    return 1
+  }
+}
+
+absent() { ! k get -n "$NS" "$1" >/dev/null 2>&1; }
+
+expect() {
+  local what=$1
+  shift
+  "$@" || fail "$what"
+}
+
+# A namespace of the scenario's own, deleted at the end (failures keep it for a look when
+# E2E_KEEP_NAMESPACES=1), and a temporary directory $TMP.
+NS="e2e-${SCENARIO#[0-9]*-}-$(printf %04x $RANDOM)"
+NS=${NS:0:63}
+k create namespace "$NS" >/dev/null
+TMP=$(mktemp -d)
+cleanup_namespace() {
+  local rc=$?
+  rm -rf "$TMP"
+  if ((rc != 0)) && [[ -n "${E2E_KEEP_NAMESPACES:-}" ]]; then
+    step "keeping namespace $NS for a look"
+  else
+    k delete namespace "$NS" --wait=false >/dev/null 2>&1 || true
+  fi
+  return $rc
+}
+trap cleanup_namespace EXIT
+
+# Bounded waits (seconds) for things the controllers should do promptly.
+SHORT=${E2E_SHORT_WAIT:-60}
+
+# Run the scenario's own lambda: `pylambda_apply <<EOF ... EOF` applies YAML in $NS (server-side,
+# so large code is not copied into a last-applied annotation).
+apply_yaml() { k apply -n "$NS" --server-side --force-conflicts --field-manager=e2e -f - >/dev/null; }
+
+# A small PythonLambda: pyl_yaml NAME CODE [EXTRA-SPEC-YAML]
+pyl_yaml() {
+  local name=$1 code=$2 extra=${3:-}
+  printf 'apiVersion: pylambda.dev/v1alpha1\nkind: PythonLambda\nmetadata:\n  name: %s\nspec:\n  code: |\n' "$name"
+  printf '%s\n' "$code" | sed 's/^/    /'
+  [[ -z "$extra" ]] || printf '%s\n' "$extra" | sed 's/^/  /'
+}
+
+# owner_uid KIND/NAME: the uid of the object's controller owner ('' when none).
+owner_uid() { jp "$1" '{.metadata.ownerReferences[?(@.controller==true)].uid}'; }
+
+# condition KIND/NAME TYPE FIELD: a condition's status, reason or message.
+condition() { jp "$1" "{.status.conditions[?(@.type==\"$2\")].$3}"; }
+
+# make_pods_ready DEPLOYMENT: there is no kubelet, so play its part: mark the Deployment's current
+# pods Running and Ready through the status subresource, as a kubelet would.
+make_pods_ready() {
+  local selector pod now
+  selector=$(k get -n "$NS" "deployment/$1" -o go-template='{{range $k, $v := .spec.selector.matchLabels}}{{$k}}={{$v}},{{end}}')
+  now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  for pod in $(k get pods -n "$NS" -l "${selector%,}" -o name); do
+    k patch -n "$NS" "$pod" --subresource=status --type=merge -p "{\"status\":{\"phase\":\"Running\",
+      \"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"lastTransitionTime\":\"$now\"},
+      {\"type\":\"ContainersReady\",\"status\":\"True\",\"lastTransitionTime\":\"$now\"}]}}" >/dev/null
+  done
+}
