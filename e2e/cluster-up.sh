@@ -7,6 +7,7 @@
 # Certificates are generated per run; ports are free loopback ports picked per run.
 # State: .cache/e2e/run/ (kubeconfig, pki, pids, ports); logs: .cache/e2e/logs/.
 # Env: APPLY_STRATEGY=server-side-apply (default) | dynamic-apply   Metacontroller's --apply-strategy
+#      PYLAMBDA_MAX_CODE_BYTES   the webhook's code size limit (default: the one that fits the strategy)
 #      E2E_SKIP_WEBHOOK=1   do not start the webhook nor apply config/local
 # Stop with e2e/cluster-down.sh.
 set -euo pipefail
@@ -18,6 +19,17 @@ case $APPLY_STRATEGY in
   server-side-apply | dynamic-apply) ;;
   *) die "APPLY_STRATEGY must be server-side-apply or dynamic-apply, not '$APPLY_STRATEGY'" ;;
 esac
+
+# The webhook's code size limit matches the apply strategy, as `make deploy` sets it: dynamic-apply
+# keeps the webhook's default (192 KiB, the 256 KiB annotation budget); server-side apply allows
+# 960 KiB (a ConfigMap holds 1 MiB). PYLAMBDA_MAX_CODE_BYTES overrides both.
+if [[ -n "${PYLAMBDA_MAX_CODE_BYTES:-}" ]]; then
+  WEBHOOK_MAX_CODE_BYTES=$PYLAMBDA_MAX_CODE_BYTES
+elif [[ $APPLY_STRATEGY == server-side-apply ]]; then
+  WEBHOOK_MAX_CODE_BYTES=$((960 * 1024))
+else
+  WEBHOOK_MAX_CODE_BYTES=
+fi
 
 if compgen -G "$RUN/*.pid" >/dev/null; then
   for f in "$RUN"/*.pid; do
@@ -56,6 +68,7 @@ MC_METRICS_PORT=$MC_METRICS_PORT
 MC_HEALTH_PORT=$MC_HEALTH_PORT
 WEBHOOK_PORT=$WEBHOOK_PORT
 APPLY_STRATEGY=$APPLY_STRATEGY
+WEBHOOK_MAX_CODE_BYTES=$WEBHOOK_MAX_CODE_BYTES
 EOF
 log "ports on 127.0.0.1: etcd $ETCD_PORT, kube-apiserver $APISERVER_PORT, kube-controller-manager $KCM_PORT, metacontroller metrics $MC_METRICS_PORT / health $MC_HEALTH_PORT, webhook $WEBHOOK_PORT"
 

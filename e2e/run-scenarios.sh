@@ -9,7 +9,7 @@ source "$(dirname "$0")/lib.sh"
 
 [[ -f "$RUN/ports.env" ]] || die "no e2e cluster is running (make cluster-up)"
 limit=${E2E_SCENARIO_TIMEOUT:-300}
-passed=0 failed=0 failures=()
+passed=0 failed=0 skipped=0 failures=()
 for scenario in "$E2E_DIR"/scenarios/[0-9]*.sh; do
   name=$(basename "$scenario" .sh)
   if (($#)); then
@@ -19,16 +19,22 @@ for scenario in "$E2E_DIR"/scenarios/[0-9]*.sh; do
   fi
   log "scenario $name"
   start_time=$SECONDS
-  if timeout --kill-after=10 "$limit" bash "$scenario" 2>&1 | tee "$LOGS/scenario-$name.log"; then
+  rc=0
+  timeout --kill-after=10 "$limit" bash "$scenario" 2>&1 | tee "$LOGS/scenario-$name.log" || rc=$?
+  if ((rc == 0)); then
     passed=$((passed + 1))
     log "scenario $name passed in $((SECONDS - start_time))s"
+  elif ((rc == 77)); then
+    skipped=$((skipped + 1))
+    log "scenario $name skipped"
   else
+    ((rc != 124)) || log "scenario $name timed out after ${limit}s"
     failed=$((failed + 1))
     failures+=("$name")
     log "scenario $name FAILED after $((SECONDS - start_time))s (log: ${LOGS#"$ROOT"/}/scenario-$name.log)"
   fi
 done
-((passed + failed)) || die "no scenario matched: $*"
+((passed + failed + skipped)) || die "no scenario matched: $*"
 ((failed == 0)) || log "failed: ${failures[*]}"
-echo "e2e: $passed passed, $failed failed"
+echo "e2e: $passed passed, $failed failed, $skipped skipped"
 ((failed == 0))

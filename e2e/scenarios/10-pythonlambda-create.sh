@@ -64,7 +64,7 @@ step "run the rendered runtime here with the rendered command, and call it"
 k get -n "$NS" "deployment/$deploy" -o json >"$TMP/deployment.json"
 k get -n "$NS" configmaps -o json >"$TMP/configmaps.json"
 out=$(python3 "$SCENARIO_DIR/run_rendered.py" "$TMP/deployment.json" "$TMP/configmaps.json" \
-  '{"text": "to be or not to be\nthat is the question"}') || fail "running the rendered runtime failed: $out"
+  '{"text": "to be or not to be\nthat is the question"}' 2>&1) || fail "running the rendered runtime failed: $out"
 step "  response: $out"
 python3 - "$out" <<'EOF' || fail "unexpected response from the rendered runtime: $out"
 import json, sys

@@ -28,10 +28,10 @@ dump() {
     k get pythonlambdas -n "${NS:-default}" -o yaml 2>&1 | grep -v '^      ' | tail -n 80 || true
     echo "---- events"
     k get events -n "${NS:-default}" --sort-by=.lastTimestamp 2>&1 | tail -n 20 || true
-    echo "---- metacontroller.log since the scenario began (last 40 lines)"
-    tail -n "+$MC_LOG_START" "$LOGS/metacontroller.log" 2>/dev/null | tail -n 40 || true
+    echo "---- metacontroller.log since the scenario began (last 40 lines, stack traces cut)"
+    tail -n "+$MC_LOG_START" "$LOGS/metacontroller.log" 2>/dev/null | sed 's/,"stacktrace":.*/}/' | cut -c1-600 | tail -n 40 || true
     echo "---- webhook.log since the scenario began (last 40 lines)"
-    tail -n "+$WEBHOOK_LOG_START" "$LOGS/webhook.log" 2>/dev/null | tail -n 40 || true
+    tail -n "+$WEBHOOK_LOG_START" "$LOGS/webhook.log" 2>/dev/null | cut -c1-600 | tail -n 40 || true
   } >&2
 }
 

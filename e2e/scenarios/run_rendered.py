@@ -93,6 +93,8 @@ def main():
                         break
                 except (urllib.error.URLError, OSError):
                     if proc.poll() is not None or time.monotonic() > deadline:
+                        proc.kill()
+                        proc.wait()
                         log.seek(0)
                         output = log.read().decode(errors="replace")
                         sys.exit(f"the rendered runtime did not become healthy: {argv}\n{output}")

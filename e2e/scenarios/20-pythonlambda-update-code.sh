@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Update a PythonLambda's code: the ConfigMap changes, the pod template changes (a new ReplicaSet
+# with another pod-template-hash: a rollout), the old pods keep serving until the new ones are
+# ready (no downtime), Ready is False while rolling out and True again once the new pods are ready.
+source "$(dirname "$0")/lib.sh"
+
+name=hello
+v1='def handler(event, context):
+    return {"version": 1}'
+v2='def handler(event, context):
+    return {"version": 2}'
+
+step "create $name (v1) and let its pods become ready"
+pyl_yaml "$name" "$v1" | apply_yaml
+eventually "$SHORT" "Deployment $name appears" jp "deployment/$name" '{.metadata.uid}'
+eventually "$SHORT" "the pods of $name exist" equals 1 \
+  bash -c "$BIN/kubectl get pods -n $NS -l pylambda.dev/lambda=$name -o name | wc -l | tr -d ' '"
+make_pods_ready "$name"
+k wait -n "$NS" --for=condition=Ready "pyl/$name" --timeout="${SHORT}s" >/dev/null || fail "$name never became Ready"
+
+cm=$(k get -n "$NS" configmaps -l "pylambda.dev/lambda=$name" -o jsonpath='{.items[0].metadata.name}')
+old_code_hash=$(jp "pythonlambda/$name" '{.status.codeHash}')
+old_template=$(jp "deployment/$name" '{.spec.template.metadata.annotations}')
+old_rs_hash=$(k get rs -n "$NS" -l "pylambda.dev/lambda=$name" -o jsonpath='{.items[0].metadata.labels.pod-template-hash}')
+old_generation=$(jp "deployment/$name" '{.metadata.generation}')
+step "  v1: configmap/$cm, codeHash ${old_code_hash:0:12}, pod-template-hash $old_rs_hash"
+
+step "update the code to v2"
+pyl_yaml "$name" "$v2" | apply_yaml
+eventually "$SHORT" "configmap/$cm holds the v2 code" \
+  bash -c "$BIN/kubectl get -n $NS configmap/$cm -o jsonpath='{.data.main\.py}' | grep -q 'version\": 2'"
+eventually "$SHORT" "status.codeHash changes" differs "$old_code_hash" jp "pythonlambda/$name" '{.status.codeHash}'
+eventually "$SHORT" "the Deployment's pod template changes" differs "$old_template" jp "deployment/$name" '{.spec.template.metadata.annotations}'
+[[ "$(jp "deployment/$name" '{.metadata.generation}')" -gt "$old_generation" ]] || fail "the Deployment's generation did not grow"
+eventually "$SHORT" "a second ReplicaSet (a rollout) appears" equals 2 \
+  bash -c "$BIN/kubectl get rs -n $NS -l pylambda.dev/lambda=$name -o name | wc -l | tr -d ' '"
+new_rs_hash=$(k get rs -n "$NS" -l "pylambda.dev/lambda=$name" -o jsonpath="{.items[?(@.metadata.labels.pod-template-hash!='$old_rs_hash')].metadata.labels.pod-template-hash}")
+[[ -n "$new_rs_hash" && "$new_rs_hash" != "$old_rs_hash" ]] || fail "no ReplicaSet with a new pod-template-hash"
+step "  v2: pod-template-hash $old_rs_hash -> $new_rs_hash"
+
+step "while the new pod is not ready: the old one still serves, and Ready is False"
+eventually "$SHORT" "observedGeneration catches up" \
+  equals "$(jp "pythonlambda/$name" '{.metadata.generation}')" jp "pythonlambda/$name" '{.status.observedGeneration}'
+eventually "$SHORT" "Ready turns False while rolling out" equals False condition "pythonlambda/$name" Ready status
+step "  Ready=False reason=$(condition "pythonlambda/$name" Ready reason): $(condition "pythonlambda/$name" Ready message)"
+expect "the old ReplicaSet keeps its ready pod (no downtime)" equals 1 \
+  jp "replicaset/$name-$old_rs_hash" '{.status.readyReplicas}'
+expect "the Deployment stays available" equals 1 jp "deployment/$name" '{.status.availableReplicas}'
+
+step "the new pod becomes ready: the old ReplicaSet scales down and Ready is True"
+eventually "$SHORT" "the new ReplicaSet's pod exists" \
+  k get pods -n "$NS" -l "pylambda.dev/lambda=$name,pod-template-hash=$new_rs_hash" -o jsonpath='{.items[0].metadata.name}'
+make_pods_ready "$name"
+eventually "$SHORT" "the old ReplicaSet scales to 0" equals 0 jp "replicaset/$name-$old_rs_hash" '{.spec.replicas}'
+k wait -n "$NS" --for=condition=Ready "pyl/$name" --timeout="${SHORT}s" >/dev/null || fail "$name did not become Ready after the rollout"
+step "  Ready=True reason=$(condition "pythonlambda/$name" Ready reason)"
+step "PASS"

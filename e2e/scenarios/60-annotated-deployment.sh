@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Annotate a Deployment as a Python lambda (the greeter sample): the attachments (runtime
+# ConfigMap, Service) appear, owned by the Deployment, and the annotations are written; the
+# rendered pod runs here and answers; a bad annotation keeps the attachments and says why; removing
+# the annotation removes the attachments and the written annotations; deleting the Deployment
+# leaves nothing behind.
+source "$(dirname "$0")/lib.sh"
+
+deploy=greeter
+sample="$ROOT/config/samples/annotated-deployment-greeter.yaml"
+step "apply ${sample#"$ROOT"/} in $NS"
+k apply -n "$NS" -f "$sample" >/dev/null
+uid=$(jp "deployment/$deploy" '{.metadata.uid}')
+
+annotation() { jp "deployment/$deploy" "{.metadata.annotations.pylambda\.dev/$1}"; }
+attachments() {
+  k get -n "$NS" configmaps,services -o json | python3 -c '
+import json, sys
+uid = sys.argv[1]
+for o in json.load(sys.stdin)["items"]:
+    if any(r.get("uid") == uid for r in o["metadata"].get("ownerReferences", [])):
+        print(o["kind"] + "/" + o["metadata"]["name"], o["metadata"]["uid"])' "$uid"
+}
+count_attachments() { attachments | wc -l | tr -d ' '; }
+
+step "the attachments appear, owned by the Deployment, and the annotations are written"
+eventually "$SHORT" "pylambda.dev/url is written on deployment/$deploy" annotation url
+eventually "$SHORT" "two attachments (ConfigMap, Service) owned by deployment/$deploy" equals 2 count_attachments
+before=$(attachments)
+sed 's/^/  /' <<<"$before"
+cm=$(annotation configmap)
+svc=$(annotation service)
+step "  annotations: url=$(annotation url) service=$svc configmap=$cm"
+grep -q "^ConfigMap/$cm " <<<"$before" || fail "pylambda.dev/configmap=$cm is not an attachment: $before"
+grep -q "^Service/$svc " <<<"$before" || fail "pylambda.dev/service=$svc is not an attachment: $before"
+[[ "$(annotation url)" == "http://$svc.$NS.svc."* ]] || fail "pylambda.dev/url does not name the Service: $(annotation url)"
+expect "the Service selects the Deployment's pods" \
+  equals "$(jp "deployment/$deploy" '{.spec.selector.matchLabels}')" jp "service/$svc" '{.spec.selector}'
+[[ -z "$(annotation error)" ]] || fail "pylambda.dev/error is set: $(annotation error)"
+
+step "run the Deployment's pod here as rendered (runtime from the attached ConfigMap), and call it"
+k get -n "$NS" "deployment/$deploy" -o json >"$TMP/deployment.json"
+k get -n "$NS" configmaps -o json >"$TMP/configmaps.json"
+out=$(python3 "$SCENARIO_DIR/run_rendered.py" "$TMP/deployment.json" "$TMP/configmaps.json" '{"name": "Ada"}' 2>&1) ||
+  fail "running the decorated Deployment's pod failed: $out"
+step "  response: $out"
+grep -q 'Hello, Ada!' <<<"$out" || fail "unexpected response: $out"
+
+step "a bad annotation keeps the attachments and says why in pylambda.dev/error"
+k annotate -n "$NS" "deployment/$deploy" --overwrite pylambda.dev/port=eighty >/dev/null
+eventually "$SHORT" "pylambda.dev/error is written" annotation error
+step "  pylambda.dev/error: $(annotation error)"
+grep -q 'pylambda.dev/port' <<<"$(annotation error)" || fail "the error does not name the annotation: $(annotation error)"
+sleep 2
+[[ "$(attachments)" == "$before" ]] || fail "the attachments changed after a bad annotation: $(attachments)"
+k annotate -n "$NS" "deployment/$deploy" --overwrite pylambda.dev/port=8080 >/dev/null
+eventually "$SHORT" "pylambda.dev/error is removed once the annotation is fixed" equals "" annotation error
+
+step "remove the pylambda.dev/handler annotation: the attachments and the written annotations go away"
+k annotate -n "$NS" "deployment/$deploy" pylambda.dev/handler- >/dev/null
+eventually "$SHORT" "the attachments are removed" equals 0 count_attachments
+eventually "$SHORT" "pylambda.dev/url is removed" equals "" annotation url
+for a in service configmap error; do [[ -z "$(annotation "$a")" ]] || fail "pylambda.dev/$a is still set"; done
+eventually "$SHORT" "Metacontroller's finalizer is removed from the Deployment" equals "" \
+  jp "deployment/$deploy" '{.metadata.finalizers}'
+expect "the Deployment itself is still there" equals "$uid" jp "deployment/$deploy" '{.metadata.uid}'
+
+step "annotate it again, then delete the Deployment: nothing is left behind"
+k annotate -n "$NS" "deployment/$deploy" pylambda.dev/handler=main.handler >/dev/null
+eventually "$SHORT" "the attachments come back" equals 2 count_attachments
+k delete -n "$NS" "deployment/$deploy" --wait=false >/dev/null
+eventually "$SHORT" "deployment/$deploy is gone" absent "deployment/$deploy"
+eventually 90 "no attachment, ReplicaSet or pod of $deploy is left" equals "" bash -c "
+  $BIN/kubectl get -n $NS configmaps,services,replicasets,pods -o name | grep -v -e kube-root-ca.crt -e configmap/greeter-code || true"
+step "PASS"

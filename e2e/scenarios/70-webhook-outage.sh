@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The webhook stops for a while and comes back: nothing is lost while it is down (Metacontroller
+# cannot sync, children stay as they are), then Metacontroller retries and everything converges.
+source "$(dirname "$0")/lib.sh"
+
+# Whatever happens here, the webhook must be running again for the scenarios after this one.
+restart_webhook_on_exit() {
+  local rc=$?
+  alive webhook || start_webhook || true
+  (exit $rc)
+  cleanup_namespace
+}
+trap restart_webhook_on_exit EXIT
+
+code() { printf 'def handler(event, context):\n    return {"version": %s}' "$1"; }
+pyl_yaml steady "$(code 1)" | apply_yaml
+eventually "$SHORT" "observedGeneration 1 of steady" equals 1 jp pythonlambda/steady '{.status.observedGeneration}'
+
+outage=${E2E_OUTAGE_SECONDS:-10}
+step "stop the webhook for ${outage}s; meanwhile update steady and create newcomer"
+stop webhook
+pyl_yaml steady "$(code 2)" | apply_yaml
+pyl_yaml newcomer "$(code 1)" | apply_yaml
+sleep "$outage"
+expect "steady's ConfigMap still holds v1 while the webhook is down" \
+  bash -c "$BIN/kubectl get -n $NS configmap/steady-code -o jsonpath='{.data.main\.py}' | grep -q 'version\": 1'"
+expect "steady's observedGeneration stays 1" equals 1 jp pythonlambda/steady '{.status.observedGeneration}'
+expect "newcomer has no children yet" equals 0 \
+  bash -c "$BIN/kubectl get -n $NS deployments,configmaps,services -l pylambda.dev/lambda=newcomer -o name | wc -l | tr -d ' '"
+failed_calls=$(grep -c 'connection refused' "$LOGS/metacontroller.log" || true)
+step "  Metacontroller logged $failed_calls refused connections so far"
+
+step "start the webhook again: Metacontroller retries and everything converges"
+start_webhook
+back=$SECONDS
+eventually 120 "steady's ConfigMap holds v2" \
+  bash -c "$BIN/kubectl get -n $NS configmap/steady-code -o jsonpath='{.data.main\.py}' | grep -q 'version\": 2'"
+eventually 120 "steady's observedGeneration reaches its generation" \
+  equals "$(jp pythonlambda/steady '{.metadata.generation}')" jp pythonlambda/steady '{.status.observedGeneration}'
+eventually 120 "newcomer's children appear" equals 3 \
+  bash -c "$BIN/kubectl get -n $NS deployments,configmaps,services -l pylambda.dev/lambda=newcomer -o name | wc -l | tr -d ' '"
+eventually 120 "newcomer has a Ready condition" condition pythonlambda/newcomer Ready reason
+step "  converged $((SECONDS - back))s after the webhook came back"
+step "PASS"
