@@ -1,0 +1,301 @@
+import { expect } from 'chai';
+import type { Deployment } from 'kubernetes-types/apps/v1.js';
+import type { ConfigMap } from 'kubernetes-types/core/v1.js';
+import { configFromEnv } from '../../src/config.js';
+import type { CompositeResponse } from '../../src/hooks/composite-types.js';
+import type { KubeObject } from '../../src/metacontroller/objects.js';
+import { FIXED_NOW_RFC3339, postHook, testApp } from '../fixtures/app.js';
+import { contractProblems } from '../fixtures/contract.js';
+import { HELLO_CODE, HELPERS_CODE, helloSpec } from '../fixtures/lambda.js';
+import {
+  compositeRequest,
+  CREATED_AT,
+  HOOK_VERSIONS,
+  pythonLambda,
+  SYNC_PATH,
+  type HookVersion,
+  type ParentOptions,
+} from '../fixtures/metacontroller.js';
+import { observeChildren, ROLLOUT_AT, type ObserveOptions } from '../fixtures/observed.js';
+
+const app = testApp();
+
+async function sync(
+  parent: ReturnType<typeof pythonLambda>,
+  children: KubeObject[] = [],
+  version: HookVersion = 'v2',
+): Promise<CompositeResponse> {
+  const res = await postHook(app, SYNC_PATH, compositeRequest({ parent, children, version }));
+  expect(res.status, res.text).to.equal(200);
+  expect(res.headers['content-type']).to.match(/^application\/json/);
+  expect(contractProblems(res.body, 'sync')).to.deep.equal([]);
+  return res.body as CompositeResponse;
+}
+
+function byKind(children: KubeObject[]) {
+  const find = <T>(kind: string) => {
+    const found = children.filter((c) => c.kind === kind);
+    expect(found, kind).to.have.length(1);
+    return found[0] as unknown as T & KubeObject;
+  };
+  return {
+    configMap: find<ConfigMap>('ConfigMap'),
+    deployment: find<Deployment>('Deployment'),
+    service: find<KubeObject>('Service'),
+  };
+}
+
+function templateHash(d: Deployment): string | undefined {
+  return d.spec?.template.metadata?.annotations?.['pylambda.dev/template-hash'];
+}
+
+/** Metacontroller's next request: the status written back (with observedGeneration), the children applied. */
+function nextParent(
+  options: ParentOptions,
+  previous: CompositeResponse,
+): ReturnType<typeof pythonLambda> {
+  return pythonLambda({
+    ...options,
+    status: { ...previous.status, observedGeneration: options.generation ?? 1 },
+    statusWrittenAt: '2026-08-20T10:00:02Z',
+  });
+}
+
+describe('POST /hooks/pythonlambda/sync', () => {
+  const options: ParentOptions = {
+    spec: helloSpec({ files: { 'pkg/helpers.py': HELPERS_CODE }, requirements: 'six\n' }),
+  };
+
+  it('creates a ConfigMap, a Deployment and a Service, and says it is Creating', async () => {
+    const body = await sync(pythonLambda(options));
+    expect(
+      body.children.map(
+        (c) => `${c.apiVersion} ${c.kind} ${c.metadata.namespace}/${c.metadata.name}`,
+      ),
+    ).to.deep.equal([
+      'v1 ConfigMap demo/hello-code',
+      'apps/v1 Deployment demo/hello',
+      'v1 Service demo/hello',
+    ]);
+    const { deployment } = byKind(body.children);
+    const codeHash = deployment.spec!.template.metadata!.annotations!['pylambda.dev/code-hash'];
+    expect(body.status).to.deep.equal({
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'False',
+          observedGeneration: 1,
+          lastTransitionTime: CREATED_AT,
+          reason: 'Creating',
+          message: 'waiting for Deployment hello to be created',
+        },
+      ],
+      replicas: 0,
+      readyReplicas: 0,
+      updatedReplicas: 0,
+      url: 'http://hello.demo.svc.cluster.local:8080',
+      codeHash,
+    });
+  });
+
+  it('carries the code, the nested file and the requirements in the ConfigMap', async () => {
+    const { configMap } = byKind((await sync(pythonLambda(options))).children);
+    expect(configMap.data!['main.py']).to.equal(HELLO_CODE);
+    expect(configMap.data!['pkg__helpers.py']).to.equal(HELPERS_CODE);
+    expect(configMap.data!['requirements.txt']).to.equal('six\n');
+    expect(configMap.data!['pylambda_runtime.py']).to.match(/handler\(event, context\)/);
+  });
+
+  it('hook API v1 and v2 requests give the same response, at every stage', async () => {
+    const first = await Promise.all(HOOK_VERSIONS.map((v) => sync(pythonLambda(options), [], v)));
+    expect(first[0]).to.deep.equal(first[1]);
+    for (const state of ['created', 'rolling', 'rolled-out'] as ObserveOptions['deployment'][]) {
+      const parent = nextParent(options, first[0]!);
+      const observed = observeChildren(first[0]!.children, parent, { deployment: state });
+      const [v1, v2] = await Promise.all(HOOK_VERSIONS.map((v) => sync(parent, observed, v)));
+      expect(v1, state).to.deep.equal(v2);
+    }
+  });
+
+  it('turns Ready=True once the Deployment has rolled out, with the time of the rollout', async () => {
+    const created = await sync(pythonLambda(options));
+    const parent = nextParent(options, created);
+    const body = await sync(
+      parent,
+      observeChildren(created.children, parent, { deployment: 'rolled-out' }),
+    );
+    expect(body.children).to.deep.equal(created.children);
+    expect(body.status).to.deep.equal({
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          observedGeneration: 1,
+          lastTransitionTime: ROLLOUT_AT,
+          reason: 'Available',
+          message:
+            '1 of 1 replicas serve the current code at http://hello.demo.svc.cluster.local:8080',
+        },
+      ],
+      replicas: 1,
+      readyReplicas: 1,
+      updatedReplicas: 1,
+      url: 'http://hello.demo.svc.cluster.local:8080',
+      codeHash: created.status.codeHash,
+    });
+  });
+
+  it('an update of the code changes the ConfigMap and the pod template hash, and Ready waits for the rollout', async () => {
+    // Generation 1 is rolled out and Ready.
+    const v1 = await sync(pythonLambda(options));
+    let parent = nextParent(options, v1);
+    const rolledOut = observeChildren(v1.children, parent, { deployment: 'rolled-out' });
+    const ready = await sync(parent, rolledOut);
+    expect(ready.status.conditions![0]!.status).to.equal('True');
+
+    // The user changes the code: generation 2, the old children still observed.
+    const updated: ParentOptions = {
+      ...options,
+      spec: helloSpec({
+        code: 'def handler(event, context):\n    return "v2"\n',
+        files: { 'pkg/helpers.py': HELPERS_CODE },
+        requirements: 'six\n',
+      }),
+      generation: 2,
+      specWrittenAt: '2026-08-20T11:00:00Z',
+    };
+    parent = nextParent(updated, ready);
+    const v2 = await sync(parent, rolledOut);
+    const before = byKind(v1.children);
+    const after = byKind(v2.children);
+    expect(after.configMap.data!['main.py']).to.equal(
+      'def handler(event, context):\n    return "v2"\n',
+    );
+    expect({ ...after.configMap.data, 'main.py': HELLO_CODE }).to.deep.equal(before.configMap.data);
+    expect(templateHash(after.deployment))
+      .to.match(/^[0-9a-f]{16}$/)
+      .and.not.equal(templateHash(before.deployment));
+    expect(
+      after.deployment.spec!.template.metadata!.annotations!['pylambda.dev/code-hash'],
+    ).to.equal(v2.status.codeHash);
+    expect(v2.status.codeHash).to.not.equal(v1.status.codeHash);
+    expect(after.service).to.deep.equal(before.service);
+    expect(v2.status.conditions).to.deep.equal([
+      {
+        type: 'Ready',
+        status: 'False',
+        observedGeneration: 2,
+        // The flip happened because of the spec write: its time, not the clock's.
+        lastTransitionTime: '2026-08-20T11:00:00Z',
+        reason: 'RollingOut',
+        message: `Deployment hello is being updated to pod template ${templateHash(after.deployment)}`,
+      },
+    ]);
+
+    // Metacontroller applied the new template; the Deployment is rolling, then rolled out.
+    parent = nextParent(updated, v2);
+    const rolling = await sync(
+      parent,
+      observeChildren(v2.children, parent, {
+        deployment: 'rolling',
+        deploymentGeneration: 2,
+        rolloutAt: '2026-08-20T11:00:05Z',
+      }),
+    );
+    expect(rolling.status.conditions![0]).to.include({
+      status: 'False',
+      reason: 'RollingOut',
+      lastTransitionTime: '2026-08-20T11:00:00Z',
+    });
+    parent = nextParent(updated, rolling);
+    const done = await sync(
+      parent,
+      observeChildren(v2.children, parent, {
+        deployment: 'rolled-out',
+        deploymentGeneration: 2,
+        rolloutAt: '2026-08-20T11:01:00Z',
+      }),
+    );
+    expect(done.status.conditions![0]).to.deep.equal({
+      type: 'Ready',
+      status: 'True',
+      observedGeneration: 2,
+      lastTransitionTime: '2026-08-20T11:01:00Z',
+      reason: 'Available',
+      message: '1 of 1 replicas serve the current code at http://hello.demo.svc.cluster.local:8080',
+    });
+    expect(done.children).to.deep.equal(v2.children);
+  });
+
+  it('a change of replicas only scales: same pod template, same code hash', async () => {
+    const one = await sync(pythonLambda(options));
+    const three = await sync(
+      pythonLambda({
+        ...options,
+        spec: { ...(options.spec as object), replicas: 3 },
+        generation: 2,
+      }),
+    );
+    expect(templateHash(byKind(three.children).deployment)).to.equal(
+      templateHash(byKind(one.children).deployment),
+    );
+    expect(byKind(three.children).deployment.spec!.replicas).to.equal(3);
+    expect(three.status.codeHash).to.equal(one.status.codeHash);
+  });
+
+  const NAME_63 = `f${'n'.repeat(61)}x`;
+  const NAME_253 = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
+  for (const name of ['9lives', NAME_63, NAME_253, 'my.app.v2']) {
+    it(`gives valid, stable names and a matching URL for a lambda named ${name.length > 20 ? `with ${name.length} characters` : name}`, async () => {
+      const parent = pythonLambda({ ...options, name });
+      const [a, b] = [await sync(parent, [], 'v1'), await sync(parent, [], 'v2')];
+      expect(a.children.map((c) => c.metadata.name)).to.deep.equal(
+        b.children.map((c) => c.metadata.name),
+      );
+      const { service, deployment } = byKind(a.children);
+      expect(a.status.url).to.equal(`http://${service.metadata.name}.demo.svc.cluster.local:8080`);
+      expect((service.spec as { selector: object }).selector).to.deep.equal(
+        deployment.spec!.selector.matchLabels,
+      );
+      // And Ready once rolled out, with the child found by its (possibly shortened) name.
+      const next = nextParent({ ...options, name }, a);
+      const ready = await sync(
+        next,
+        observeChildren(a.children, next, { deployment: 'rolled-out' }),
+      );
+      expect(ready.status.conditions![0]!.reason).to.equal('Available');
+    });
+  }
+
+  it('serves at the configured cluster domain', async () => {
+    const custom = testApp({ config: configFromEnv({ PYLAMBDA_CLUSTER_DOMAIN: 'corp.internal' }) });
+    const res = await postHook(
+      custom,
+      SYNC_PATH,
+      compositeRequest({ parent: pythonLambda(options) }),
+    );
+    expect(res.body.status.url).to.equal('http://hello.demo.svc.corp.internal:8080');
+  });
+
+  it('treats finalizing: true on the sync URL as a finalize call', async () => {
+    const parent = pythonLambda({ ...options, deletionTimestamp: '2026-08-21T00:00:00Z' });
+    const res = await postHook(app, SYNC_PATH, compositeRequest({ parent, finalizing: true }));
+    expect(res.status).to.equal(200);
+    expect(res.body.children).to.deep.equal([]);
+    expect(res.body.finalized).to.equal(true);
+    expect(contractProblems(res.body, 'finalize')).to.deep.equal([]);
+  });
+
+  it('never reads the clock when the request carries times', async () => {
+    const created = await sync(pythonLambda(options));
+    expect(JSON.stringify(created)).to.not.contain(FIXED_NOW_RFC3339);
+  });
+
+  it('falls back to the injected clock for a request with no time at all', async () => {
+    const timed = pythonLambda(options);
+    const { creationTimestamp: _created, managedFields: _fields, ...metadata } = timed.metadata;
+    const parent = { ...timed, metadata };
+    const body = await sync(parent);
+    expect(body.status.conditions![0]!.lastTransitionTime).to.equal(FIXED_NOW_RFC3339);
+  });
+});

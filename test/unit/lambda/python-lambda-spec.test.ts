@@ -1,0 +1,160 @@
+import { expect } from 'chai';
+import { pythonLambdaSpec } from '../../../src/lambda/python-lambda-spec.js';
+import type { Problem } from '../../../src/validation/problems.js';
+import { HELLO_CODE, specValidator } from '../../fixtures/lambda.js';
+
+const IDENTITY = { name: 'hello', namespace: 'demo' };
+
+function problems(raw: unknown): Problem[] {
+  const result = pythonLambdaSpec(IDENTITY, raw, specValidator());
+  expect(result.ok, 'expected the spec to be refused').to.equal(false);
+  return result.ok ? [] : result.problems;
+}
+
+function paths(raw: unknown): string[] {
+  return problems(raw).map((p) => p.path);
+}
+
+describe('PythonLambda spec validation', () => {
+  it('applies every default to a minimal spec, and keeps the identity', () => {
+    const result = pythonLambdaSpec(IDENTITY, { code: HELLO_CODE }, specValidator());
+    expect(result).to.deep.equal({
+      ok: true,
+      spec: {
+        code: HELLO_CODE,
+        handler: 'main.handler',
+        runtime: '3.12',
+        replicas: 1,
+        port: 8080,
+        timeoutSeconds: 30,
+        files: {},
+        name: 'hello',
+        namespace: 'demo',
+      },
+    });
+  });
+
+  it('does not modify the request’s spec while defaulting', () => {
+    const raw = { code: HELLO_CODE };
+    pythonLambdaSpec(IDENTITY, raw, specValidator());
+    expect(raw).to.deep.equal({ code: HELLO_CODE });
+  });
+
+  it('names spec.replicas for a wrong type', () => {
+    expect(problems({ code: HELLO_CODE, replicas: 'three' })).to.deep.equal([
+      { path: 'spec.replicas', message: 'must be integer' },
+    ]);
+  });
+
+  it('names spec.replicas out of range', () => {
+    expect(paths({ code: HELLO_CODE, replicas: -1 })).to.deep.equal(['spec.replicas']);
+  });
+
+  it('names spec.env[0].name for a bad variable name', () => {
+    const found = problems({ code: HELLO_CODE, env: [{ name: '1 bad' }] });
+    expect(found.map((p) => p.path)).to.deep.equal(['spec.env[0].name']);
+    expect(found[0]!.message).to.match(/pattern/);
+  });
+
+  it('names spec.env[1].name when it is missing', () => {
+    expect(problems({ code: HELLO_CODE, env: [{ name: 'A' }, { value: 'x' }] })).to.deep.equal([
+      { path: 'spec.env[1].name', message: 'is required' },
+    ]);
+  });
+
+  it('names an unknown field', () => {
+    expect(problems({ code: HELLO_CODE, replica: 2 })).to.deep.equal([
+      { path: 'spec.replica', message: 'is not a known field' },
+    ]);
+  });
+
+  it('names spec.code when it is missing, and every other problem too', () => {
+    expect(paths({ handler: 'nodots', runtime: '2.7', port: 80 }).sort()).to.deep.equal([
+      'spec.code',
+      'spec.handler',
+      'spec.port',
+      'spec.runtime',
+    ]);
+  });
+
+  it('says which runtimes exist', () => {
+    expect(problems({ code: HELLO_CODE, runtime: '2.7' })).to.deep.equal([
+      { path: 'spec.runtime', message: 'must be one of "3.10", "3.11", "3.12", "3.13"' },
+    ]);
+  });
+
+  it('names spec.resources.limits.memory for a bad quantity', () => {
+    expect(paths({ code: HELLO_CODE, resources: { limits: { memory: 'lots' } } })).to.deep.equal([
+      'spec.resources.limits.memory',
+    ]);
+  });
+
+  it('names spec.files["../x"] for a path that leaves the code directory', () => {
+    const found = problems({ code: HELLO_CODE, files: { '../x': 'boom' } });
+    expect(found.map((p) => p.path)).to.deep.equal(['spec.files["../x"]']);
+    expect(found[0]!.message).to.match(/relative path/);
+  });
+
+  for (const bad of ['/etc/passwd', 'a//b.py', 'a/../b.py', '.hidden', 'x/', 'a b.py', 'a..py']) {
+    it(`refuses the file path ${JSON.stringify(bad)}`, () => {
+      expect(paths({ code: HELLO_CODE, files: { [bad]: '' } })).to.deep.equal([
+        `spec.files[${JSON.stringify(bad)}]`,
+      ]);
+    });
+  }
+
+  it('refuses a nested path whose ConfigMap key would pass 253 characters', () => {
+    const nested = `${Array.from({ length: 10 }, () => 'd'.repeat(20)).join('/')}/${'f'.repeat(37)}.py`;
+    expect(nested).to.have.length(250);
+    expect(paths({ code: HELLO_CODE, files: { [nested]: '' } })).to.deep.equal([
+      `spec.files[${JSON.stringify(nested)}]`,
+    ]);
+    const fits = `${'d'.repeat(100)}/${'f'.repeat(148)}.py`; // key: 253 characters
+    expect(
+      pythonLambdaSpec(IDENTITY, { code: HELLO_CODE, files: { [fits]: '' } }, specValidator()).ok,
+    ).to.equal(true);
+  });
+
+  it('refuses reserved file names and says what to use instead', () => {
+    const found = problems({
+      code: HELLO_CODE,
+      files: { 'main.py': '', 'requirements.txt': '', 'pylambda_runtime.py': '' },
+    });
+    expect(found.map((p) => p.path)).to.deep.equal([
+      'spec.files["main.py"]',
+      'spec.files["pylambda_runtime.py"]',
+      'spec.files["requirements.txt"]',
+    ]);
+    expect(found[0]!.message).to.match(/spec\.code/);
+  });
+
+  it('refuses two paths that would share a ConfigMap key', () => {
+    const found = problems({ code: HELLO_CODE, files: { 'pkg/util.py': '', 'pkg__util.py': '' } });
+    expect(found).to.deep.equal([
+      {
+        path: 'spec.files["pkg__util.py"]',
+        message: 'is stored under the same ConfigMap key as "pkg/util.py"',
+      },
+    ]);
+  });
+
+  it('accepts nested files, and keeps them', () => {
+    const result = pythonLambdaSpec(
+      IDENTITY,
+      { code: HELLO_CODE, files: { 'pkg/util.py': 'x', 'pkg/__init__.py': '' } },
+      specValidator(),
+    );
+    expect(result.ok).to.equal(true);
+    expect(result.ok && result.spec.files).to.deep.equal({
+      'pkg/util.py': 'x',
+      'pkg/__init__.py': '',
+    });
+  });
+
+  it('refuses a missing or non-object spec', () => {
+    expect(problems(undefined)).to.deep.equal([{ path: 'spec', message: 'is required' }]);
+    expect(problems(null)).to.deep.equal([{ path: 'spec', message: 'is required' }]);
+    expect(problems('code')).to.deep.equal([{ path: 'spec', message: 'must be an object' }]);
+    expect(problems([])).to.deep.equal([{ path: 'spec', message: 'must be an object' }]);
+  });
+});

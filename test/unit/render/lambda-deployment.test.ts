@@ -1,0 +1,385 @@
+import { expect } from 'chai';
+import type { Deployment } from 'kubernetes-types/apps/v1.js';
+import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
+import {
+  codeHash,
+  renderLambdaDeployment,
+  templateHash,
+} from '../../../src/render/lambda-deployment.js';
+import { commonLabels } from '../../../src/render/labels.js';
+import {
+  isDns1123Label,
+  isDns1123Subdomain,
+  isPortName,
+  labelProblems,
+} from '../../fixtures/kube-validation.js';
+import { helloSpec, lambdaSpec, RUNTIME_SOURCE } from '../../fixtures/lambda.js';
+import type { PythonLambdaSpec } from '../../../src/generated/pythonlambda-spec.js';
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const HEX16 = /^[0-9a-f]{16}$/;
+
+function render(extra: Partial<PythonLambdaSpec> = {}, name = 'hello'): Deployment {
+  return renderLambdaDeployment(lambdaSpec(helloSpec(extra), { name }), RUNTIME_SOURCE);
+}
+
+function podSpec(d: Deployment): PodSpec {
+  return d.spec!.template.spec!;
+}
+
+function containers(d: Deployment): Container[] {
+  return [...(podSpec(d).initContainers ?? []), ...podSpec(d).containers];
+}
+
+function annotations(d: Deployment): Record<string, string> {
+  return d.spec!.template.metadata!.annotations!;
+}
+
+const RESTRICTED_CONTAINER = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  runAsUser: 65532,
+  runAsGroup: 65532,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+const DEFAULT_RESOURCES = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
+
+describe('the lambda Deployment', () => {
+  it('is exactly this for a spec with requirements, env, resources and a port', () => {
+    const d = render({
+      requirements: 'requests==2.32.3\n',
+      env: [
+        { name: 'GREETING', value: 'hi' },
+        { name: 'PYLAMBDA_TIMEOUT_SECONDS', value: '99' },
+      ],
+      replicas: 2,
+      port: 9000,
+      timeoutSeconds: 10,
+      runtime: '3.11',
+      resources: { requests: { cpu: 1 }, limits: { memory: '512Mi' } },
+    });
+    const hash = annotations(d)['pylambda.dev/code-hash']!;
+    const template = annotations(d)['pylambda.dev/template-hash']!;
+    expect(hash).to.match(HEX64);
+    expect(template).to.match(HEX16);
+    const labels = commonLabels('hello');
+    const resources = { requests: { cpu: '1', memory: '64Mi' }, limits: { memory: '512Mi' } };
+    expect(d).to.deep.equal({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'hello', namespace: 'demo', labels },
+      spec: {
+        replicas: 2,
+        revisionHistoryLimit: 3,
+        selector: { matchLabels: { 'pylambda.dev/lambda': 'hello' } },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+        template: {
+          metadata: {
+            labels,
+            annotations: {
+              'pylambda.dev/code-hash': hash,
+              'pylambda.dev/template-hash': template,
+            },
+          },
+          spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 65532,
+              runAsGroup: 65532,
+              fsGroup: 65532,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            terminationGracePeriodSeconds: 20,
+            initContainers: [
+              {
+                name: 'install-requirements',
+                image: 'python:3.11-slim',
+                command: [
+                  'python',
+                  '-m',
+                  'pip',
+                  'install',
+                  '--no-cache-dir',
+                  '--disable-pip-version-check',
+                  '--no-warn-script-location',
+                  '--target',
+                  '/opt/pylambda-deps',
+                  '-r',
+                  '/opt/pylambda/requirements.txt',
+                ],
+                env: [
+                  { name: 'HOME', value: '/tmp' },
+                  { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
+                ],
+                resources,
+                securityContext: RESTRICTED_CONTAINER,
+                volumeMounts: [
+                  { name: 'code', mountPath: '/opt/pylambda', readOnly: true },
+                  { name: 'tmp', mountPath: '/tmp' },
+                  { name: 'deps', mountPath: '/opt/pylambda-deps' },
+                ],
+              },
+            ],
+            containers: [
+              {
+                name: 'lambda',
+                image: 'python:3.11-slim',
+                command: ['python', '-u', '/opt/pylambda/runtime/pylambda_runtime.py'],
+                ports: [{ name: 'http', containerPort: 9000, protocol: 'TCP' }],
+                env: [
+                  { name: 'PYLAMBDA_HANDLER', value: 'main.handler' },
+                  { name: 'PYLAMBDA_PORT', value: '9000' },
+                  { name: 'PYLAMBDA_CODE_DIR', value: '/opt/pylambda/code' },
+                  { name: 'PYLAMBDA_FUNCTION_NAME', value: 'hello' },
+                  { name: 'PYLAMBDA_NAMESPACE', value: 'demo' },
+                  { name: 'PYLAMBDA_DRAIN_SECONDS', value: '5' },
+                  { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
+                  { name: 'HOME', value: '/tmp' },
+                  { name: 'PYLAMBDA_DEPS_DIR', value: '/opt/pylambda-deps' },
+                  { name: 'GREETING', value: 'hi' },
+                  { name: 'PYLAMBDA_TIMEOUT_SECONDS', value: '99' },
+                ],
+                readinessProbe: {
+                  httpGet: { path: '/healthz', port: 'http' },
+                  periodSeconds: 5,
+                  failureThreshold: 2,
+                },
+                livenessProbe: {
+                  tcpSocket: { port: 'http' },
+                  periodSeconds: 10,
+                  failureThreshold: 3,
+                },
+                resources,
+                securityContext: RESTRICTED_CONTAINER,
+                volumeMounts: [
+                  { name: 'code', mountPath: '/opt/pylambda', readOnly: true },
+                  { name: 'tmp', mountPath: '/tmp' },
+                  { name: 'deps', mountPath: '/opt/pylambda-deps', readOnly: true },
+                ],
+              },
+            ],
+            volumes: [
+              {
+                name: 'code',
+                configMap: {
+                  name: 'hello-code',
+                  items: [
+                    { key: 'pylambda_runtime.py', path: 'runtime/pylambda_runtime.py' },
+                    { key: 'main.py', path: 'code/main.py' },
+                    { key: 'requirements.txt', path: 'requirements.txt' },
+                  ],
+                },
+              },
+              { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+              { name: 'deps', emptyDir: {} },
+            ],
+          },
+        },
+      },
+    });
+  });
+
+  it('has no init container, deps volume or deps variable without requirements', () => {
+    const d = render();
+    expect(podSpec(d).initContainers).to.equal(undefined);
+    expect(podSpec(d).volumes!.map((v) => v.name)).to.deep.equal(['code', 'tmp']);
+    expect(podSpec(d).containers[0]!.volumeMounts!.map((m) => m.name)).to.deep.equal([
+      'code',
+      'tmp',
+    ]);
+    expect(podSpec(d).containers[0]!.env!.map((e) => e.name)).to.not.include('PYLAMBDA_DEPS_DIR');
+    expect(podSpec(d).containers[0]!.resources).to.deep.equal(DEFAULT_RESOURCES);
+  });
+
+  it('an empty requirements text means no init container', () => {
+    expect(podSpec(render({ requirements: '' })).initContainers).to.equal(undefined);
+  });
+
+  describe('security (the restricted Pod Security Standard)', () => {
+    for (const [label, extra] of [
+      ['without requirements', {}],
+      ['with requirements (init container)', { requirements: 'six\n' }],
+    ] as const) {
+      it(`hardens every container ${label}`, () => {
+        const d = render(extra);
+        const pod = podSpec(d);
+        expect(pod.securityContext).to.deep.equal({
+          runAsNonRoot: true,
+          runAsUser: 65532,
+          runAsGroup: 65532,
+          fsGroup: 65532,
+          seccompProfile: { type: 'RuntimeDefault' },
+        });
+        expect(pod.automountServiceAccountToken).to.equal(false);
+        for (const c of containers(d)) {
+          expect(c.securityContext, c.name).to.deep.equal(RESTRICTED_CONTAINER);
+          // python:<v>-slim runs as root: runAsNonRoot alone would be refused by the kubelet.
+          expect(c.securityContext!.runAsUser).to.be.a('number').and.above(0);
+        }
+        expect(pod.hostNetwork ?? false).to.equal(false);
+        expect(pod.hostPID ?? false).to.equal(false);
+        for (const v of pod.volumes ?? []) {
+          expect(v.hostPath, v.name).to.equal(undefined);
+        }
+      });
+    }
+
+    it('gives a read-only root filesystem a writable /tmp, and the init container its target', () => {
+      const d = render({ requirements: 'six\n' });
+      for (const c of containers(d)) {
+        expect(
+          c.volumeMounts!.find((m) => m.mountPath === '/tmp'),
+          c.name,
+        ).to.deep.equal({
+          name: 'tmp',
+          mountPath: '/tmp',
+        });
+      }
+      const init = podSpec(d).initContainers![0]!;
+      expect(init.volumeMounts!.find((m) => m.name === 'deps')).to.deep.equal({
+        name: 'deps',
+        mountPath: '/opt/pylambda-deps',
+      });
+    });
+  });
+
+  it('probes the named http port: readiness over HTTP, liveness over TCP', () => {
+    const c = podSpec(render({ port: 8081 })).containers[0]!;
+    expect(c.ports).to.deep.equal([{ name: 'http', containerPort: 8081, protocol: 'TCP' }]);
+    expect(c.readinessProbe!.httpGet).to.deep.equal({ path: '/healthz', port: 'http' });
+    expect(c.livenessProbe!.tcpSocket).to.deep.equal({ port: 'http' });
+  });
+
+  it('selects exactly the pods of its template, with valid labels and names', () => {
+    for (const name of ['hello', '9lives', `${'n'.repeat(63)}.${'m'.repeat(100)}`]) {
+      const d = render({ requirements: 'six\n' }, name);
+      const selector = d.spec!.selector.matchLabels!;
+      const podLabels = d.spec!.template.metadata!.labels!;
+      for (const [k, v] of Object.entries(selector)) expect(podLabels[k]).to.equal(v);
+      expect(labelProblems(podLabels)).to.deep.equal([]);
+      expect(labelProblems(d.metadata!.labels)).to.deep.equal([]);
+      expect(isDns1123Subdomain(d.metadata!.name!)).to.equal(true);
+      for (const c of containers(d)) expect(isDns1123Label(c.name)).to.equal(true);
+      for (const v of podSpec(d).volumes!) expect(isDns1123Label(v.name)).to.equal(true);
+      for (const p of podSpec(d).containers[0]!.ports!) expect(isPortName(p.name!)).to.equal(true);
+    }
+  });
+
+  it('lets user variables override the runtime variables of the same name, once each', () => {
+    const env = podSpec(render({ env: [{ name: 'HOME', value: '/home/app' }] })).containers[0]!
+      .env!;
+    expect(env.filter((e) => e.name === 'HOME')).to.deep.equal([
+      { name: 'HOME', value: '/home/app' },
+    ]);
+    expect(new Set(env.map((e) => e.name)).size).to.equal(env.length);
+  });
+
+  it('uses spec.image instead of python:<runtime>-slim when set', () => {
+    const d = render({ image: 'registry.example.com/py:3.12', requirements: 'six\n' });
+    expect(containers(d).map((c) => c.image)).to.deep.equal([
+      'registry.example.com/py:3.12',
+      'registry.example.com/py:3.12',
+    ]);
+  });
+
+  it('is the same object for the same spec (no clock, no randomness)', () => {
+    expect(JSON.stringify(render({ requirements: 'six\n' }))).to.equal(
+      JSON.stringify(render({ requirements: 'six\n' })),
+    );
+  });
+
+  describe('the code hash', () => {
+    const base: Partial<PythonLambdaSpec> = {
+      files: { 'pkg/util.py': 'X = 1\n' },
+      requirements: 'six\n',
+    };
+    const hashOf = (extra: Partial<PythonLambdaSpec>, runtime = RUNTIME_SOURCE) =>
+      codeHash(lambdaSpec(helloSpec({ ...base, ...extra })), runtime);
+    const before = hashOf({});
+
+    const changes: [string, Partial<PythonLambdaSpec>][] = [
+      ['the code', { code: 'def handler(event, context):\n    return 2\n' }],
+      ['a file', { files: { 'pkg/util.py': 'X = 2\n' } }],
+      ['a file name', { files: { 'pkg/utils.py': 'X = 1\n' } }],
+      ['an added file', { files: { 'pkg/util.py': 'X = 1\n', 'more.py': '' } }],
+      ['the requirements', { requirements: 'six==1.16.0\n' }],
+      ['the handler', { handler: 'main.other' }],
+      ['the runtime', { runtime: '3.13' }],
+      ['the image', { image: 'python:3.12-bookworm' }],
+    ];
+    for (const [what, extra] of changes) {
+      it(`changes with ${what}`, () => {
+        expect(hashOf(extra)).to.match(HEX64).and.not.equal(before);
+      });
+    }
+
+    it('changes with the runtime file shipped to the pods', () => {
+      expect(hashOf({}, `${RUNTIME_SOURCE}# v2\n`)).to.not.equal(before);
+    });
+
+    const nonChanges: [string, Partial<PythonLambdaSpec>][] = [
+      ['replicas', { replicas: 3 }],
+      ['env', { env: [{ name: 'A', value: 'b' }] }],
+      ['resources', { resources: { limits: { memory: '1Gi' } } }],
+      ['the port', { port: 9090 }],
+      ['the timeout', { timeoutSeconds: 5 }],
+      ['the default handler written out', { handler: 'main.handler' }],
+      ['the default runtime written out', { runtime: '3.12' }],
+    ];
+    for (const [what, extra] of nonChanges) {
+      it(`does not change with ${what}`, () => {
+        expect(hashOf(extra)).to.equal(before);
+      });
+    }
+
+    it('does not depend on the order of files', () => {
+      const a = hashOf({ files: { 'a.py': '1', 'b.py': '2' } });
+      const b = hashOf({ files: { 'b.py': '2', 'a.py': '1' } });
+      expect(a).to.equal(b);
+    });
+
+    it('is the pod template annotation, so a code change rolls the pods', () => {
+      const d1 = render({ code: 'def handler(e, c):\n    return 1\n' });
+      const d2 = render({ code: 'def handler(e, c):\n    return 2\n' });
+      expect(annotations(d1)['pylambda.dev/code-hash']).to.equal(
+        codeHash(
+          lambdaSpec(helloSpec({ code: 'def handler(e, c):\n    return 1\n' })),
+          RUNTIME_SOURCE,
+        ),
+      );
+      expect(d1.spec!.template).to.not.deep.equal(d2.spec!.template);
+    });
+  });
+
+  describe('the template hash annotation', () => {
+    it('is the hash of the template without itself', () => {
+      const d = render({ requirements: 'six\n' });
+      const template = structuredClone(d.spec!.template);
+      const recorded = template.metadata!.annotations!['pylambda.dev/template-hash'];
+      delete template.metadata!.annotations!['pylambda.dev/template-hash'];
+      expect(recorded).to.equal(templateHash(template));
+    });
+
+    it('changes with anything in the pod template, not with replicas', () => {
+      const before = annotations(render())['pylambda.dev/template-hash'];
+      expect(annotations(render({ replicas: 5 }))['pylambda.dev/template-hash']).to.equal(before);
+      for (const extra of [
+        { env: [{ name: 'A', value: 'b' }] },
+        { port: 9090 },
+        { timeoutSeconds: 5 },
+        { resources: { limits: { memory: '1Gi' } } },
+        { code: 'x = 1\n' },
+      ] as Partial<PythonLambdaSpec>[]) {
+        expect(
+          annotations(render(extra))['pylambda.dev/template-hash'],
+          JSON.stringify(extra),
+        ).to.not.equal(before);
+      }
+    });
+  });
+});
