@@ -115,11 +115,20 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
   });
+  // Unknown routes and methods get JSON errors too; allowedMethods fills in 405 and Allow.
+  app.use(async (ctx, next) => {
+    await next();
+    if (ctx.body !== undefined && ctx.body !== null) return;
+    if (ctx.status === 405) {
+      ctx.body = {
+        error: `${ctx.method} is not allowed on ${ctx.path}; use ${ctx.response.get('Allow')}`,
+      };
+    } else if (ctx.status === 404) {
+      ctx.body = { error: `no route for ${ctx.method} ${ctx.path}` };
+      ctx.status = 404; // setting a body defaults the status to 200
+    }
+  });
   app.use(router.routes());
   app.use(router.allowedMethods());
-  app.use((ctx) => {
-    ctx.status = 404;
-    ctx.body = { error: `no route for ${ctx.method} ${ctx.path}` };
-  });
   return app;
 }
