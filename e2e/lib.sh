@@ -146,7 +146,7 @@ start_webhook() {
   [[ -n "${WEBHOOK_PORT:-}" ]] || die "WEBHOOK_PORT is not set (source .cache/e2e/run/ports.env)"
   local env=(PORT="$WEBHOOK_PORT" HOST=127.0.0.1)
   [[ -z "${WEBHOOK_MAX_CODE_BYTES:-}" ]] || env+=(PYLAMBDA_MAX_CODE_BYTES="$WEBHOOK_MAX_CODE_BYTES")
-  log "starting the webhook on 127.0.0.1:$WEBHOOK_PORT (${env[*]:2})"
+  log "starting the webhook on 127.0.0.1:$WEBHOOK_PORT${WEBHOOK_MAX_CODE_BYTES:+ (PYLAMBDA_MAX_CODE_BYTES=$WEBHOOK_MAX_CODE_BYTES)}"
   (cd "$ROOT" && start webhook env "${env[@]}" node dist/src/server.js)
   ready webhook 30 "webhook /readyz" http_ok webhook "http://127.0.0.1:$WEBHOOK_PORT/readyz"
 }

@@ -127,14 +127,17 @@ owner_uid() { jp "$1" '{.metadata.ownerReferences[?(@.controller==true)].uid}'; 
 condition() { jp "$1" "{.status.conditions[?(@.type==\"$2\")].$3}"; }
 
 # make_pods_ready DEPLOYMENT: there is no kubelet, so play its part: mark the Deployment's current
-# pods Running and Ready through the status subresource, as a kubelet would.
+# pods Running and Ready through the status subresource, as a kubelet would. (A pod that the
+# ReplicaSet controller deletes meanwhile is skipped.)
 make_pods_ready() {
   local selector pod now
   selector=$(k get -n "$NS" "deployment/$1" -o go-template='{{range $k, $v := .spec.selector.matchLabels}}{{$k}}={{$v}},{{end}}')
   now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-  for pod in $(k get pods -n "$NS" -l "${selector%,}" -o name); do
-    k patch -n "$NS" "$pod" --subresource=status --type=merge -p "{\"status\":{\"phase\":\"Running\",
+  for pod in $(k get pods -n "$NS" -l "${selector%,}" \
+    -o go-template='{{range .items}}{{if not .metadata.deletionTimestamp}}{{.metadata.name}} {{end}}{{end}}'); do
+    k patch -n "$NS" "pod/$pod" --subresource=status --type=merge -p "{\"status\":{\"phase\":\"Running\",
       \"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"lastTransitionTime\":\"$now\"},
-      {\"type\":\"ContainersReady\",\"status\":\"True\",\"lastTransitionTime\":\"$now\"}]}}" >/dev/null
+      {\"type\":\"ContainersReady\",\"status\":\"True\",\"lastTransitionTime\":\"$now\"}]}}" >/dev/null 2>"$TMP/patch.err" ||
+      grep -q NotFound "$TMP/patch.err" || fail "marking pod/$pod ready failed: $(cat "$TMP/patch.err")"
   done
 }
