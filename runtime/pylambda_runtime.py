@@ -130,18 +130,19 @@ class Metrics:
         self.errors = self.timeouts = self.inflight = self.abandoned = self.count = 0
         self.buckets, self.seconds = [0] * len(self.BUCKETS), 0.0
 
-    def call_started(self) -> None:
+    def track_inflight(self, delta: int) -> None:
+        """+1 when a call arrives, -1 once its response is written (shutdown waits for 0)."""
         with self._changed:
-            self.inflight += 1
+            self.inflight += delta
+            self._changed.notify_all()
 
-    def call_finished(self, status: int, seconds: float, failed: bool) -> None:
+    def call_answered(self, status: int, seconds: float, failed: bool) -> None:
+        """Counted before the response is written, so a client that got it sees it counted."""
         with self._changed:
-            self.inflight -= 1
             self.by_code[status] = self.by_code.get(status, 0) + 1
             self.errors += failed
             self.count, self.seconds = self.count + 1, self.seconds + seconds
             self.buckets = [n + (seconds <= b) for n, b in zip(self.buckets, self.BUCKETS)]
-            self._changed.notify_all()
 
     def call_abandoned(self, delta: int) -> None:
         """+1 when a call times out while still running, -1 when it finally returns."""
@@ -173,7 +174,7 @@ class Metrics:
                    "Calls answered 504 because the handler ran past the timeout.",
                    [("", self.timeouts)])
             family("pylambda_invocation_duration_seconds", "histogram",
-                   "Seconds from request to response.",
+                   "Seconds from request received to response ready.",
                    hist + [('_bucket{le="+Inf"}', self.count), ("_sum", round(self.seconds, 6)),
                            ("_count", self.count)])
             family("pylambda_inflight_invocations", "gauge", "Calls being answered now.",
@@ -433,16 +434,19 @@ class RequestHandler(BaseHTTPRequestHandler):
         started = time.monotonic()
         given_id = self.headers.get("x-request-id", "")
         request_id = given_id if REQUEST_ID.fullmatch(given_id) else uuid.uuid4().hex
-        runtime.metrics.call_started()
+        runtime.metrics.track_inflight(+1)
         try:
-            response = self.call_handler(runtime, url, request_id, started)
-        except Exception as exc:  # a runtime bug must still answer, count and log
-            response = error_response(500, "InternalError", "runtime error", request_id,
-                                      {"msg": "runtime error", "error": repr(exc),
-                                       "traceback": traceback.format_exc()})
-        self.send(response, request_id)
-        seconds = time.monotonic() - started
-        runtime.metrics.call_finished(response.status, seconds, response.failure is not None)
+            try:
+                response = self.call_handler(runtime, url, request_id, started)
+            except Exception as exc:  # a runtime bug must still answer, count and log
+                response = error_response(500, "InternalError", "runtime error", request_id,
+                                          {"msg": "runtime error", "error": repr(exc),
+                                           "traceback": traceback.format_exc()})
+            seconds = time.monotonic() - started
+            runtime.metrics.call_answered(response.status, seconds, response.failure is not None)
+            self.send(response, request_id)
+        finally:
+            runtime.metrics.track_inflight(-1)
         fields = {"level": "error" if response.failure else "info", "msg": "call"}
         fields.update(response.failure or {})
         log(fields.pop("level"), fields.pop("msg"), method=self.command, path=url.path,

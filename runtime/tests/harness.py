@@ -122,10 +122,14 @@ class RuntimeProcess:
         self.proc.send_signal(signum)
 
     def wait_exit(self, timeout: float = WAIT) -> int:
+        """The exit code, once the process ended and its output has been read to the end."""
         try:
-            return self.proc.wait(timeout)
+            code = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             raise AssertionError(f"runtime did not exit in {timeout}s\n{self.output()}") from None
+        for reader in self._readers:
+            reader.join(timeout)
+        return code
 
     def stop(self) -> None:
         if self.proc.poll() is None:

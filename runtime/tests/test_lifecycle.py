@@ -182,7 +182,7 @@ class TimeoutTest(unittest.TestCase):
         quick_started = time.monotonic()
         quick = process.request("GET", "/quick")
         self.assertEqual(quick.status, 200)
-        self.assertLess(time.monotonic() - quick_started, 0.3, "a slow call blocked a quick one")
+        self.assertLess(time.monotonic() - quick_started, 0.4, "a slow call blocked a quick one")
         self.assertGreater(quick.json()["remaining"], 300)
         reply = slow()
         elapsed = time.monotonic() - started
@@ -246,7 +246,7 @@ class ShutdownTest(unittest.TestCase):
         self.assertLess(time.monotonic() - signalled, 2)
 
     def test_drain_fails_the_probe_at_once_and_keeps_serving_for_the_drain_period(self):
-        process = start(self, {"main.py": SLEEPY}, {"PYLAMBDA_DRAIN_SECONDS": "1"})
+        process = start(self, {"main.py": SLEEPY}, {"PYLAMBDA_DRAIN_SECONDS": "1.5"})
         process.wait_healthy()
         signalled = time.monotonic()
         process.signal()
@@ -256,9 +256,9 @@ class ShutdownTest(unittest.TestCase):
         call = process.request("GET", "/during-drain")
         self.assertEqual(call.status, 200)
         self.assertEqual(call.headers["Connection"], "close")
-        self.assertLess(time.monotonic() - signalled, 0.8, "test too slow to observe the drain")
+        self.assertLess(time.monotonic() - signalled, 1.3, "test too slow to observe the drain")
         self.assertEqual(process.wait_exit(), 0)
-        self.assertGreaterEqual(time.monotonic() - signalled, 1.0)
+        self.assertGreaterEqual(time.monotonic() - signalled, 1.5)
         with self.assertRaises(OSError):
             process.request("GET", "/healthz", timeout=1)
 
