@@ -445,13 +445,13 @@ class RequestHandler(BaseHTTPRequestHandler):
             seconds = time.monotonic() - started
             runtime.metrics.call_answered(response.status, seconds, response.failure is not None)
             self.send(response, request_id)
-        finally:
+            fields = {"level": "error" if response.failure else "info", "msg": "call"}
+            fields.update(response.failure or {})
+            log(fields.pop("level"), fields.pop("msg"), method=self.command, path=url.path,
+                status=response.status, durationMs=round(seconds * 1000, 1),
+                requestId=request_id, **fields)
+        finally:  # only now may shutdown, waiting for 0 in flight, exit
             runtime.metrics.track_inflight(-1)
-        fields = {"level": "error" if response.failure else "info", "msg": "call"}
-        fields.update(response.failure or {})
-        log(fields.pop("level"), fields.pop("msg"), method=self.command, path=url.path,
-            status=response.status, durationMs=round(seconds * 1000, 1), requestId=request_id,
-            **fields)
 
     def call_handler(self, runtime: Runtime, url, request_id: str, started: float) -> Response:
         """Read the request, call the handler under the deadline, encode what it returned."""

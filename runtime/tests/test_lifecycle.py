@@ -221,7 +221,8 @@ class ShutdownTest(unittest.TestCase):
         self.assertEqual(process.wait_exit(), 0)
         self.assertLess(time.monotonic() - signalled, 3)
         messages = [r["msg"] for r in process.records()]
-        self.assertLess(messages.index("draining"), messages.index("stopped"))
+        self.assertLess(messages.index("draining"), messages.index("call"))
+        self.assertLess(messages.index("call"), messages.index("stopped"))
         with self.assertRaises(OSError):
             process.request("GET", "/healthz", timeout=1)
 
