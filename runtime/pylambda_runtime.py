@@ -3,7 +3,8 @@
 
 The operator ships this file in a ConfigMap so that the stock python:<v>-slim image runs
 it with no image build: hence one file, standard library only, Python 3.10+. Settings come
-from PYLAMBDA_* environment variables. The contract for handler authors (event, context,
+from PYLAMBDA_* environment variables (or a settings.json beside this file, which the
+annotated-Deployment path ships). The contract for handler authors (event, context,
 return forms, status codes, settings) is in runtime/README.md.
 """
 
@@ -613,10 +614,47 @@ def shut_down(server: Server, runtime: Runtime) -> int:
     return 0
 
 
+SETTINGS_FILE = "settings.json"
+
+
+def settings_environment(environ) -> dict:
+    """The environment merged over the PYLAMBDA_* variables of a settings.json file.
+
+    An annotated Deployment mounts a ConfigMap holding this file and settings.json side by
+    side, so the annotations stay the one place a user states the handler and port. The
+    file is PYLAMBDA_SETTINGS_FILE, else settings.json beside this file (absent: no file).
+    A variable set (non-empty) on the container wins over the file.
+    """
+    explicit = environ.get("PYLAMBDA_SETTINGS_FILE", "").strip()
+    here = os.path.dirname(os.path.abspath(__file__))  # not realpath: ConfigMap files are symlinks
+    path = explicit or os.path.join(here, SETTINGS_FILE)
+    try:
+        with open(path, encoding="utf-8") as source:
+            data = json.load(source)
+    except FileNotFoundError:
+        if explicit:
+            raise SettingsError("PYLAMBDA_SETTINGS_FILE", f"PYLAMBDA_SETTINGS_FILE={path!r} does not exist")
+        return dict(environ)
+    except (OSError, ValueError) as exc:
+        raise SettingsError("PYLAMBDA_SETTINGS_FILE", f"settings file {path!r} is unreadable: {exc}")
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and k.startswith("PYLAMBDA_") and isinstance(v, str) for k, v in data.items()
+    ):
+        raise SettingsError(
+            "PYLAMBDA_SETTINGS_FILE",
+            f"settings file {path!r} must be a JSON object of PYLAMBDA_* names to strings",
+        )
+    merged = dict(environ)
+    for name, value in data.items():
+        if not environ.get(name, "").strip():
+            merged[name] = value
+    return merged
+
+
 def main() -> int:
     """Exit codes: 0 after a graceful stop, 1 if the port cannot be bound, 2 for bad settings."""
     try:
-        settings = load_settings(os.environ)
+        settings = load_settings(settings_environment(os.environ))
     except SettingsError as exc:
         log("error", str(exc), variable=exc.variable)
         return 2

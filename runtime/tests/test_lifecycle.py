@@ -1,8 +1,11 @@
 """The runtime's life: settings, importing the handler, timeouts, SIGTERM and draining."""
 
+import json
 import os
 import signal
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -266,3 +269,73 @@ class ShutdownTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SettingsFileTest(unittest.TestCase):
+    """The annotated-Deployment path ships settings.json beside the runtime in one ConfigMap."""
+
+    def write_settings(self, data) -> str:
+        folder = tempfile.TemporaryDirectory(prefix="pylambda-settings-")
+        self.addCleanup(folder.cleanup)
+        path = Path(folder.name) / "settings.json"
+        path.write_text(data if isinstance(data, str) else json.dumps(data))
+        return str(path)
+
+    def test_handler_and_timeout_come_from_the_file(self):
+        path = self.write_settings({"PYLAMBDA_HANDLER": "app.serve", "PYLAMBDA_TIMEOUT_SECONDS": "7"})
+        code = {"app.py": "def serve(event, context):\n    return {'left': context.remaining_time_ms()}\n"}
+        process = start(self, code, {"PYLAMBDA_SETTINGS_FILE": path})
+        process.wait_healthy()
+        reply = process.request("GET", "/")
+        self.assertEqual(reply.status, 200)
+        self.assertTrue(6000 < reply.json()["left"] <= 7000, reply.json())
+
+    def test_container_variables_win_over_the_file_unless_empty(self):
+        from runtime import pylambda_runtime as rt
+
+        path = self.write_settings({"PYLAMBDA_PORT": "9000", "PYLAMBDA_HANDLER": "a.b"})
+        merged = rt.settings_environment(
+            {"PYLAMBDA_SETTINGS_FILE": path, "PYLAMBDA_PORT": "9100", "PYLAMBDA_HANDLER": ""}
+        )
+        self.assertEqual((merged["PYLAMBDA_PORT"], merged["PYLAMBDA_HANDLER"]), ("9100", "a.b"))
+
+    def test_bad_files_name_the_variable(self):
+        from runtime import pylambda_runtime as rt
+
+        for content in ["{not json", '["PYLAMBDA_PORT"]', '{"PATH": "/bin"}', '{"PYLAMBDA_PORT": 80}']:
+            with self.subTest(content=content):
+                path = self.write_settings(content)
+                with self.assertRaises(rt.SettingsError) as caught:
+                    rt.settings_environment({"PYLAMBDA_SETTINGS_FILE": path})
+                self.assertEqual(caught.exception.variable, "PYLAMBDA_SETTINGS_FILE")
+        with self.assertRaises(rt.SettingsError):
+            rt.settings_environment({"PYLAMBDA_SETTINGS_FILE": "/nonexistent/settings.json"})
+
+    def test_default_file_is_beside_the_runtime_and_optional(self):
+        folder = tempfile.TemporaryDirectory(prefix="pylambda-mount-")
+        self.addCleanup(folder.cleanup)
+        runtime_copy = Path(folder.name) / "pylambda_runtime.py"
+        runtime_copy.write_text(Path(rt_file()).read_text())
+        probe = (
+            "import importlib.util, json, sys\n"
+            "spec = importlib.util.spec_from_file_location('rt', sys.argv[1])\n"
+            "rt = importlib.util.module_from_spec(spec); spec.loader.exec_module(rt)\n"
+            "print(json.dumps(rt.settings_environment({}).get('PYLAMBDA_HANDLER')))\n"
+        )
+
+        def handler_seen() -> object:
+            done = subprocess.run(
+                [sys.executable, "-c", probe, str(runtime_copy)],
+                capture_output=True, text=True, timeout=WAIT, check=True,
+            )
+            return json.loads(done.stdout)
+
+        self.assertIsNone(handler_seen())
+        (Path(folder.name) / "settings.json").write_text('{"PYLAMBDA_HANDLER": "main.serve"}')
+        self.assertEqual(handler_seen(), "main.serve")
+
+
+def rt_file() -> str:
+    from runtime.tests.harness import RUNTIME_FILE
+
+    return str(RUNTIME_FILE)

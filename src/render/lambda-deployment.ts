@@ -146,6 +146,8 @@ function lambdaContainer(spec: LambdaSpec, image: string, mounts: VolumeMount[])
     name: LAMBDA_CONTAINER,
     image,
     command: RUNTIME_COMMAND,
+    // Handlers that open data files by relative path find them next to their code.
+    workingDir: CODE_DIR,
     ports: [{ name: 'http', containerPort: spec.port, protocol: 'TCP' }],
     env: runtimeEnv(spec),
     // Ready only once the handler imported; alive while the server answers at all, so an
