@@ -130,6 +130,7 @@ describe('the lambda Deployment', () => {
                 name: 'lambda',
                 image: 'python:3.11-slim',
                 command: ['python', '-u', '/opt/pylambda/runtime/pylambda_runtime.py'],
+                workingDir: '/opt/pylambda/code',
                 ports: [{ name: 'http', containerPort: 9000, protocol: 'TCP' }],
                 env: [
                   { name: 'PYLAMBDA_HANDLER', value: 'main.handler' },
