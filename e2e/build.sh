@@ -54,7 +54,7 @@ run_build() {
   shift 5
   local logf="$LOGS/build-$name.log" start=$SECONDS
   log "building $what (first run takes ~$minutes min on 2 cores; later runs seconds); log: ${logf#"$ROOT"/}"
-  (cd "$dir" && exec go build -trimpath -ldflags="$ldflags" -o "$BIN/" "$@") >"$logf" 2>&1 &
+  (cd "$dir" && exec go build -trimpath -buildvcs=false -ldflags="$ldflags" -o "$BIN/" "$@") >"$logf" 2>&1 &
   local pid=$! next=60
   trap 'kill "$pid" 2>/dev/null; exit 130' INT TERM
   while kill -0 "$pid" 2>/dev/null; do

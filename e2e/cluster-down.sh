@@ -32,5 +32,5 @@ fi
 if ((${#busy[@]})); then
   die "still listening after cluster-down: ${busy[*]}"
 fi
-rm -f "$RUN"/ports.env "$RUN"/started
+rm -rf "$RUN"/ports.env "$RUN"/etcd
 log "e2e cluster stopped; every port it used is free (logs stay in ${LOGS#"$ROOT"/})"

@@ -15,7 +15,7 @@ step "the children appear, each owned by the PythonLambda"
 eventually "$SHORT" "the Deployment, ConfigMap and Service of $name appear" \
   bash -c "[[ \$($BIN/kubectl get -n $NS deployments,configmaps,services -l pylambda.dev/lambda=$name -o name | wc -l) -ge 3 ]]"
 children=$(k get -n "$NS" deployments,configmaps,services -l "pylambda.dev/lambda=$name" -o name)
-printf '  %s\n' $children
+sed 's/^/  /' <<<"$children"
 for kind in deployment configmap service; do
   grep -q "^$kind" <<<"$children" || fail "no $kind labelled pylambda.dev/lambda=$name: $children"
 done

@@ -131,6 +131,7 @@ condition() { jp "$1" "{.status.conditions[?(@.type==\"$2\")].$3}"; }
 # ReplicaSet controller deletes meanwhile is skipped.)
 make_pods_ready() {
   local selector pod now
+  # shellcheck disable=SC2016
   selector=$(k get -n "$NS" "deployment/$1" -o go-template='{{range $k, $v := .spec.selector.matchLabels}}{{$k}}={{$v}},{{end}}')
   now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   for pod in $(k get pods -n "$NS" -l "${selector%,}" \
