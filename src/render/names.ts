@@ -60,9 +60,13 @@ export function dns1123SubdomainName(base: string, suffix = ''): string {
   const plain = `${base}${suffix}`;
   if (isDns1123Subdomain(plain)) return plain;
   const tail = `-${shortHash(base)}${suffix}`;
+  // Dots only between alphanumerics, and an alphanumeric first (any name the API server accepted
+  // already is so: this only matters for names it would refuse).
   const readable = base
     .toLowerCase()
     .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/[-.]*\.[-.]*/g, '.')
+    .replace(/^[-.]+/, '')
     .slice(0, MAX_DNS_SUBDOMAIN - tail.length)
     .replace(/[-.]+$/, '');
   return `${readable || 'x'}${tail}`;
@@ -74,6 +78,7 @@ export function labelValue(name: string): string {
   const tail = `-${shortHash(name)}`;
   const readable = name
     .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
     .slice(0, MAX_DNS_LABEL - tail.length)
     .replace(/[^A-Za-z0-9]+$/, '');
   return `${readable || 'x'}${tail}`;
