@@ -1,7 +1,7 @@
 // The PythonLambda finalize hook: delete every child, and let the PythonLambda go once none is left.
-import type { PythonLambdaStatus } from '../generated/pythonlambda-status.js';
 import { allObjects } from '../metacontroller/objects.js';
 import { observedConditions, toCondition } from '../status/conditions.js';
+import { previousStatus } from '../status/previous-status.js';
 import { READY } from '../status/rollout.js';
 import { requestTime, transitionTimeFrom } from '../status/transition-time.js';
 import type { CompositeRequest, CompositeResponse } from './composite-types.js';
@@ -12,7 +12,7 @@ export function finalizePythonLambda(
   ctx: HookContext,
 ): CompositeResponse {
   const remaining = allObjects(request.children);
-  const previous = (request.parent.status ?? {}) as PythonLambdaStatus;
+  const previous = previousStatus(request.parent.status);
   const when = transitionTimeFrom(requestTime(request.parent, []), ctx.now);
   const message =
     remaining.length === 0

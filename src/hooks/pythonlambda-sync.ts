@@ -17,6 +17,7 @@ import { lambdaServiceName, renderService, serviceUrl } from '../render/lambda-s
 import { commonLabels, selectorLabels } from '../render/labels.js';
 import { formatProblems } from '../validation/problems.js';
 import { observedConditions, toCondition, type ConditionVerdict } from '../status/conditions.js';
+import { previousStatus } from '../status/previous-status.js';
 import { READY, rolloutVerdict } from '../status/rollout.js';
 import { requestTime, transitionTimeFrom } from '../status/transition-time.js';
 import type { CompositeRequest, CompositeResponse } from './composite-types.js';
@@ -97,7 +98,7 @@ export function syncPythonLambda(request: CompositeRequest, ctx: HookContext): C
       DEPLOYMENT_GROUP,
       deploymentName(name),
     ),
-    previousStatus: (request.parent.status ?? {}) as PythonLambdaStatus,
+    previousStatus: previousStatus(request.parent.status),
   };
   const result = pythonLambdaSpec(
     { name, namespace: namespace! },
