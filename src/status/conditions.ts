@@ -24,7 +24,7 @@ export function toCondition(
 ): Condition {
   const before = previous?.find((c) => c.type === verdict.type);
   const lastTransitionTime =
-    before && before.status === verdict.status && before.lastTransitionTime
+    before && before.status === verdict.status && isRfc3339(before.lastTransitionTime)
       ? before.lastTransitionTime
       : transitionTime();
   return {
@@ -33,8 +33,29 @@ export function toCondition(
     ...(generation === undefined ? {} : { observedGeneration: generation }),
     lastTransitionTime,
     reason: verdict.reason,
-    message: verdict.message,
+    message: boundedMessage(verdict.message),
   };
+}
+
+/** metav1.Condition's (and the CRD's) limit on a message, in characters. */
+export const MAX_CONDITION_MESSAGE = 32768;
+const TRUNCATED = ' ... (truncated)';
+
+/** Messages quote user input (field names, values); a longer one would make the status write fail. */
+function boundedMessage(message: string): string {
+  if (message.length <= MAX_CONDITION_MESSAGE) return message;
+  const characters = Array.from(message);
+  if (characters.length <= MAX_CONDITION_MESSAGE) return message;
+  return characters.slice(0, MAX_CONDITION_MESSAGE - TRUNCATED.length).join('') + TRUNCATED;
+}
+
+/** A time the API server stores in a condition (a status that fails its schema may hold others). */
+function isRfc3339(time: unknown): time is string {
+  return (
+    typeof time === 'string' &&
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.test(time) &&
+    Number.isFinite(Date.parse(time))
+  );
 }
 
 /** Conditions from an observed status, if they look like conditions at all. */
