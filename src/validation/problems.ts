@@ -19,17 +19,22 @@ export function pointerToPath(pointer: string, root = ''): string {
   return path || '(root)';
 }
 
+/** A property name as one JSON Pointer token (RFC 6901), so `a/b` stays one field. */
+function pointerToken(name: unknown): string {
+  return String(name).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
 function describe(error: ErrorObject): { pointer: string; message: string } {
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'required':
       return {
-        pointer: `${error.instancePath}/${String(params.missingProperty)}`,
+        pointer: `${error.instancePath}/${pointerToken(params.missingProperty)}`,
         message: 'is required',
       };
     case 'additionalProperties':
       return {
-        pointer: `${error.instancePath}/${String(params.additionalProperty)}`,
+        pointer: `${error.instancePath}/${pointerToken(params.additionalProperty)}`,
         message: 'is not a known field',
       };
     case 'enum':
