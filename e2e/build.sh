@@ -101,9 +101,12 @@ metacontroller_source() {
   fi
   if [[ -z "${METACONTROLLER_GIT:-}" ]]; then
     cat "$LOGS/download-metacontroller.log" >&2
-    die "the Go module proxy does not serve github.com/metacontroller/metacontroller at $METACONTROLLER_PSEUDO ($METACONTROLLER_VERSION).
-  Give a local clone instead: METACONTROLLER_GIT=/path/to/metacontroller(.git) make e2e-build
-  (only commit $METACONTROLLER_COMMIT is used, and its hash is checked against e2e/tools/metacontroller/go.sum)."
+    die "the Go module proxy does not serve github.com/metacontroller/metacontroller at $METACONTROLLER_PSEUDO ($METACONTROLLER_VERSION),
+  and it is not in this machine's Go module cache yet. Give a local clone of Metacontroller once:
+    METACONTROLLER_GIT=/path/to/metacontroller make e2e-build
+  Only commit $METACONTROLLER_COMMIT is used, checked against the hash in e2e/tools/metacontroller/go.sum;
+  the module then stays in the Go module cache (go env GOMODCACHE), so later runs on this machine,
+  CI's included, need nothing more."
   fi
   log "the module proxy does not serve Metacontroller $METACONTROLLER_VERSION; exporting commit $METACONTROLLER_COMMIT from $METACONTROLLER_GIT"
   (cd "$E2E_DIR/tools/modzip" && go build -o "$BIN/modzip" .) >"$LOGS/build-modzip.log" 2>&1 || {

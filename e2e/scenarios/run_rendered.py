@@ -1,17 +1,24 @@
 """Run a lambda's rendered container on this machine, as the kubelet would, and call it once.
 
 There is no kubelet in the e2e control plane, so pods never run. To show that what the API server
-holds would really serve, this lays out the pod's configMap and emptyDir volumes under a temporary
-root exactly as the Deployment mounts them, runs the container's command and args with its env
-(paths under the mounts rewritten into that root, `python` being this interpreter), on a free
-127.0.0.1 port, waits for its /healthz, sends one request and prints the response as JSON:
-{"status": 200, "body": ...}.
+holds would really serve, this lays out the pod's configMap and emptyDir volumes as the
+Deployment mounts them, runs the container's command and args with its env and working directory
+(`python` being this interpreter), on a free 127.0.0.1 port, waits for its /healthz, sends one
+request and prints the response as JSON: {"status": 200, "body": ..., "mode": ...}.
+
+As root (CI and the dev machines), the volumes are mounted at their real paths in a private mount
+namespace (`unshare --mount`: tmpfs over each mount path's top directory, then bind mounts), so
+nothing is rewritten and the host's filesystem is untouched. Otherwise the paths under the mounts
+are rewritten into a temporary root (settings that name a path inside a mounted file then cannot
+be followed).
 
 Usage: run_rendered.py DEPLOYMENT.json CONFIGMAPS.json REQUEST-BODY
   CONFIGMAPS.json is `kubectl get configmaps -o json` of the namespace (a List).
 """
 
 import json
+import shlex
+import shutil
 import os
 import signal
 import socket
@@ -59,6 +66,32 @@ def rewrite(value, mounts, root):
     return value
 
 
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def top_dir(path):
+    return "/" + path.strip("/").split("/")[0]
+
+
+def namespace_command(argv, mounts, root, workdir):
+    """argv wrapped to run with each mount at its real path in a private mount namespace, or
+    None when that cannot be done safely here."""
+    if os.geteuid() != 0 or not shutil.which("unshare") or os.environ.get("E2E_NO_MOUNT_NAMESPACE"):
+        return None
+    tops = sorted({top_dir(m) for m in mounts})
+    keep = {top_dir(root), top_dir(sys.executable), "/", "/proc", "/sys", "/dev", "/etc", "/usr", "/lib", "/bin"}
+    if any(t in keep for t in tops):
+        return None
+    script = ["set -e"]
+    # A tmpfs over each top directory hides the host's, so the mount points are made inside it.
+    script += [f"mount -t tmpfs pylambda-e2e {shlex.quote(t)}" for t in tops]
+    for m in sorted(mounts, key=len):
+        src = os.path.join(root, m.lstrip("/"))
+        script += [f"mkdir -p {shlex.quote(m)}", f"mount --bind {shlex.quote(src)} {shlex.quote(m)}"]
+    script += [f"cd {shlex.quote(workdir)}", 'exec "$@"']
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", "\n".join(script), "sh"] + argv
+
+
 def main():
     deployment_file, configmaps_file, body = sys.argv[1:4]
     with open(deployment_file, encoding="utf-8") as f:
@@ -67,29 +100,42 @@ def main():
         configmaps = {cm["metadata"]["name"]: cm for cm in json.load(f)["items"]}
     pod_spec = deployment["spec"]["template"]["spec"]
     container = pod_spec["containers"][0]
-    with tempfile.TemporaryDirectory(prefix="pylambda-e2e-") as root:
+    base = os.path.join(REPO, ".cache", "e2e", "run", "pods")
+    os.makedirs(base, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="pod-", dir=base) as root:
         mounts = lay_out_volumes(pod_spec, container, configmaps, root)
-        argv = [rewrite(a, mounts, root) for a in container.get("command", []) + container.get("args", [])]
+        argv = container.get("command", []) + container.get("args", [])
         if argv and argv[0] in ("python", "python3"):
-            argv[0] = sys.executable
+            argv = [sys.executable] + argv[1:]
         env = {"PATH": os.environ["PATH"]}
         for var in container.get("env", []):
             if "value" in var:
-                env[var["name"]] = rewrite(var["value"], mounts, root)
-        if "HOME" in env:
-            env["HOME"] = root
+                env[var["name"]] = var["value"]
+        workdir = container.get("workingDir") or "/"
+        command = namespace_command(argv, mounts, root, workdir)
+        mode = "mount-namespace"
+        if command is None:
+            mode = "rewritten-paths"
+            command = [rewrite(a, mounts, root) for a in argv]
+            env = {k: rewrite(v, mounts, root) for k, v in env.items()}
+            workdir = rewrite(workdir, mounts, root) if workdir != "/" else root
+            if "HOME" in env:
+                env["HOME"] = root
         port = free_port()
         # The runtime's own settings: listen on loopback only, on a port free here.
         env["PYLAMBDA_HOST"] = "127.0.0.1"
         env["PYLAMBDA_PORT"] = str(port)
         log = open(os.path.join(root, "runtime.log"), "w+b")
-        proc = subprocess.Popen(argv, env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            command, env=env, cwd=root if mode == "mount-namespace" else workdir,
+            stdout=log, stderr=subprocess.STDOUT,
+        )
         try:
-            base = f"http://127.0.0.1:{port}"
+            url = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + 20
             while True:
                 try:
-                    with urllib.request.urlopen(base + "/healthz", timeout=2):
+                    with urllib.request.urlopen(url + "/healthz", timeout=2):
                         break
                 except (urllib.error.URLError, OSError):
                     if proc.poll() is not None or time.monotonic() > deadline:
@@ -97,10 +143,10 @@ def main():
                         proc.wait()
                         log.seek(0)
                         output = log.read().decode(errors="replace")
-                        sys.exit(f"the rendered runtime did not become healthy: {argv}\n{output}")
+                        sys.exit(f"the rendered runtime did not become healthy ({mode}): {argv}\n{output}")
                     time.sleep(0.2)
             request = urllib.request.Request(
-                base + "/", data=body.encode(), headers={"Content-Type": "application/json"}, method="POST"
+                url + "/", data=body.encode(), headers={"Content-Type": "application/json"}, method="POST"
             )
             try:
                 with urllib.request.urlopen(request, timeout=10) as response:
@@ -111,7 +157,7 @@ def main():
                 parsed = json.loads(payload)
             except ValueError:
                 parsed = payload.decode(errors="replace")
-            print(json.dumps({"status": status, "body": parsed}, sort_keys=True))
+            print(json.dumps({"status": status, "body": parsed, "mode": mode}, sort_keys=True))
         finally:
             proc.send_signal(signal.SIGTERM)
             try:
