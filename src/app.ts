@@ -9,7 +9,7 @@ import { ConfigError, configFromEnv, type ServiceConfig } from './config.js';
 import type { HookContext } from './hooks/hook-context.js';
 import { HOOKS } from './hooks/hook-definitions.js';
 import { bearerAuth } from './http/bearer-auth.js';
-import { jsonErrors } from './http/errors.js';
+import { bodyReadError, jsonErrors } from './http/errors.js';
 import { inflightLimit } from './http/inflight-limit.js';
 import { hookEndpoint } from './http/hook-endpoint.js';
 import { readRuntimeSource } from './render/runtime-source.js';
@@ -89,6 +89,9 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
     jsonLimit: `${config.bodyLimitBytes}b`,
     strict: true,
     extendTypes: { json: ['application/json', 'application/*+json'] },
+    onerror: (err) => {
+      throw bodyReadError(err);
+    },
   });
   const limit = inflightLimit(config.maxInflight, config.retryAfterSeconds, metrics);
   // Order matters: refuse unauthenticated and excess calls before reading their bodies.

@@ -23,6 +23,22 @@ interface HttpishError {
   limit?: number;
 }
 
+/**
+ * Anything that goes wrong while reading a request body is the caller's doing: an unknown
+ * Content-Encoding (415 from inflation, not marked for exposure) or a corrupt gzip or brotli
+ * stream (a zlib error with no status at all). Marked as such, jsonErrors answers it with a 4xx.
+ */
+export function bodyReadError(caught: unknown): unknown {
+  const err = caught as HttpishError;
+  const status = err.status ?? err.statusCode;
+  if (status === undefined || status < 400 || status >= 500) {
+    err.status = 400;
+    err.message = `request body could not be read: ${err.message ?? String(caught)}`;
+  }
+  err.expose = true;
+  return caught;
+}
+
 /** What body parsing throws (raw-body, co-body) becomes a clear JSON 4xx; anything else a 500. */
 export function jsonErrors(logger: Logger) {
   return async function jsonErrorMiddleware(ctx: Context, next: Next): Promise<void> {
