@@ -6,7 +6,8 @@ import type { HookContext } from '../hooks/hook-context.js';
 import type { HookDefinition } from '../hooks/hook-definitions.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { problemsFromAjv } from '../validation/problems.js';
+import { MAX_NESTING_DEPTH, tooDeepAt } from '../validation/depth.js';
+import { pointerToPath, problemsFromAjv } from '../validation/problems.js';
 import { sendError } from './errors.js';
 import { etagOf, ifNoneMatchHits } from './etag.js';
 
@@ -54,6 +55,20 @@ export function hookEndpoint({
         return;
       }
       const body: unknown = (ctx.request as { body?: unknown }).body;
+      const deep = tooDeepAt(body);
+      if (deep !== undefined) {
+        reason = 'invalid-request';
+        sendError(ctx, 400, {
+          error: `invalid ${hook.name} request`,
+          problems: [
+            {
+              path: pointerToPath(deep),
+              message: `nests more than ${MAX_NESTING_DEPTH} levels deep`,
+            },
+          ],
+        });
+        return;
+      }
       if (!validateRequest(body)) {
         reason = 'invalid-request';
         const problems = problemsFromAjv(validateRequest.errors);

@@ -1,6 +1,7 @@
 // Returning observed objects as desired, unchanged: what a hook answers when it must not touch
 // them (an invalid spec, bad annotations). Metacontroller deletes every observed child left out
 // of a response, so "keep" means "send back what we last asked for".
+import { tooDeepAt } from '../validation/depth.js';
 import type { KubeObject } from './objects.js';
 
 /** Written by the dynamic-apply strategy: exactly the object as we last desired it. */
@@ -32,7 +33,12 @@ function parseLastApplied(object: KubeObject): KubeObject | undefined {
   if (!text) return undefined;
   try {
     const parsed = JSON.parse(text) as KubeObject;
-    if (parsed?.metadata?.name === object.metadata.name && parsed.kind === object.kind)
+    if (
+      parsed?.metadata?.name === object.metadata.name &&
+      parsed.kind === object.kind &&
+      // The answer echoes it; a hand-written annotation could nest past what JSON.stringify can.
+      tooDeepAt(parsed) === undefined
+    )
       return parsed;
   } catch {
     // A damaged annotation: fall back to the observed object.

@@ -20,7 +20,7 @@ export function pointerToPath(pointer: string, root = ''): string {
 }
 
 /** A property name as one JSON Pointer token (RFC 6901), so `a/b` stays one field. */
-function pointerToken(name: unknown): string {
+export function pointerToken(name: unknown): string {
   return String(name).replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
