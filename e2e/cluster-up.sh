@@ -152,7 +152,7 @@ start kube-apiserver "$BIN/kube-apiserver" \
   --client-ca-file="$PKI/ca.crt" \
   --service-account-issuer=https://kubernetes.default.svc.cluster.local \
   --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
-  --service-cluster-ip-range=10.0.0.0/24 \
+  --service-cluster-ip-range=10.96.0.0/16 \
   --authorization-mode=Node,RBAC \
   --allow-privileged=true --profiling=false --v=1
 ready kube-apiserver 90 "kube-apiserver /readyz" http_ok kube-apiserver --cacert "$PKI/ca.crt" \
