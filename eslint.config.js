@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.cache/', 'src/generated/', 'bin/'] },
+  { ignores: ['node_modules/', 'dist/', '.cache/', 'src/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

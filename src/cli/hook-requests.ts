@@ -1,0 +1,29 @@
+// Metacontroller-shaped sync requests for a lambda seen for the first time: every child or
+// attachment group present and empty, no related objects, not finalizing. The hooks answer
+// them with exactly the objects Metacontroller would create.
+import type { CompositeRequest } from '../hooks/composite-types.js';
+import type { DecoratorRequest, DeploymentObject } from '../hooks/decorator-types.js';
+import {
+  CONFIGMAP_GROUP,
+  DEPLOYMENT_GROUP,
+  SERVICE_GROUP,
+  type KubeObject,
+} from '../metacontroller/objects.js';
+
+export function firstCompositeSync(parent: KubeObject): CompositeRequest {
+  return {
+    parent: { ...parent, metadata: { generation: 1, ...parent.metadata } },
+    children: { [CONFIGMAP_GROUP]: {}, [DEPLOYMENT_GROUP]: {}, [SERVICE_GROUP]: {} },
+    related: {},
+    finalizing: false,
+  };
+}
+
+export function firstDecoratorSync(deployment: KubeObject): DecoratorRequest {
+  return {
+    object: deployment as DeploymentObject,
+    attachments: { [CONFIGMAP_GROUP]: {}, [SERVICE_GROUP]: {} },
+    related: {},
+    finalizing: false,
+  };
+}
