@@ -89,7 +89,11 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
     jsonLimit: `${config.bodyLimitBytes}b`,
     strict: true,
     extendTypes: { json: ['application/json', 'application/*+json'] },
-    onerror: (err) => {
+    onerror: (err, ctx) => {
+      // Drop the rest of a body we stopped reading (too large, badly encoded), so that the
+      // next call on this keep-alive connection does not start in the middle of it.
+      ctx.req.unpipe();
+      ctx.req.resume();
       throw bodyReadError(err);
     },
   });
