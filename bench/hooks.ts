@@ -2,15 +2,15 @@
 // http.server, as Metacontroller's examples write hooks), on three requests. Each server and the
 // load generator are separate processes; runs alternate between servers so that noise on a
 // shared machine spreads over all of them, and the median of the runs is reported.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { buildCases, type BenchCase } from './lib/fixtures.js';
 import { request } from './lib/http.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 import { formatNumber, progress } from './lib/log.js';
 import { load, machine } from './lib/machine.js';
 import { CACHE, pythonExecutable, ROOT, SERVER_ENTRY } from './lib/paths.js';
-import { freePort, startServer, type RunningServer } from './lib/processes.js';
+import { cpuSeconds, freePort, startServer, type RunningServer } from './lib/processes.js';
 import {
   updateResults,
   type CaseResult,
@@ -27,39 +27,64 @@ export const SERVER_DESCRIPTIONS: Record<string, string> = {
   ours: 'node dist/src/server.js (Koa, ajv validation, pino logs at the default level to a file, prom-client metrics)',
   ceiling:
     'bench/ceiling-server.js: bare node:http, reads the body, JSON.parse, sends a precomputed answer',
-  peer: 'bench/peer/hook_server.py: Python http.server + json, as Metacontroller examples write hooks',
+  peer: 'bench/peer/hook_server.py: Python http.server + json, as Metacontroller examples write hooks (threaded, keep-alive)',
 };
 
-function numbers(result: LoadResult): RunNumbers {
+function numbers(result: LoadResult, cpuSeconds: number | undefined): RunNumbers {
   return {
     requestsPerSecond: Math.round(result.requestsPerSecond * 10) / 10,
     p50Ms: result.p50Ms,
     p99Ms: result.p99Ms,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    ...(cpuSeconds === undefined || result.requests === 0
+      ? {}
+      : { cpuUsPerRequest: Math.round((cpuSeconds * 1e6) / result.requests) }),
   };
 }
 
 function describe(n: RunNumbers): string {
   const failures = n.non2xx + n.errors ? `, ${n.non2xx} non-2xx, ${n.errors} errors` : '';
-  return `${formatNumber(n.requestsPerSecond)} req/s, p50 ${n.p50Ms} ms, p99 ${n.p99Ms} ms${failures}`;
+  const cpu =
+    n.cpuUsPerRequest === undefined ? '' : `, ${formatNumber(n.cpuUsPerRequest)} µs CPU/req`;
+  return `${formatNumber(n.requestsPerSecond)} req/s, p50 ${n.p50Ms} ms, p99 ${n.p99Ms} ms${cpu}${failures}`;
 }
 
-export async function startHookServers(logs: string, responses: string) {
-  const oursPort = await freePort();
-  const ours = await startServer({
-    name: 'ours',
+/** Our service from `entry` (a built server.js), as the README starts it. */
+export async function startOurs(
+  name: string,
+  entry: string,
+  logs: string,
+  extraArgs: string[] = [],
+) {
+  const port = await freePort();
+  return startServer({
+    name,
     command: process.execPath,
-    args: [SERVER_ENTRY],
-    env: { PORT: String(oursPort), HOST: '127.0.0.1', PYLAMBDA_MAX_CODE_BYTES: SSA_MAX_CODE_BYTES },
-    logFile: join(logs, 'ours.log'),
-    port: oursPort,
+    args: [...extraArgs, entry],
+    env: { PORT: String(port), HOST: '127.0.0.1', PYLAMBDA_MAX_CODE_BYTES: SSA_MAX_CODE_BYTES },
+    logFile: join(logs, `${name}.log`),
+    port,
     readyPath: '/readyz',
     cwd: ROOT,
   });
+}
+
+/** BENCH_BEFORE_ENTRY: another build of the service (say, before a fix) run beside ours. */
+function beforeEntry(): string | undefined {
+  const entry = process.env.BENCH_BEFORE_ENTRY;
+  if (!entry) return undefined;
+  if (!existsSync(entry)) throw new Error(`BENCH_BEFORE_ENTRY=${entry} does not exist`);
+  return entry;
+}
+
+export async function startHookServers(logs: string, responses: string) {
+  const ours = await startOurs('ours', SERVER_ENTRY, logs);
   return {
     ours,
     async others(): Promise<RunningServer[]> {
+      const before = beforeEntry();
+      const extra = before ? [await startOurs('before', before, logs)] : [];
       const ceilingPort = await freePort();
       const ceiling = await startServer({
         name: 'ceiling',
@@ -80,7 +105,7 @@ export async function startHookServers(logs: string, responses: string) {
         port: peerPort,
         readyPath: '/',
       });
-      return [ceiling, peer];
+      return [ceiling, peer, ...extra];
     },
   };
 }
@@ -183,7 +208,12 @@ export async function runHooks(): Promise<void> {
               );
             }
             const rate = phase === 'half' ? entry.halfRate : undefined;
-            const n = numbers(await loadOf(server, c, settings.durationSeconds, rate));
+            const cpuBefore = cpuSeconds(server.pid);
+            const measured = await loadOf(server, c, settings.durationSeconds, rate);
+            const cpuAfter = cpuSeconds(server.pid);
+            const cpu =
+              cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+            const n = numbers(measured, cpu);
             entry[phase].push(n);
             const label = phase === 'max' ? 'max rate' : `at ${formatNumber(entry.halfRate)} req/s`;
             progress(
@@ -203,7 +233,14 @@ export async function runHooks(): Promise<void> {
           runs: settings.runs,
           warmupSeconds: settings.warmupSeconds,
         },
-        servers: SERVER_DESCRIPTIONS,
+        servers: {
+          ...SERVER_DESCRIPTIONS,
+          ...(beforeEntry()
+            ? {
+                before: `${process.env.BENCH_BEFORE_LABEL || 'an earlier build'} (node ${relative(ROOT, beforeEntry()!)}, same settings as ours)`,
+              }
+            : {}),
+        },
         cases: results,
       };
     });

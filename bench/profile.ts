@@ -3,11 +3,10 @@
 // each package under node_modules, Node's internals, the garbage collector).
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { prepareCases } from './hooks.js';
+import { prepareCases, startOurs } from './hooks.js';
 import { runLoad } from './lib/load.js';
 import { formatNumber, progress } from './lib/log.js';
 import { CACHE, ROOT, SERVER_ENTRY } from './lib/paths.js';
-import { freePort, startServer } from './lib/processes.js';
 import { updateResults, type ProfileEntry } from './lib/results.js';
 import { benchSettings } from './lib/settings.js';
 
@@ -80,17 +79,11 @@ export async function runProfile(): Promise<void> {
     const outDir = join(dir, `${label}-${name}`);
     rmSync(outDir, { recursive: true, force: true });
     mkdirSync(outDir, { recursive: true });
-    const port = await freePort();
-    const server = await startServer({
-      name: 'ours (profiled)',
-      command: process.execPath,
-      args: ['--cpu-prof', `--cpu-prof-dir=${outDir}`, SERVER_ENTRY],
-      env: { PORT: String(port), HOST: '127.0.0.1', PYLAMBDA_MAX_CODE_BYTES: '983040' },
-      logFile: join(logs, `profile-${name}.log`),
-      port,
-      readyPath: '/readyz',
-      cwd: ROOT,
-    });
+    const entry = process.env.BENCH_PROFILE_ENTRY || SERVER_ENTRY;
+    const server = await startOurs(`profile-${label}-${name}`, entry, logs, [
+      '--cpu-prof',
+      `--cpu-prof-dir=${outDir}`,
+    ]);
     let rate: number;
     try {
       const { cases, requests } = await prepareCases(server, join(CACHE, 'profile-cases'));

@@ -15,11 +15,16 @@ import {
   type RunNumbers,
   type RuntimeResults,
   type ScaleResults,
+  type ScaleRun,
   type ServerCaseResult,
 } from './lib/results.js';
 import { max, median, min } from './lib/stats.js';
 
-const SERVERS = ['ceiling', 'ours', 'peer'];
+const SERVERS = ['ceiling', 'ours', 'peer', 'before'];
+
+function present(hooks: HookResults): string[] {
+  return SERVERS.filter((name) => hooks.cases.some((c) => server(c, name)));
+}
 
 export interface Target {
   what: string;
@@ -38,8 +43,11 @@ const verdict = (pass: boolean | undefined) =>
 function rps(entry: ServerCaseResult | undefined): number {
   return median((entry?.max ?? []).map((r) => r.requestsPerSecond));
 }
+function values(runs: RunNumbers[], key: keyof RunNumbers): number[] {
+  return runs.map((r) => r[key]).filter((v): v is number => v !== undefined);
+}
 function stat(runs: RunNumbers[], key: keyof RunNumbers): number {
-  return median(runs.map((r) => r[key]));
+  return median(values(runs, key));
 }
 function server(c: CaseResult | undefined, name: string): ServerCaseResult | undefined {
   return c?.servers.find((s) => s.server === name);
@@ -137,8 +145,8 @@ function linearity(scale: ScaleResults): number | undefined {
 }
 
 function range(runs: RunNumbers[], key: keyof RunNumbers, digits = 0): string {
-  const values = runs.map((r) => r[key]);
-  return `${fmt(min(values), digits)}–${fmt(max(values), digits)}`;
+  const all = values(runs, key);
+  return `${fmt(min(all), digits)}–${fmt(max(all), digits)}`;
 }
 
 function hookSection(hooks: HookResults): string {
@@ -157,11 +165,11 @@ function hookSection(hooks: HookResults): string {
     '| --- | --- |',
     ...Object.entries(hooks.servers).map(([name, what]) => `| ${name} | ${what} |`),
     '',
-    '| request | server | req/s (median) | req/s (all runs) | p50 ms | p99 ms | p99 ms at half rate (rate) | ours ÷ this |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| request | server | req/s (median) | req/s (all runs) | p50 ms | p99 ms | p99 ms at half rate (rate) | CPU µs per call | ours ÷ this |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const c of hooks.cases) {
-    for (const name of SERVERS) {
+    for (const name of present(hooks)) {
       const e = server(c, name);
       if (!e) continue;
       const errors = [...e.max, ...e.half].reduce((n, r) => n + r.non2xx + r.errors, 0);
@@ -169,6 +177,7 @@ function hookSection(hooks: HookResults): string {
         `| ${c.name} (${fmt(c.requestBytes / 1024)} KiB) | ${name}${errors ? ` (${errors} failed calls)` : ''} | ` +
           `${fmt(rps(e))} | ${range(e.max, 'requestsPerSecond')} | ${fmt(stat(e.max, 'p50Ms'))} | ` +
           `${fmt(stat(e.max, 'p99Ms'))} | ${fmt(stat(e.half, 'p99Ms'))} (${fmt(e.halfRate)}) | ` +
+          `${fmt(stat(e.half, 'cpuUsPerRequest'))} | ` +
           `${name === 'ours' ? '' : `${fmt(ratio(c, 'ours', name), 2)} ×`} |`,
       );
     }
@@ -179,9 +188,28 @@ function hookSection(hooks: HookResults): string {
       '(hook API v2; the parent and its ConfigMap, Deployment and Service as the informers hold them, managedFields ' +
       'included; the ConfigMap carries the 30 KB runtime, which is most of the size); `large` is the same with 900 KiB ' +
       'of code (in the parent and again in the ConfigMap); `decorator` is the annotated `greeter` Deployment with its ' +
-      'two attachments. Latencies are whole milliseconds (autocannon).',
+      "two attachments. Latencies are whole milliseconds (autocannon). CPU µs per call is the server process's " +
+      'user + system time over the half-rate runs divided by the calls answered: unlike req/s it hardly moves ' +
+      'with other load on the machine.',
     '',
   );
+  if (present(hooks).includes('before')) {
+    lines.push(
+      `"before" is ${hooks.servers.before ?? 'an earlier build'}, run in the same rotation as ours, so before and after are measured under the same conditions:`,
+      '',
+      '| request | before req/s | after req/s | change | before CPU µs per call | after CPU µs per call |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const c of hooks.cases) {
+      const before = server(c, 'before');
+      const after = server(c, 'ours');
+      lines.push(
+        `| ${c.name} | ${fmt(rps(before))} | ${fmt(rps(after))} | ${fmt((rps(after) / rps(before) - 1) * 100)}% | ` +
+          `${fmt(stat(before?.half ?? [], 'cpuUsPerRequest'))} | ${fmt(stat(after?.half ?? [], 'cpuUsPerRequest'))} |`,
+      );
+    }
+    lines.push('');
+  }
   return lines.join('\n');
 }
 
@@ -238,17 +266,39 @@ function scaleSection(results: Results): string {
       "the same 3 × N children directly through the API server with Metacontroller's client settings " +
       `(a token bucket of ${mc.qps} QPS, burst ${mc.burst}, ${mc.workers} requests in flight).`,
     '',
-    '| N | create N lambdas (s) | all children exist (s) | converged (s) | ms per lambda | floor: 3 × N creates (s) | converged ÷ floor |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| N | create N lambdas (s) | all children exist (s) | converged (s) | ms per lambda | floor: 3 × N writes (s) | converged ÷ floor | sync hook calls | Metacontroller writes per lambda |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of scale.runs) {
     lines.push(
       `| ${r.n} | ${fmt(r.createSeconds, 1)} | ${fmt(r.childrenSeconds, 1)} | ${r.timedOut ? 'timed out after ' : ''}${fmt(r.convergedSeconds, 1)} | ` +
-        `${fmt((r.convergedSeconds / r.n) * 1000)} | ${fmt(r.floorSeconds, 1)} | ${fmt(r.convergedSeconds / r.floorSeconds, 2)} × |`,
+        `${fmt((r.convergedSeconds / r.n) * 1000)} | ${fmt(r.floorSeconds, 1)} | ${fmt(r.convergedSeconds / r.floorSeconds, 2)} × | ` +
+        `${fmt(r.hookCalls ?? NaN)} | ${fmt(metacontrollerWrites(r) / r.n, 1)} |`,
+    );
+  }
+  const largest = [...scale.runs].sort((a, b) => b.n - a.n)[0];
+  if (largest?.writes) {
+    lines.push(
+      '',
+      `API writes until converged at N = ${largest.n} (from the API server's \`apiserver_request_total\`; ` +
+        "`pythonlambdas POST` are the benchmark's own creates, the rest are Metacontroller's): " +
+        Object.entries(largest.writes)
+          .sort((a, b) => b[1] - a[1])
+          .map(([what, count]) => `\`${what}\` ${fmt(count)}`)
+          .join(', ') +
+        '.',
     );
   }
   lines.push('', `![Convergence time against N](${basename(SCALE_CHART_PNG)})`, '');
   return lines.join('\n');
+}
+
+/** Writes Metacontroller made until convergence: all counted writes but the benchmark's creates. */
+function metacontrollerWrites(run: ScaleRun): number {
+  if (!run.writes) return NaN;
+  return Object.entries(run.writes)
+    .filter(([what]) => what !== 'pythonlambdas POST')
+    .reduce((sum, [, count]) => sum + count, 0);
 }
 
 function profileSection(results: Results): string {
@@ -282,11 +332,11 @@ function hookChart(hooks: HookResults): void {
     barChartSvg({
       title: 'Hook throughput relative to the ceiling (median req/s above each bar)',
       yLabel: 'throughput ÷ ceiling',
-      series: SERVERS,
+      series: present(hooks),
       groups: hooks.cases.map((c) => ({
         label: `${c.name} (${fmt(c.requestBytes / 1024)} KiB)`,
-        values: SERVERS.map((name) => ratio(c, name, 'ceiling')),
-        labels: SERVERS.map((name) => fmt(rps(server(c, name)))),
+        values: present(hooks).map((name) => ratio(c, name, 'ceiling')),
+        labels: present(hooks).map((name) => fmt(rps(server(c, name)))),
       })),
       line: { value: 0.7, label: 'target for ours: 0.7 × ceiling' },
     }),

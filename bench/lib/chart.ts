@@ -54,7 +54,7 @@ export function barChartSvg(chart: BarChart, width = 820, height = 420): string 
     parts.push(
       `<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e5e5"/>`,
     );
-    parts.push(text(margin.left - 6, y(v) + 4, formatTick(v), { anchor: 'end', size: 11 }));
+    parts.push(text(margin.left - 6, y(v) + 4, formatTick(v, step), { anchor: 'end', size: 11 }));
   }
   parts.push(
     `<text transform="translate(16 ${margin.top + plotH / 2}) rotate(-90)" font-family="${FONT}" font-size="12" text-anchor="middle">${escape(chart.yLabel)}</text>`,
@@ -82,12 +82,11 @@ export function barChartSvg(chart: BarChart, width = 820, height = 420): string 
     parts.push(
       `<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${ly}" y2="${ly}" stroke="#c44e52" stroke-dasharray="6 4" stroke-width="1.5"/>`,
     );
+    // Its key sits at the right end of the legend row, clear of the bars.
+    const keyX = width - margin.right - 8 - chart.line.label.length * 6.2;
     parts.push(
-      text(margin.left + plotW - 4, ly - 5, chart.line.label, {
-        anchor: 'end',
-        size: 11,
-        fill: '#c44e52',
-      }),
+      `<line x1="${keyX - 30}" x2="${keyX - 6}" y1="38" y2="38" stroke="#c44e52" stroke-dasharray="6 4" stroke-width="1.5"/>`,
+      text(keyX, 42, chart.line.label, { anchor: 'start', size: 11, fill: '#c44e52' }),
     );
   }
   parts.push(
@@ -173,7 +172,8 @@ function niceStep(raw: number): number {
   return (scaled <= 1 ? 1 : scaled <= 2 ? 2 : scaled <= 5 ? 5 : 10) * power;
 }
 
-function formatTick(v: number): string {
+function formatTick(v: number, step?: number): string {
+  if (step !== undefined && step < 1) return v.toFixed(Math.ceil(-Math.log10(step)));
   if (v >= 1000) return `${Math.round(v / 100) / 10}k`;
   if (v >= 10 || Number.isInteger(v)) return String(Math.round(v));
   return v.toFixed(v < 1 ? 2 : 1);

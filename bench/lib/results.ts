@@ -21,6 +21,8 @@ export interface RunNumbers {
   p99Ms: number;
   non2xx: number;
   errors: number;
+  /** Server CPU time (user + system) per answered request during the run. */
+  cpuUsPerRequest?: number;
 }
 
 export interface ServerCaseResult {
@@ -67,6 +69,8 @@ export interface ScaleRun {
   /** Seconds to create the 3n children directly with the same client settings. */
   floorSeconds: number;
   hookCalls?: number;
+  /** API server writes (ours: PythonLambda creates; Metacontroller: the rest) until converged. */
+  writes?: Record<string, number>;
   timedOut: boolean;
 }
 
