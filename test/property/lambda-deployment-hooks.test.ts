@@ -1,0 +1,238 @@
+// Generated decorator requests about annotated Deployments, against the app from createApp():
+// answers Metacontroller accepts (never a status), the same request answers the same bytes,
+// feeding an answer back changes nothing, and bad annotations never drop an attachment.
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { assertParameters, countCalls, tallyLine } from './support/budget.js';
+import { callOk, canonical, identities } from './support/calls.js';
+import type { Child, DecoratorAnswer } from './support/contract.js';
+import {
+  applyAnnotations,
+  deploymentAnnotations,
+  deploymentCase,
+  deploymentObject,
+  deploymentRef,
+  expectedProblems,
+  OUTPUT_ANNOTATIONS,
+  type DeploymentCase,
+} from './support/deployment-requests.js';
+import { startHookServer, type HookServer } from './support/hook-server.js';
+import { kubeTime, parseable } from './support/kube-arbitraries.js';
+import {
+  applyStrategy,
+  childMap,
+  DECORATOR_GROUPS,
+  decoratorBody,
+  hookVersion,
+  observeAll,
+  observedObjects,
+  type ApplyStrategy,
+  type HookVersion,
+} from './support/metacontroller.js';
+
+const KINDS = ['ConfigMap', 'Service'];
+const ERROR = 'pylambda.dev/error';
+
+function body(
+  c: DeploymentCase,
+  attachments: Child[],
+  version: HookVersion,
+  annotationsNow?: Record<string, string>,
+  finalizing = false,
+) {
+  return decoratorBody({
+    object: deploymentObject(c, annotationsNow),
+    attachments: childMap(attachments, c.namespace, version, DECORATOR_GROUPS),
+    finalizing,
+  });
+}
+
+function observeOptions(c: DeploymentCase, strategy: ApplyStrategy, rolloutAt: string) {
+  return {
+    namespace: c.namespace,
+    parent: deploymentRef(c),
+    strategy,
+    deployment: 'none' as const,
+    rolloutAt,
+  };
+}
+
+/** What a sync answer must say about the Deployment's annotations. */
+function expectVerdict(answer: DecoratorAnswer, c: DeploymentCase, observed: Child[]) {
+  const problems = expectedProblems(c);
+  if (problems.length === 0) {
+    expect(answer.annotations[ERROR], 'no error on valid annotations').to.equal(null);
+    const service = answer.attachments.find((a) => a.kind === 'Service');
+    const configMap = answer.attachments.find((a) => a.kind === 'ConfigMap');
+    expect(answer.attachments).to.have.length(2);
+    expect(answer.annotations['pylambda.dev/service']).to.equal(service?.metadata.name);
+    expect(answer.annotations['pylambda.dev/configmap']).to.equal(configMap?.metadata.name);
+    expect((service?.spec as { selector?: unknown }).selector).to.deep.equal(
+      c.selector.matchLabels,
+    );
+    return;
+  }
+  const error = answer.annotations[ERROR];
+  expect(error, 'bad annotations are reported on the Deployment').to.be.a('string');
+  for (const path of problems) expect(error).to.include(path);
+  expect(Object.keys(answer.annotations), 'only the error is written').to.deep.equal([ERROR]);
+  // Metacontroller deletes every observed attachment left out of the answer.
+  expect(identities(answer.attachments), 'bad annotations keep every attachment').to.deep.equal(
+    identities(observed),
+  );
+}
+
+describe('property: lambda-deployment hooks (generated requests)', function () {
+  this.timeout(240_000);
+  let server: HookServer;
+
+  before(async () => {
+    server = await startHookServer();
+  });
+
+  after(async () => {
+    countCalls(server.calls());
+    await server.close();
+    console.log(`      tally so far: ${tallyLine()}`);
+  });
+
+  it('sync answers valid and broken annotations correctly and deterministically, and never drops an attachment', async () => {
+    const cases = parseable(
+      fc
+        .record({
+          deployment: deploymentCase,
+          previous: deploymentCase,
+          source: fc.constantFrom('none', 'synthetic', 'rendered'),
+          version: hookVersion,
+          strategy: applyStrategy,
+          rolloutAt: kubeTime(),
+        })
+        .chain((c) =>
+          observedObjects(c.deployment.namespace, KINDS).map((synthetic) => ({ ...c, synthetic })),
+        ),
+    );
+
+    await fc.assert(
+      fc.asyncProperty(cases, async (c) => {
+        const d = c.deployment;
+        let observed: Child[] = [];
+        if (c.source === 'synthetic') observed = c.synthetic;
+        if (c.source === 'rendered' && expectedProblems(c.previous).length === 0) {
+          // Attachments of the same Deployment under its previous annotations.
+          const before: DeploymentCase = { ...c.previous, name: d.name, namespace: d.namespace };
+          const r0 = await callOk<DecoratorAnswer>(
+            server,
+            'lambda-deployment/sync',
+            body(before, [], c.version),
+            {
+              namespace: d.namespace,
+              repeat: false,
+            },
+          );
+          observed = observeAll(r0.answer.attachments, observeOptions(d, c.strategy, c.rolloutAt));
+        }
+        const valid = expectedProblems(d).length === 0;
+        const { answer } = await callOk<DecoratorAnswer>(
+          server,
+          'lambda-deployment/sync',
+          body(d, observed, c.version),
+          { namespace: d.namespace, rendered: valid },
+        );
+        expectVerdict(answer, d, observed);
+      }),
+      assertParameters('deploymentSync'),
+    );
+  });
+
+  it('sync is idempotent: its attachments fed back (v1 or v2 keys) and its annotations applied change nothing', async () => {
+    const cases = parseable(
+      fc
+        .record({
+          deployment: deploymentCase,
+          withObserved: fc.boolean(),
+          version: hookVersion,
+          thirdVersion: hookVersion,
+          strategy: applyStrategy,
+          rolloutAt: kubeTime(),
+        })
+        .chain((c) =>
+          observedObjects(c.deployment.namespace, KINDS).map((observed) => ({ ...c, observed })),
+        ),
+    );
+
+    await fc.assert(
+      fc.asyncProperty(cases, async (c) => {
+        const d = c.deployment;
+        const valid = expectedProblems(d).length === 0;
+        const check = { namespace: d.namespace, rendered: valid, repeat: false };
+        const observed = c.withObserved ? c.observed : [];
+        const options = observeOptions(d, c.strategy, c.rolloutAt);
+        const annotations1 = deploymentAnnotations(d);
+        const r1 = await callOk<DecoratorAnswer>(
+          server,
+          'lambda-deployment/sync',
+          body(d, observed, c.version),
+          check,
+        );
+        expectVerdict(r1.answer, d, observed);
+
+        const annotations2 = applyAnnotations(annotations1, r1.answer.annotations);
+        const r2 = await callOk<DecoratorAnswer>(
+          server,
+          'lambda-deployment/sync',
+          body(d, observeAll(r1.answer.attachments, options), c.version, annotations2),
+          check,
+        );
+        expect(r2.answer.annotations).to.deep.equal(r1.answer.annotations);
+        if (valid || c.strategy === 'dynamic-apply') {
+          expect(canonical(r2.answer.attachments)).to.equal(canonical(r1.answer.attachments));
+        } else {
+          expect(identities(r2.answer.attachments)).to.deep.equal(
+            identities(r1.answer.attachments),
+          );
+        }
+
+        const annotations3 = applyAnnotations(annotations2, r2.answer.annotations);
+        const r3 = await callOk<DecoratorAnswer>(
+          server,
+          'lambda-deployment/sync',
+          body(d, observeAll(r2.answer.attachments, options), c.thirdVersion, annotations3),
+          check,
+        );
+        expect(
+          r3.reply.text === r2.reply.text,
+          'a fed-back answer answers itself, byte for byte',
+        ).to.equal(true);
+      }),
+      assertParameters('deploymentFeedback'),
+    );
+  });
+
+  it('finalize (and sync while finalizing) removes every attachment and every annotation pylambda wrote', async () => {
+    const cases = parseable(
+      fc
+        .record({ deployment: deploymentCase, viaSync: fc.boolean(), version: hookVersion })
+        .chain((c) =>
+          observedObjects(c.deployment.namespace, KINDS).map((observed) => ({ ...c, observed })),
+        ),
+    );
+
+    await fc.assert(
+      fc.asyncProperty(cases, async (c) => {
+        const hook = c.viaSync ? 'lambda-deployment/sync' : 'lambda-deployment/finalize';
+        const { answer } = await callOk<DecoratorAnswer>(
+          server,
+          hook,
+          body(c.deployment, c.observed, c.version, undefined, true),
+          { namespace: c.deployment.namespace, repeat: false },
+        );
+        expect(answer.attachments).to.deep.equal([]);
+        expect(answer.finalized).to.equal(c.observed.length === 0);
+        expect(answer.annotations).to.deep.equal(
+          Object.fromEntries(OUTPUT_ANNOTATIONS.map((k) => [k, null])),
+        );
+      }),
+      assertParameters('deploymentFinalize'),
+    );
+  });
+});

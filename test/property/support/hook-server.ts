@@ -1,0 +1,98 @@
+// The webhook app from createApp(), served on 127.0.0.1 and called over one keep-alive agent:
+// the real HTTP path (body parsing, limits, headers) at thousands of calls a second.
+import { Agent, createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { createApp, type AppDeps } from '../../../src/app.js';
+import { configFromEnv } from '../../../src/config.js';
+import { createMetrics } from '../../../src/telemetry/metrics.js';
+
+/** A stand-in for runtime/pylambda_runtime.py: only its hash matters to these properties. */
+export const RUNTIME_STAND_IN = '# pylambda runtime (property-test stand-in) <&>\nprint("ok")\n';
+/** Small enough that "too large" bodies are cheap to send, large enough for 1 MiB of code. */
+export const PROPERTY_BODY_LIMIT = 3 * 1024 * 1024;
+/** The only clock the hooks may read; it shows up only when a request carries no time at all. */
+export const FIXED_NOW = new Date('2031-03-04T05:06:07Z');
+
+export interface HookReply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+export interface CallOptions {
+  method?: string;
+  headers?: Record<string, string>;
+}
+
+export interface HookServer {
+  url: string;
+  call(path: string, body: string | Buffer | undefined, options?: CallOptions): Promise<HookReply>;
+  /** HTTP calls made through this server so far. */
+  calls(): number;
+  close(): Promise<void>;
+}
+
+export async function startHookServer(
+  env: NodeJS.ProcessEnv = {},
+  overrides: Partial<AppDeps> = {},
+): Promise<HookServer> {
+  const app = createApp({
+    config: configFromEnv({ PYLAMBDA_BODY_LIMIT_BYTES: String(PROPERTY_BODY_LIMIT), ...env }),
+    logger: pino({ level: 'silent' }),
+    metrics: createMetrics({ defaultMetrics: false }),
+    runtimeSource: RUNTIME_STAND_IN,
+    now: () => FIXED_NOW,
+    authToken: undefined,
+    ...overrides,
+  });
+  const server: Server = createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  let count = 0;
+
+  function call(
+    path: string,
+    body: string | Buffer | undefined,
+    options: CallOptions = {},
+  ): Promise<HookReply> {
+    count += 1;
+    return new Promise((resolve, reject) => {
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        ...options.headers,
+      };
+      if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+      const req = request(
+        { host: '127.0.0.1', port, path, method: options.method ?? 'POST', agent, headers },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              text: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.setTimeout(10_000, () => req.destroy(new Error(`no answer within 10 s on ${path}`)));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    call,
+    calls: () => count,
+    close: async () => {
+      agent.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
