@@ -33,7 +33,8 @@ export interface CallOptions {
   body?: string | Buffer;
   headers?: Record<string, string>;
   agent?: Agent | HttpsAgent | false;
-  https?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
+  /** `servername`: the host name the certificate must be valid for (default localhost). */
+  https?: { ca?: string | Buffer; rejectUnauthorized?: boolean; servername?: string };
   /** Send the body in this many chunks, `chunkDelayMs` apart. */
   chunks?: number;
   chunkDelayMs?: number;
@@ -83,7 +84,7 @@ export function call(options: CallOptions): Promise<Outcome> {
         ? {
             ca: options.https.ca,
             rejectUnauthorized: options.https.rejectUnauthorized ?? true,
-            servername: 'localhost',
+            servername: options.https.servername ?? 'localhost',
           }
         : {}),
     };

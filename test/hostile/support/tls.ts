@@ -1,4 +1,5 @@
-// A self-signed certificate for 127.0.0.1 and localhost, made by the openssl CLI for one test run.
+// A self-signed certificate for the webhook's Service name, localhost and 127.0.0.1, made by the
+// openssl CLI for one test run.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,9 +36,10 @@ export function selfSignedCertificate(dir: string): TestCertificate {
       '-days',
       '1',
       '-subj',
-      '/CN=pylambda-webhook.pylambda-system.svc',
+      '/CN=pylambda-webhook.pylambda-system',
       '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1,DNS:pylambda-webhook.pylambda-system.svc',
+      // What Metacontroller dials (<service>.<namespace>, see the component), and loopback.
+      'subjectAltName=DNS:pylambda-webhook.pylambda-system,DNS:pylambda-webhook.pylambda-system.svc,DNS:localhost,IP:127.0.0.1',
       '-keyout',
       keyFile,
       '-out',
