@@ -24,7 +24,7 @@ function expectOk(outcome: Outcome) {
   expect(
     okReplyProblems(
       { status: 200, headers: outcome.headers, text: outcome.text },
-      { hook: 'pythonlambda/sync', namespace: 'load', rendered: true },
+      { hook: 'pythonlambda/sync', namespace: 'load' },
     ),
   ).to.deep.equal([]);
 }

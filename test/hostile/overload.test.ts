@@ -108,7 +108,7 @@ describe('hostile: overload (PYLAMBDA_MAX_INFLIGHT=4, a burst of 8x capacity)', 
       expect(
         okReplyProblems(
           { status: 200, headers: outcome.headers, text: outcome.text },
-          { hook: 'pythonlambda/sync', namespace: 'load', rendered: body % 2 === 0 },
+          { hook: 'pythonlambda/sync', namespace: 'load' },
         ),
       ).to.deep.equal([]);
     }

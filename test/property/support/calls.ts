@@ -21,7 +21,7 @@ export async function callOk<T extends CompositeAnswer | DecoratorAnswer>(
   server: HookServer,
   hook: HookName,
   body: string,
-  check: { namespace: string; rendered?: boolean; repeat?: boolean },
+  check: { namespace: string; repeat?: boolean },
 ): Promise<Checked<T>> {
   countGenerated();
   const reply = await server.call(HOOK_PATHS[hook], body);

@@ -137,8 +137,8 @@ function nameProblems(where: string, kind: string, name: string): string[] {
   return ok ? [] : [`${where}: ${JSON.stringify(name)} is not a valid ${kind} name`];
 }
 
-/** Rules the API server applies to objects pylambda renders (not to objects it only keeps). */
-function renderedObjectProblems(where: string, child: Child): string[] {
+/** Rules the API server applies to ConfigMaps, Deployments and Services (rendered or kept). */
+function objectProblems(where: string, child: Child): string[] {
   const problems: string[] = [];
   if (child.kind === 'ConfigMap') {
     for (const key of Object.keys((child.data as Record<string, string> | undefined) ?? {})) {
@@ -146,7 +146,7 @@ function renderedObjectProblems(where: string, child: Child): string[] {
     }
   }
   if (child.kind === 'Deployment') {
-    const spec = child.spec as {
+    const spec = (child.spec ?? {}) as {
       selector?: { matchLabels?: Record<string, string> };
       template?: { metadata?: { labels?: Record<string, string> } };
     };
@@ -159,7 +159,7 @@ function renderedObjectProblems(where: string, child: Child): string[] {
     }
   }
   if (child.kind === 'Service') {
-    const spec = child.spec as { selector?: Record<string, string> };
+    const spec = (child.spec ?? {}) as { selector?: Record<string, string> };
     problems.push(...labelProblems(`${where} selector`, spec.selector));
   }
   return problems;
@@ -170,7 +170,6 @@ function childProblems(
   child: Child,
   controller: 'composite' | 'decorator',
   namespace: string,
-  rendered: boolean,
 ): string[] {
   const where = `${child?.kind}/${child?.metadata?.name}`;
   const problems: string[] = [];
@@ -188,15 +187,13 @@ function childProblems(
     );
   }
   if ('status' in child) problems.push(`${where}: a hook cannot set a child's status`);
-  if (rendered) problems.push(...renderedObjectProblems(where, child));
+  problems.push(...objectProblems(where, child));
   return problems;
 }
 
 export interface AnswerCheck {
   hook: HookName;
   namespace: string;
-  /** Children the hook rendered itself (false when it keeps observed ones). */
-  rendered?: boolean;
 }
 
 /** Problems with a 200: schema, documented keys, children. Empty means Metacontroller accepts it. */
@@ -226,7 +223,7 @@ export function okReplyProblems(reply: HookReply, check: AnswerCheck): string[] 
   if (!Array.isArray(list)) return [...problems, 'no list of children'];
   const seen = new Set<string>();
   for (const child of list) {
-    problems.push(...childProblems(child, controller, check.namespace, check.rendered ?? false));
+    problems.push(...childProblems(child, controller, check.namespace));
     const key = `${child?.kind}/${child?.metadata?.name}`;
     if (seen.has(key)) problems.push(`${key} listed twice`);
     seen.add(key);

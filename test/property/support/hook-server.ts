@@ -11,6 +11,12 @@ import { createMetrics } from '../../../src/telemetry/metrics.js';
 export const RUNTIME_STAND_IN = '# pylambda runtime (property-test stand-in) <&>\nprint("ok")\n';
 /** Small enough that "too large" bodies are cheap to send, large enough for 1 MiB of code. */
 export const PROPERTY_BODY_LIMIT = 3 * 1024 * 1024;
+/**
+ * Far below the default, so that which specs are too large does not depend on how the limit
+ * counts (code, files, requirements; the runtime and keys or not): well under it is rendered,
+ * well over it is CodeTooLarge.
+ */
+export const PROPERTY_MAX_CODE_BYTES = 100_000;
 /** The only clock the hooks may read; it shows up only when a request carries no time at all. */
 export const FIXED_NOW = new Date('2031-03-04T05:06:07Z');
 
@@ -38,7 +44,11 @@ export async function startHookServer(
   overrides: Partial<AppDeps> = {},
 ): Promise<HookServer> {
   const app = createApp({
-    config: configFromEnv({ PYLAMBDA_BODY_LIMIT_BYTES: String(PROPERTY_BODY_LIMIT), ...env }),
+    config: configFromEnv({
+      PYLAMBDA_BODY_LIMIT_BYTES: String(PROPERTY_BODY_LIMIT),
+      PYLAMBDA_MAX_CODE_BYTES: String(PROPERTY_MAX_CODE_BYTES),
+      ...env,
+    }),
     logger: pino({ level: 'silent' }),
     metrics: createMetrics({ defaultMetrics: false }),
     runtimeSource: RUNTIME_STAND_IN,

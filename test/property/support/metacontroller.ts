@@ -293,7 +293,11 @@ const observedParts = fc.record({
   created: kubeTime(),
   content: jsonNoise(),
   data: parseable(
-    fc.dictionary(fc.stringMatching(/^[-._a-zA-Z0-9]{1,30}$/), anyText(80), { maxKeys: 3 }),
+    fc.dictionary(
+      fc.stringMatching(/^[-._a-zA-Z0-9]{1,30}$/).filter((key) => key !== '.' && key !== '..'),
+      anyText(80),
+      { maxKeys: 3 },
+    ),
   ),
   state: deploymentState,
   replicas: fc.integer({ min: 0, max: 5 }),

@@ -95,6 +95,19 @@ const resourceList = fc.record(
   { requiredKeys: [] },
 );
 
+/** Requests and limits; where both name a resource, the request is the limit (never above it). */
+const resources = fc
+  .record({ requests: resourceList, limits: resourceList }, { requiredKeys: [] })
+  .map(({ requests, limits }) => {
+    if (!requests || !limits)
+      return { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
+    const capped: Record<string, unknown> = { ...limits };
+    for (const name of Object.keys(limits)) {
+      if (name in requests) capped[name] = (requests as Record<string, unknown>)[name];
+    }
+    return { requests, limits: capped };
+  });
+
 const envName = fc.oneof(
   fc.stringMatching(/^[-._a-zA-Z][-._a-zA-Z0-9]{0,20}$/),
   fc.constantFrom('PYLAMBDA_PORT', 'HOME', 'PATH', `E${'_'.repeat(255)}`),
@@ -135,7 +148,7 @@ function specWith(
       requirements,
       env: fc.uniqueArray(envVar, { selector: (e) => e.name, maxLength: 5 }),
       replicas: fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constantFrom(0, 1000)),
-      resources: fc.record({ requests: resourceList, limits: resourceList }, { requiredKeys: [] }),
+      resources,
       port: fc.oneof(fc.constantFrom(1024, 8080, 65535), fc.integer({ min: 1024, max: 65535 })),
       timeoutSeconds: fc.oneof(fc.constantFrom(1, 30, 900), fc.integer({ min: 1, max: 900 })),
     },
