@@ -22,7 +22,7 @@ interface CpuProfile {
 }
 
 function moduleOf(url: string): string {
-  if (!url) return '(native / V8)';
+  if (!url) return '(native: V8 builtins, syscalls)';
   if (url.startsWith('node:')) return 'node internals';
   const path = url.replace(/^file:\/\//, '');
   const inModules = path.lastIndexOf('node_modules/');
@@ -30,6 +30,9 @@ function moduleOf(url: string): string {
     const rest = path.slice(inModules + 'node_modules/'.length).split('/');
     return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
   }
+  // Any build of the service (dist/, or an earlier build elsewhere) by its source name.
+  const source = path.lastIndexOf('/dist/src/');
+  if (source >= 0) return `src/${path.slice(source + '/dist/src/'.length).replace(/\.js$/, '.ts')}`;
   return relative(ROOT, path);
 }
 
@@ -52,7 +55,9 @@ export function summarize(profile: CpuProfile, top = 15): ProfileSummary {
     const where = url ? `${moduleOf(url)}:${lineNumber + 1}` : '';
     const fn = `${functionName || '(anonymous)'}${where ? ` ${where}` : ''}`;
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + hits);
-    const module = functionName === '(garbage collector)' ? '(garbage collector)' : moduleOf(url);
+    const module = ['(garbage collector)', '(idle)', '(program)'].includes(functionName)
+      ? functionName
+      : moduleOf(url);
     byModule.set(module, (byModule.get(module) ?? 0) + hits);
   }
   const rank = (map: Map<string, number>) =>

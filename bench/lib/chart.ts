@@ -140,7 +140,9 @@ export function lineChartSvg(chart: LineChart, width = 820, height = 420): strin
     parts.push(`<path d="${path}" fill="none" stroke="${color}" stroke-width="2"/>`);
     for (const p of s.points) {
       parts.push(`<circle cx="${x(p[0])}" cy="${y(p[1])}" r="3.5" fill="${color}"/>`);
-      parts.push(text(x(p[0]), y(p[1]) - 8, formatTick(p[1]), { size: 10, fill: color }));
+      // Labels of the first series above the points, of the others below, so they never collide.
+      const dy = si === 0 ? -8 : 16;
+      parts.push(text(x(p[0]), y(p[1]) + dy, formatTick(p[1]), { size: 10, fill: color }));
     }
   });
   parts.push(

@@ -37,6 +37,14 @@ interface KubeConfigFile {
   users: { name: string; user: { 'client-certificate-data': string; 'client-key-data': string } }[];
 }
 
+/** Attempts at a call the API server answers 429, each after its Retry-After (at most 5 s). */
+const MAX_ATTEMPTS = 30;
+
+function retryAfterMs(header: string | string[] | undefined): number {
+  const seconds = Number(Array.isArray(header) ? header[0] : header);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 5) * 1000 : 1000;
+}
+
 /** client-go's flowcontrol token bucket: `qps` tokens a second, at most `burst` saved up. */
 export class TokenBucket {
   private tokens: number;
@@ -87,13 +95,31 @@ export class Kube {
     });
   }
 
-  request<T = unknown>(
+  /**
+   * One call; a 429 (the API server's priority and fairness, busy or just started) is retried
+   * after its Retry-After, a bounded number of times, as client-go does.
+   */
+  async request<T = unknown>(
     method: string,
     path: string,
     body?: unknown,
     contentType = 'application/json',
     timeoutMs = 60_000,
   ): Promise<KubeReply<T>> {
+    for (let attempt = 1; ; attempt += 1) {
+      const reply = await this.once<T>(method, path, body, contentType, timeoutMs);
+      if (reply.status !== 429 || attempt >= MAX_ATTEMPTS) return reply;
+      await sleep(retryAfterMs(reply.retryAfter));
+    }
+  }
+
+  private once<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    contentType: string,
+    timeoutMs: number,
+  ): Promise<KubeReply<T> & { retryAfter?: string }> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = request(
@@ -118,7 +144,11 @@ export class Kube {
             } catch {
               // not JSON: keep the text
             }
-            resolve({ status: res.statusCode ?? 0, body: parsed as T });
+            resolve({
+              status: res.statusCode ?? 0,
+              body: parsed as T,
+              retryAfter: res.headers['retry-after'],
+            });
           });
           res.on('error', reject);
         },
@@ -148,55 +178,73 @@ export class Kube {
   }
 
   /**
-   * Watch `path` (a collection) from now on. Resolves once the API server answered, with a
-   * function that stops the watch.
+   * Watch `path` (a collection) from now on. Resolves once the API server accepted the watch
+   * (a 429 is retried after its Retry-After), with a function that stops it.
    */
-  watch(
+  async watch(
     path: string,
     onEvent: (event: WatchEvent) => void,
     onError: (err: Error) => void,
   ): Promise<() => void> {
+    for (let attempt = 1; ; attempt += 1) {
+      const started = await this.watchOnce(path, onEvent, onError);
+      if ('stop' in started) return started.stop;
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`watch ${path}: ${started.status}`);
+      await sleep(retryAfterMs(started.retryAfter));
+    }
+  }
+
+  private watchOnce(
+    path: string,
+    onEvent: (event: WatchEvent) => void,
+    onError: (err: Error) => void,
+  ): Promise<{ stop: () => void } | { status: number; retryAfter?: string }> {
     const separator = path.includes('?') ? '&' : '?';
     let stopped = false;
-    let opened: () => void = () => undefined;
-    const open = new Promise<void>((resolve) => (opened = resolve));
-    const req = request(
-      new URL(`${path}${separator}watch=true&timeoutSeconds=3600`, this.server),
-      { method: 'GET', agent: this.agent, headers: { accept: 'application/json' } },
-      (res) => {
-        opened();
-        if (res.statusCode !== 200) {
-          onError(new Error(`watch ${path}: ${res.statusCode}`));
-          res.resume();
-          return;
-        }
-        let buffered = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buffered += chunk;
-          let newline = buffered.indexOf('\n');
-          while (newline >= 0) {
-            const line = buffered.slice(0, newline);
-            buffered = buffered.slice(newline + 1);
-            if (line.trim()) onEvent(JSON.parse(line) as WatchEvent);
-            newline = buffered.indexOf('\n');
+    return new Promise((resolve, reject) => {
+      const req = request(
+        new URL(`${path}${separator}watch=true&timeoutSeconds=3600`, this.server),
+        { method: 'GET', agent: this.agent, headers: { accept: 'application/json' } },
+        (res) => {
+          if (res.statusCode === 429) {
+            res.resume();
+            resolve({ status: 429, retryAfter: res.headers['retry-after'] });
+            return;
           }
-        });
-        res.on('error', (err) => {
-          if (!stopped) onError(err);
-        });
-      },
-    );
-    req.on('error', (err) => {
-      opened();
-      if (!stopped) onError(err);
+          if (res.statusCode !== 200) {
+            res.resume();
+            reject(new Error(`watch ${path}: ${res.statusCode}`));
+            return;
+          }
+          resolve({
+            stop: () => {
+              stopped = true;
+              req.destroy();
+            },
+          });
+          let buffered = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            buffered += chunk;
+            let newline = buffered.indexOf('\n');
+            while (newline >= 0) {
+              const line = buffered.slice(0, newline);
+              buffered = buffered.slice(newline + 1);
+              if (line.trim()) onEvent(JSON.parse(line) as WatchEvent);
+              newline = buffered.indexOf('\n');
+            }
+          });
+          res.on('error', (err) => {
+            if (!stopped) onError(err);
+          });
+        },
+      );
+      req.on('error', (err) => {
+        reject(err);
+        if (!stopped) onError(err);
+      });
+      req.end();
     });
-    req.end();
-    const stop = () => {
-      stopped = true;
-      req.destroy();
-    };
-    return open.then(() => stop);
   }
 
   close(): void {
