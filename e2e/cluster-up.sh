@@ -21,12 +21,12 @@ case $APPLY_STRATEGY in
 esac
 
 # The webhook's code size limit matches the apply strategy, as `make deploy` sets it: dynamic-apply
-# keeps the webhook's default (192 KiB, the 256 KiB annotation budget); server-side apply allows
-# 960 KiB (a ConfigMap holds 1 MiB). PYLAMBDA_MAX_CODE_BYTES overrides both.
+# keeps the webhook's default (250000, within the 256 KiB annotation budget); server-side apply allows
+# 1000000 bytes of ConfigMap JSON (a ConfigMap holds 1 MiB). PYLAMBDA_MAX_CODE_BYTES overrides both.
 if [[ -n "${PYLAMBDA_MAX_CODE_BYTES:-}" ]]; then
   WEBHOOK_MAX_CODE_BYTES=$PYLAMBDA_MAX_CODE_BYTES
 elif [[ $APPLY_STRATEGY == server-side-apply ]]; then
-  WEBHOOK_MAX_CODE_BYTES=$((960 * 1024))
+  WEBHOOK_MAX_CODE_BYTES=1000000
 else
   WEBHOOK_MAX_CODE_BYTES=
 fi

@@ -4,14 +4,14 @@ import { readFileSync } from 'node:fs';
 import Router from '@koa/router';
 import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
-import type { PythonLambdaSpec } from './generated/pythonlambda-spec.js';
 import { ConfigError, configFromEnv, type ServiceConfig } from './config.js';
-import type { HookContext } from './hooks/hook-context.js';
+import { createHookContext } from './hooks/hook-context.js';
 import { HOOKS } from './hooks/hook-definitions.js';
 import { bearerAuth } from './http/bearer-auth.js';
 import { bodyReadError, jsonErrors } from './http/errors.js';
 import { inflightLimit } from './http/inflight-limit.js';
 import { hookEndpoint } from './http/hook-endpoint.js';
+import { ResponseCache } from './http/response-cache.js';
 import { readRuntimeSource } from './render/runtime-source.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createMetrics, type Metrics } from './telemetry/metrics.js';
@@ -63,14 +63,12 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
   const deps = defaultDeps(overrides);
   const { config, logger, metrics } = deps;
   const requests = createSchemaRegistry();
-  const specs = createSchemaRegistry({ useDefaults: true });
-  const hookContext: HookContext = {
+  const hookContext = createHookContext({
     runtimeSource: deps.runtimeSource,
     clusterDomain: config.clusterDomain,
     maxCodeBytes: config.maxCodeBytes,
-    validateSpec: compiledValidator<PythonLambdaSpec>(specs, 'pythonlambda-spec.schema.json'),
     now: deps.now,
-  };
+  });
 
   const app = new Koa() as PylambdaApp;
   app.pylambda = { draining: false };
@@ -102,13 +100,16 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
   const guards = deps.authToken
     ? [bearerAuth(deps.authToken), limit.middleware]
     : [limit.middleware];
+  // One cache for all hooks (the key includes the hook), so the byte bound is the process's.
+  const responseCache =
+    config.responseCacheBytes > 0 ? new ResponseCache(config.responseCacheBytes) : undefined;
   for (const hook of HOOKS) {
     const validateRequest = compiledValidator(requests, hook.requestSchema);
     router.post(
       hook.path,
       ...guards,
       parseJson,
-      hookEndpoint({ hook, validateRequest, hookContext, logger, metrics }),
+      hookEndpoint({ hook, validateRequest, hookContext, logger, metrics, responseCache }),
     );
   }
   router.get('/healthz', (ctx) => {

@@ -40,8 +40,10 @@ function start(): void {
       'pylambda webhook listening',
     );
   });
-  // Metacontroller keeps connections alive; stay above its idle timeout so it never hits a closed socket.
-  server.keepAliveTimeout = 65_000;
+  // Metacontroller's Go client keeps idle connections for 90 s (http.DefaultTransport). Close
+  // ours later than that, so it never sends a call down a socket we are closing.
+  server.keepAliveTimeout = 95_000;
+  server.headersTimeout = 96_000;
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # An update that the CRD accepts but the hook cannot serve (more code than the webhook's limit for
 # this apply strategy): the children stay exactly as they were, and status says why.
-# Then the largest code the limit allows is served: the limit's number holds on a real API server
-# with the apply strategy in use.
+# Then code exactly at the limit is served and a byte more is refused: the limit counts the code
+# ConfigMap's data as stored (JSON as Go writes it, '<', '>' and '&' six bytes each, the ~32 KB
+# runtime included), and under dynamic-apply a ConfigMap at the limit really fits the API server's
+# 256 KiB annotation budget.
 source "$(dirname "$0")/lib.sh"
 
 name=sized
@@ -29,24 +31,22 @@ before=$(children_state)
 sed 's/^/  /' <<<"$before"
 [[ $(wc -l <<<"$before") -eq 3 ]] || fail "expected 3 children, got: $before"
 
-# 1000 KiB of code: under the CRD's 1 MiB but over any limit the webhook may set (192 KiB for
-# dynamic-apply, 960 KiB for server-side apply).
-big_code() {
-  python3 -c 'import sys
-n = int(sys.argv[1])
-head = "def handler(event, context):\n    return \"big\"\n"
-print(head + "#" * (n - len(head) - 1))' "$1"
-}
-step "update it with 1000 KiB of code (accepted by the CRD)"
-pyl_yaml "$name" "$(big_code $((1000 * 1024)))" | apply_yaml ||
-  fail "the API server refused 1000 KiB of code; the CRD allows 1 MiB"
+# The runtime file the webhook serves, from the running ConfigMap: part of what the limit counts.
+running_cm=$(code_configmap "$name")
+k get -n "$NS" "configmap/$running_cm" -o json >"$TMP/running-configmap.json"
+
+# 1000 KiB of code: under the CRD's 1 MiB but over any limit the webhook may set (250000 bytes of
+# JSON for dynamic-apply, 1000000 for server-side apply).
+big_bytes=$(python3 "$SCENARIO_DIR/code_size.py" lambda "$name" "$TMP/running-configmap.json" --chars $((1000 * 1024)) "$TMP/big.json")
+step "update it with 1000 KiB of code (accepted by the CRD; $big_bytes bytes of ConfigMap JSON)"
+apply_yaml <"$TMP/big.json" || fail "the API server refused 1000 KiB of code; the CRD allows 1 MiB"
 generation=$(jp "pythonlambda/$name" '{.metadata.generation}')
 eventually "$SHORT" "observedGeneration reaches $generation" equals "$generation" jp "pythonlambda/$name" '{.status.observedGeneration}'
 eventually "$SHORT" "Ready=False with reason CodeTooLarge" equals "False CodeTooLarge" \
   bash -c "$BIN/kubectl get -n $NS pyl/$name -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status} {.status.conditions[?(@.type==\"Ready\")].reason}'"
 message=$(condition "pythonlambda/$name" Ready message)
 step "  Ready=False CodeTooLarge: $message"
-grep -q "$((1000 * 1024 + 0))\|bytes" <<<"$message" || fail "the message does not name the size: $message"
+grep -q "would hold $big_bytes bytes of JSON" <<<"$message" || fail "the message does not name the stored size, $big_bytes bytes: $message"
 grep -qi "limit" <<<"$message" || fail "the message does not name the limit: $message"
 grep -q "server-side-apply\|PYLAMBDA_MAX_CODE_BYTES" <<<"$message" || fail "the message does not say how to raise the limit: $message"
 
@@ -58,22 +58,41 @@ before:
 $before
 after:
 $after"
-grep -q small <<<"$(jp "configmap/$name-code" '{.data.main\.py}')" || fail "the ConfigMap lost the running code"
+grep -q small <<<"$(served_code "$name")" || fail "the ConfigMap lost the running code"
 
 limit=$(sed -n 's/.*limit of \([0-9][0-9]*\) bytes.*/\1/p' <<<"$message")
-if [[ -z "$limit" ]]; then
-  step "the message names no 'limit of N bytes': skipping the check at the limit"
-else
-  step "code of exactly the limit ($limit bytes, --apply-strategy=$APPLY_STRATEGY) is served"
-  pyl_yaml "$name" "$(big_code "$limit")" | apply_yaml
-  generation=$(jp "pythonlambda/$name" '{.metadata.generation}')
-  eventually "$SHORT" "observedGeneration reaches $generation" equals "$generation" jp "pythonlambda/$name" '{.status.observedGeneration}'
-  eventually 90 "the ConfigMap holds the $limit bytes of code" \
-    bash -c "[[ \$($BIN/kubectl get -n $NS configmap/$name-code -o jsonpath='{.data.main\.py}' | wc -c) -ge $limit ]]"
-  reason=$(condition "pythonlambda/$name" Ready reason)
-  [[ "$reason" != CodeTooLarge ]] || fail "code of exactly the limit is refused"
-  step "  served; Ready reason is now $reason"
-  [[ "$(children_state | grep '^Service/' | cut -d' ' -f2)" == "$(grep '^Service/' <<<"$before" | cut -d' ' -f2)" ]] ||
-    fail "the Service was replaced"
+[[ -n "$limit" ]] || fail "the message names no 'limit of N bytes': $message"
+step "code whose ConfigMap holds exactly the limit ($limit bytes of JSON, --apply-strategy=$APPLY_STRATEGY) is served"
+python3 "$SCENARIO_DIR/code_size.py" lambda "$name" "$TMP/running-configmap.json" --stored "$limit" "$TMP/at-limit.json" >/dev/null
+apply_yaml <"$TMP/at-limit.json"
+generation=$(jp "pythonlambda/$name" '{.metadata.generation}')
+eventually "$SHORT" "observedGeneration reaches $generation" equals "$generation" jp "pythonlambda/$name" '{.status.observedGeneration}'
+reason=$(condition "pythonlambda/$name" Ready reason)
+[[ "$reason" != CodeTooLarge ]] || fail "code of exactly the limit is refused: $(condition "pythonlambda/$name" Ready message)"
+eventually 90 "the Deployment mounts a new code ConfigMap" differs "$running_cm" code_configmap "$name"
+at_limit_cm=$(code_configmap "$name")
+# Created by the API server (with the strategy in use): it exists and holds every byte.
+eventually 90 "configmap/$at_limit_cm exists" jp "configmap/$at_limit_cm" '{.metadata.uid}'
+k get -n "$NS" "configmap/$at_limit_cm" -o json >"$TMP/at-limit-configmap.json"
+expect "configmap/$at_limit_cm holds exactly $limit bytes of JSON" \
+  equals "$limit" python3 "$SCENARIO_DIR/code_size.py" measure "$TMP/at-limit-configmap.json"
+annotations=$(python3 -c 'import json, sys
+a = json.load(open(sys.argv[1]))["metadata"].get("annotations") or {}
+print(sum(len(k.encode()) + len(v.encode()) for k, v in a.items()))' "$TMP/at-limit-configmap.json")
+step "  served from configmap/$at_limit_cm; its annotations hold $annotations of the API server's 262144 bytes; Ready reason is now $reason"
+if [[ $APPLY_STRATEGY == dynamic-apply ]]; then
+  ((annotations > limit)) || fail "dynamic-apply should keep the ConfigMap in an annotation; annotations hold only $annotations bytes"
 fi
+[[ "$(children_state | grep '^Service/' | cut -d' ' -f2)" == "$(grep '^Service/' <<<"$before" | cut -d' ' -f2)" ]] ||
+  fail "the Service was replaced"
+
+step "one byte more ($((limit + 1)) bytes of JSON) is CodeTooLarge, and what serves stays"
+python3 "$SCENARIO_DIR/code_size.py" lambda "$name" "$TMP/running-configmap.json" --stored $((limit + 1)) "$TMP/over.json" >/dev/null
+apply_yaml <"$TMP/over.json"
+generation=$(jp "pythonlambda/$name" '{.metadata.generation}')
+eventually "$SHORT" "observedGeneration reaches $generation" equals "$generation" jp "pythonlambda/$name" '{.status.observedGeneration}'
+expect "Ready=False with reason CodeTooLarge" equals CodeTooLarge condition "pythonlambda/$name" Ready reason
+message=$(condition "pythonlambda/$name" Ready message)
+grep -q "would hold $((limit + 1)) bytes of JSON" <<<"$message" || fail "the message does not name $((limit + 1)) bytes: $message"
+expect "the Deployment still mounts configmap/$at_limit_cm" equals "$at_limit_cm" code_configmap "$name"
 step "PASS"

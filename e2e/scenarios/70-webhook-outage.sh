@@ -22,8 +22,8 @@ stop webhook
 pyl_yaml steady "$(code 2)" | apply_yaml
 pyl_yaml newcomer "$(code 1)" | apply_yaml
 sleep "$outage"
-expect "steady's ConfigMap still holds v1 while the webhook is down" \
-  bash -c "$BIN/kubectl get -n $NS configmap/steady-code -o jsonpath='{.data.main\.py}' | grep -q 'version\": 1'"
+expect "steady's code ConfigMap still holds v1 while the webhook is down" served_code_has steady 'version": 1'
+expect "steady still has its one code ConfigMap" equals 1 bash -c "$BIN/kubectl get -n $NS configmaps -l pylambda.dev/lambda=steady -o name | wc -l | tr -d ' '"
 expect "steady's observedGeneration stays 1" equals 1 jp pythonlambda/steady '{.status.observedGeneration}'
 expect "newcomer has no children yet" equals 0 \
   bash -c "$BIN/kubectl get -n $NS deployments,configmaps,services -l pylambda.dev/lambda=newcomer -o name | wc -l | tr -d ' '"
@@ -33,8 +33,7 @@ step "  Metacontroller logged $failed_calls refused connections so far"
 step "start the webhook again: Metacontroller retries and everything converges"
 start_webhook
 back=$SECONDS
-eventually 120 "steady's ConfigMap holds v2" \
-  bash -c "$BIN/kubectl get -n $NS configmap/steady-code -o jsonpath='{.data.main\.py}' | grep -q 'version\": 2'"
+eventually 120 "steady's Deployment mounts a code ConfigMap holding v2" served_code_has steady 'version": 2'
 eventually 120 "steady's observedGeneration reaches its generation" \
   equals "$(jp pythonlambda/steady '{.metadata.generation}')" jp pythonlambda/steady '{.status.observedGeneration}'
 eventually 120 "newcomer's children appear" equals 3 \

@@ -49,12 +49,25 @@ done
 
 step "rapid updates: ten versions of the code applied back to back"
 for v in $(seq 2 11); do pyl_yaml rapid "$(code "$v")" | apply_yaml; done
-eventually 90 "the ConfigMap holds the last version" \
-  bash -c "$BIN/kubectl get -n $NS configmap/rapid-code -o jsonpath='{.data.main\.py}' | grep -q 'version\": 11}'"
+eventually 90 "the Deployment mounts a code ConfigMap holding the last version" served_code_has rapid 'version": 11}'
 eventually "$SHORT" "observedGeneration reaches the last generation" \
   equals "$(jp pythonlambda/rapid '{.metadata.generation}')" jp pythonlambda/rapid '{.status.observedGeneration}'
+hash=$(jp pythonlambda/rapid '{.status.codeHash}')
+expect "the Deployment's template carries the last code's hash" \
+  equals "$hash" jp deployment/rapid '{.spec.template.metadata.annotations.pylambda\.dev/code-hash}'
+expect "the Deployment mounts rapid-code-${hash:0:10}" equals "rapid-code-${hash:0:10}" code_configmap rapid
+expect "one Deployment and one Service for rapid" equals 2 \
+  bash -c "$BIN/kubectl get -n $NS deployments,services -l pylambda.dev/lambda=rapid -o name | wc -l | tr -d ' '"
+step "  while the rollout is not done, older code ConfigMaps stay: $(code_configmaps rapid | wc -l | tr -d ' ') code ConfigMaps"
+
+step "the pods become ready (played): Ready, and only the last code ConfigMap is left"
+# Each round marks the pods there are; the Deployment controller then replaces or removes some.
+rapid_ready() {
+  make_pods_ready rapid
+  equals True condition pythonlambda/rapid Ready status
+}
+eventually 90 "rapid turns Ready" rapid_ready
+eventually "$SHORT" "the older code ConfigMaps are deleted" equals "configmap/rapid-code-${hash:0:10}" code_configmaps rapid
 expect "exactly one ConfigMap, Deployment and Service for rapid" equals 3 \
   bash -c "$BIN/kubectl get -n $NS deployments,configmaps,services -l pylambda.dev/lambda=rapid -o name | wc -l | tr -d ' '"
-expect "the Deployment's template carries the last code's hash" \
-  equals "$(jp pythonlambda/rapid '{.status.codeHash}')" jp deployment/rapid '{.spec.template.metadata.annotations.pylambda\.dev/code-hash}'
 step "PASS"

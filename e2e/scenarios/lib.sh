@@ -120,6 +120,30 @@ pyl_yaml() {
   [[ -z "$extra" ]] || printf '%s\n' "$extra" | sed 's/^/  /'
 }
 
+# code_configmap NAME: the code ConfigMap that the Deployment of PythonLambda NAME mounts. It is
+# named after the code (<name>-code-<first 10 of the code hash>) and immutable: new code comes in
+# a new ConfigMap, and the old one goes once the rollout is done.
+code_configmap() { jp "deployment/$1" '{.spec.template.spec.volumes[?(@.name=="code")].configMap.name}'; }
+
+# code_configmaps NAME: every code ConfigMap of PythonLambda NAME (configmap/..., one a line).
+code_configmaps() { k get -n "$NS" configmaps -l "pylambda.dev/lambda=$1,app.kubernetes.io/component=code" -o name; }
+
+# served_code NAME: main.py in the code ConfigMap that the Deployment of NAME mounts.
+served_code() {
+  local cm
+  cm=$(code_configmap "$1") && [[ -n "$cm" ]] && jp "configmap/$cm" '{.data.main\.py}'
+}
+
+# served_code_has NAME TEXT: served_code NAME contains TEXT (for eventually and expect).
+served_code_has() {
+  local code
+  code=$(served_code "$1") || return 1
+  grep -qF -- "$2" <<<"$code" || {
+    echo "the served main.py of $1 does not contain '$2': ${code:0:200}"
+    return 1
+  }
+}
+
 # owner_uid KIND/NAME: the uid of the object's controller owner ('' when none).
 owner_uid() { jp "$1" '{.metadata.ownerReferences[?(@.controller==true)].uid}'; }
 

@@ -1,11 +1,9 @@
 // The HookContext the webhook builds (src/app.ts), built the same way for local use: the same
 // schemas with defaults, the runtime file from the checkout, and the service's settings
 // (PYLAMBDA_MAX_CODE_BYTES, PYLAMBDA_CLUSTER_DOMAIN) from the environment.
-import type { PythonLambdaSpec } from '../generated/pythonlambda-spec.js';
 import { configFromEnv, ConfigError } from '../config.js';
-import type { HookContext } from '../hooks/hook-context.js';
+import { createHookContext, type HookContext } from '../hooks/hook-context.js';
 import { readRuntimeSource } from '../render/runtime-source.js';
-import { compiledValidator, createSchemaRegistry } from '../validation/schema-registry.js';
 import { CliError } from './exit-codes.js';
 
 /** Only the settings that change what the hooks render; PORT or LOG_LEVEL in a shell must not matter. */
@@ -20,13 +18,11 @@ export function cliHookContext(env: NodeJS.ProcessEnv = process.env): HookContex
     if (e instanceof ConfigError) throw new CliError(e.message);
     throw e;
   }
-  const specs = createSchemaRegistry({ useDefaults: true });
-  return {
+  return createHookContext({
     runtimeSource: readRuntimeSource(),
     clusterDomain: config.clusterDomain,
     maxCodeBytes: config.maxCodeBytes,
-    validateSpec: compiledValidator<PythonLambdaSpec>(specs, 'pythonlambda-spec.schema.json'),
     // The hooks read the clock only for a status condition; render prints children only.
     now: () => new Date(),
-  };
+  });
 }

@@ -2,24 +2,26 @@
 // whether the current code serves. Pure: the same request always gives the same response.
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { PythonLambdaStatus } from '../generated/pythonlambda-status.js';
-import { codeBytes, codeTooLargeMessage } from '../lambda/code-size.js';
+import { codeTooLargeMessage, storedDataBytes } from '../lambda/code-size.js';
 import { pythonLambdaSpec, type LambdaSpec } from '../lambda/python-lambda-spec.js';
 import { asDesired } from '../metacontroller/carry-over.js';
 import {
   allObjects,
+  CONFIGMAP_GROUP,
   DEPLOYMENT_GROUP,
   findObject,
   type KubeObject,
 } from '../metacontroller/objects.js';
 import { renderCodeConfigMap } from '../render/code-configmap.js';
-import { codeHash, deploymentName, renderLambdaDeployment } from '../render/lambda-deployment.js';
+import { codeHash } from '../render/code-hash.js';
+import { deploymentName, renderLambdaDeployment } from '../render/lambda-deployment.js';
 import { lambdaServiceName, renderService, serviceUrl } from '../render/lambda-service.js';
 import { commonLabels, selectorLabels } from '../render/labels.js';
 import { formatProblems } from '../validation/problems.js';
-import { observedConditions, toCondition, type ConditionVerdict } from '../status/conditions.js';
+import type { ConditionVerdict } from '../status/conditions.js';
+import { lambdaStatus, replicaCounts, stillServed, type Served } from '../status/lambda-status.js';
 import { previousStatus } from '../status/previous-status.js';
 import { READY, rolloutVerdict } from '../status/rollout.js';
-import { requestTime, transitionTimeFrom } from '../status/transition-time.js';
 import type { CompositeRequest, CompositeResponse } from './composite-types.js';
 import type { HookContext } from './hook-context.js';
 
@@ -28,27 +30,22 @@ interface Observed {
   previousStatus: PythonLambdaStatus;
 }
 
-function replicaCounts(deployment: Deployment | undefined): Partial<PythonLambdaStatus> {
-  const status = deployment?.status ?? {};
-  return {
-    replicas: status.replicas ?? 0,
-    readyReplicas: status.readyReplicas ?? 0,
-    updatedReplicas: status.updatedReplicas ?? 0,
-  };
-}
-
 function statusWith(
   request: CompositeRequest,
   observed: Observed,
   verdict: ConditionVerdict,
-  fields: Partial<PythonLambdaStatus>,
+  served: Served,
   ctx: HookContext,
 ): PythonLambdaStatus {
-  const when = transitionTimeFrom(requestTime(request.parent, [observed.deployment]), ctx.now);
-  const previous = observedConditions(observed.previousStatus);
-  const ready = toCondition(verdict, previous, request.parent.metadata.generation, when);
-  // Conditions other than Ready belong to nobody else; drop them rather than let them go stale.
-  return { conditions: [ready], ...replicaCounts(observed.deployment), ...fields };
+  return lambdaStatus({
+    parent: request.parent,
+    previous: observed.previousStatus,
+    verdict,
+    counts: replicaCounts(observed.deployment),
+    served,
+    deployment: observed.deployment,
+    now: ctx.now,
+  });
 }
 
 /** Keep every observed child exactly as it is, and say why in Ready=False. */
@@ -59,27 +56,18 @@ function keepChildren(
   message: string,
   ctx: HookContext,
 ): CompositeResponse {
-  const { url, codeHash: hash } = observed.previousStatus;
+  const verdict: ConditionVerdict = { type: READY, status: 'False', reason, message };
   return {
-    status: statusWith(
-      request,
-      observed,
-      { type: READY, status: 'False', reason, message },
-      {
-        ...(url === undefined ? {} : { url }),
-        ...(hash === undefined ? {} : { codeHash: hash }),
-      },
-      ctx,
-    ),
+    status: statusWith(request, observed, verdict, stillServed(observed.previousStatus), ctx),
     children: allObjects(request.children).map(asDesired),
   };
 }
 
-function render(spec: LambdaSpec, ctx: HookContext) {
+function render(spec: LambdaSpec, hash: string, ctx: HookContext) {
   const serviceName = lambdaServiceName(spec.name);
   return {
-    configMap: renderCodeConfigMap(spec, ctx.runtimeSource),
-    deployment: renderLambdaDeployment(spec, ctx.runtimeSource),
+    configMap: renderCodeConfigMap(spec, ctx.runtimeSource, hash),
+    deployment: renderLambdaDeployment(spec, hash),
     service: renderService({
       settings: spec,
       name: serviceName,
@@ -88,6 +76,35 @@ function render(spec: LambdaSpec, ctx: HookContext) {
     }),
     url: serviceUrl(serviceName, spec, ctx.clusterDomain),
   };
+}
+
+/** Earlier versions kept during a rollout, newest first: enough for overlapping rollouts. */
+export const KEPT_CODE_VERSIONS = 3;
+
+/**
+ * Code ConfigMaps of earlier versions stay until the new version serves everywhere: pods of
+ * the old ReplicaSet mount them, and a pod that restarts mid-rollout must find its files.
+ * Only the newest few, so a version that never turns ready cannot pile up megabytes.
+ */
+function newestFirst(a: KubeObject, b: KubeObject): number {
+  const byTime = (b.metadata.creationTimestamp ?? '').localeCompare(
+    a.metadata.creationTimestamp ?? '',
+  );
+  return byTime !== 0 ? byTime : a.metadata.name < b.metadata.name ? -1 : 1;
+}
+
+function codeConfigMapsToKeep(
+  request: CompositeRequest,
+  current: string,
+  rolledOut: boolean,
+): KubeObject[] {
+  if (rolledOut) return [];
+  return Object.values(request.children?.[CONFIGMAP_GROUP] ?? {})
+    .filter((configMap) => configMap.metadata.name !== current)
+    .sort(newestFirst)
+    .slice(0, KEPT_CODE_VERSIONS)
+    .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))
+    .map(asDesired);
 }
 
 export function syncPythonLambda(request: CompositeRequest, ctx: HookContext): CompositeResponse {
@@ -106,42 +123,29 @@ export function syncPythonLambda(request: CompositeRequest, ctx: HookContext): C
     ctx.validateSpec,
   );
   if (!result.ok) {
-    return keepChildren(
-      request,
-      observed,
-      'InvalidSpec',
-      `invalid spec: ${formatProblems(result.problems)}`,
-      ctx,
-    );
+    const message = `invalid spec: ${formatProblems(result.problems)}`;
+    return keepChildren(request, observed, 'InvalidSpec', message, ctx);
   }
   const spec = result.spec;
-  const bytes = codeBytes(spec);
+  const hash = codeHash(spec, ctx.runtimeDigest);
+  const children = render(spec, hash, ctx);
+  const bytes = storedDataBytes(children.configMap.data ?? {});
   if (bytes > ctx.maxCodeBytes) {
-    return keepChildren(
-      request,
-      observed,
-      'CodeTooLarge',
-      codeTooLargeMessage(bytes, ctx.maxCodeBytes),
-      ctx,
-    );
+    const message = codeTooLargeMessage(bytes, ctx.maxCodeBytes);
+    return keepChildren(request, observed, 'CodeTooLarge', message, ctx);
   }
-  const children = render(spec, ctx);
   const verdict = rolloutVerdict({
     desired: children.deployment,
     observed: observed.deployment,
     url: children.url,
   });
+  const keep = codeConfigMapsToKeep(
+    request,
+    children.configMap.metadata!.name!,
+    verdict.status === 'True',
+  );
   return {
-    status: statusWith(
-      request,
-      observed,
-      verdict,
-      {
-        url: children.url,
-        codeHash: codeHash(spec, ctx.runtimeSource),
-      },
-      ctx,
-    ),
-    children: [children.configMap, children.deployment, children.service] as KubeObject[],
+    status: statusWith(request, observed, verdict, { url: children.url, codeHash: hash }, ctx),
+    children: [children.configMap, ...keep, children.deployment, children.service] as KubeObject[],
   };
 }

@@ -36,6 +36,14 @@ export interface DecoratedLambda {
 export type DecoratedResult =
   { ok: true; lambda: DecoratedLambda } | { ok: false; problems: Problem[] };
 
+/**
+ * A user's value inside our error annotation, cut short: quoting a huge value in full could push
+ * the Deployment past the 256 KiB annotation limit, and then no error would show at all.
+ */
+function quoted(value: string): string {
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+}
+
 function integerAnnotation(
   annotations: Record<string, string>,
   key: string,
@@ -51,7 +59,7 @@ function integerAnnotation(
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     problems.push({
       path: `metadata.annotations["${key}"]`,
-      message: `${JSON.stringify(raw)} must be a whole number from ${min} to ${max}`,
+      message: `${quoted(raw)} must be a whole number from ${min} to ${max}`,
     });
     return fallback;
   }
@@ -86,7 +94,7 @@ export function decoratedLambda(
   if (!HANDLER_PATTERN.test(handler) || handler.length > 253) {
     problems.push({
       path: `metadata.annotations["${HANDLER_ANNOTATION}"]`,
-      message: `${JSON.stringify(annotations[HANDLER_ANNOTATION] ?? '')} must be module.function, such as main.handler`,
+      message: `${quoted(annotations[HANDLER_ANNOTATION] ?? '')} must be module.function, such as main.handler`,
     });
   }
   const port = integerAnnotation(annotations, PORT_ANNOTATION, DEFAULT_PORT, 1, 65535, problems);
@@ -102,7 +110,7 @@ export function decoratedLambda(
   if (!/^\/[^\0]*$/.test(codeDir) || codeDir.length > 1024) {
     problems.push({
       path: `metadata.annotations["${CODE_DIR_ANNOTATION}"]`,
-      message: `${JSON.stringify(annotations[CODE_DIR_ANNOTATION])} must be an absolute path in the container`,
+      message: `${quoted(annotations[CODE_DIR_ANNOTATION] ?? '')} must be an absolute path in the container`,
     });
   }
   const selector = selectorOf(deployment, problems);

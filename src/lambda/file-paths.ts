@@ -3,7 +3,9 @@
 import type { Problem } from '../validation/problems.js';
 
 const SEGMENT = /^[A-Za-z0-9_][-A-Za-z0-9_]*(\.[-A-Za-z0-9_]+)*$/;
-export const RESERVED_FILES = ['main.py', 'pylambda_runtime.py', 'requirements.txt'];
+// `__proto__` because JSON bodies carrying it are refused before any hook runs (prototype
+// pollution guard), which would leave such a PythonLambda unsyncable and undeletable.
+export const RESERVED_FILES = ['main.py', 'pylambda_runtime.py', 'requirements.txt', '__proto__'];
 const MAX_PATH = 253;
 
 export function filePathProblems(files: Record<string, string>): Problem[] {

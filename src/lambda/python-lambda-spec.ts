@@ -6,6 +6,7 @@ import type { PythonLambdaSpec } from '../generated/pythonlambda-spec.js';
 import { problemsFromAjv, type Problem } from '../validation/problems.js';
 import type { LambdaSettings } from './settings.js';
 import { filePathProblems } from './file-paths.js';
+import { resourceProblems } from './resource-problems.js';
 
 type Defaulted<T, K extends keyof T> = T & Required<Pick<T, K>>;
 
@@ -41,7 +42,7 @@ export function pythonLambdaSpec(
     return { ok: false, problems: problemsFromAjv(validateSpec.errors, 'spec') };
   }
   const files = spec.files ?? {};
-  const problems = filePathProblems(files);
+  const problems = [...filePathProblems(files), ...resourceProblems(spec.resources)];
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,

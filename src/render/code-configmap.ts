@@ -7,8 +7,12 @@ import { commonLabels } from './labels.js';
 import { dns1123SubdomainName } from './names.js';
 import { REQUIREMENTS_KEY, RUNTIME_FILE } from './pod-layout.js';
 
-export function codeConfigMapName(lambdaName: string): string {
-  return dns1123SubdomainName(lambdaName, '-code');
+/**
+ * Named by content and immutable: a code change makes a new ConfigMap, so pods of the old
+ * ReplicaSet keep their files until the rollout is done and new pods never start on old code.
+ */
+export function codeConfigMapName(lambdaName: string, codeHash: string): string {
+  return dns1123SubdomainName(lambdaName, `-code-${codeHash.slice(0, 10)}`);
 }
 
 /** Code files as path under the code directory -> content, main.py first, the rest sorted. */
@@ -27,7 +31,11 @@ export function codeVolumeItems(spec: LambdaSpec): KeyToPath[] {
   return items;
 }
 
-export function renderCodeConfigMap(spec: LambdaSpec, runtimeSource: string): ConfigMap {
+export function renderCodeConfigMap(
+  spec: LambdaSpec,
+  runtimeSource: string,
+  codeHash: string,
+): ConfigMap {
   const data: Record<string, string> = {};
   for (const [path, content] of codeFiles(spec)) data[configMapKeyForFile(path)] = content;
   if (spec.requirements) data[REQUIREMENTS_KEY] = spec.requirements;
@@ -36,10 +44,11 @@ export function renderCodeConfigMap(spec: LambdaSpec, runtimeSource: string): Co
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: {
-      name: codeConfigMapName(spec.name),
+      name: codeConfigMapName(spec.name, codeHash),
       namespace: spec.namespace,
       labels: { ...commonLabels(spec.name), 'app.kubernetes.io/component': 'code' },
     },
+    immutable: true,
     data,
   };
 }

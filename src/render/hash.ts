@@ -1,64 +1,24 @@
-// Content hashes. Keys are sorted before hashing so the hash depends on content, not on the
-// order in which a client happened to write object keys.
+// Content hashes over canonical JSON: keys sorted, so a hash depends on content, never on the
+// order in which a client happened to write an object's keys.
 import { createHash } from 'node:crypto';
 
-/** The reference definition: JSON.stringify with every object's keys sorted. */
-function canonicalJsonByReplacer(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) =>
-        a < b ? -1 : a > b ? 1 : 0,
-      );
-      return Object.fromEntries(entries);
+function serialize(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((item) => serialize(item ?? null)).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    const members: string[] = [];
+    for (const key of Object.keys(record).sort()) {
+      if (record[key] !== undefined)
+        members.push(`${JSON.stringify(key)}:${serialize(record[key])}`);
     }
-    return v;
-  });
+    return `{${members.join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
-/** Keys a JavaScript object lists first, in numeric order, whatever order they were added in. */
-function isArrayIndex(key: string): boolean {
-  return /^(?:0|[1-9]\d{0,9})$/.test(key) && Number(key) <= 4294967294;
-}
-
-function isPlain(value: object): boolean {
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  return prototype === Object.prototype || prototype === null;
-}
-
-/**
- * The same text as the reference definition, without its per-object copies (every sync hashes
- * the pod template; bench/findings.md). Sorted keys come out as Object.fromEntries would list
- * them: array-index keys first in numeric order, then the rest in sorted order. Anything that
- * is not a plain object, array or primitive goes through the reference definition.
- */
-function serialize(value: unknown): string | undefined {
-  if (value === null || typeof value !== 'object') {
-    return JSON.stringify(value) as string | undefined;
-  }
-  if (Array.isArray(value)) {
-    const items: string[] = [];
-    for (let i = 0; i < value.length; i += 1) items.push(serialize(value[i]) ?? 'null');
-    return `[${items.join(',')}]`;
-  }
-  if (!isPlain(value) || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-    return canonicalJsonByReplacer(value);
-  }
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const indices = keys.filter(isArrayIndex);
-  const ordered = indices.length
-    ? [...indices.sort((a, b) => Number(a) - Number(b)), ...keys.filter((k) => !isArrayIndex(k))]
-    : keys;
-  const members: string[] = [];
-  for (const key of ordered) {
-    const text = serialize(record[key]);
-    if (text !== undefined) members.push(`${JSON.stringify(key)}:${text}`);
-  }
-  return `{${members.join(',')}}`;
-}
-
+/** JSON input only (what a request or a renderer produces): no Dates, Maps or toJSON. */
 export function canonicalJson(value: unknown): string {
-  return serialize(value) as string;
+  return serialize(value);
 }
 
 export function sha256Hex(value: unknown): string {

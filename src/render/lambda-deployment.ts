@@ -1,6 +1,6 @@
 // The Deployment that serves a PythonLambda: the stock python:<v>-slim image running the
-// runtime from the ConfigMap, rolled (with no downtime) whenever the code or the template changes.
-import { createHash } from 'node:crypto';
+// runtime from its immutable code ConfigMap, rolled (with no downtime) whenever the code or the
+// template changes.
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type {
   Container,
@@ -13,7 +13,8 @@ import type {
 import type { ResourceList } from '../generated/pythonlambda-spec.js';
 import type { LambdaSpec } from '../lambda/python-lambda-spec.js';
 import { codeConfigMapName, codeVolumeItems } from './code-configmap.js';
-import { canonicalJson, sha256Hex } from './hash.js';
+import { lambdaImage } from './code-hash.js';
+import { sha256Hex } from './hash.js';
 import {
   ANNOTATION_CODE_HASH,
   ANNOTATION_TEMPLATE_HASH,
@@ -29,58 +30,20 @@ import {
   REQUIREMENTS_PATH,
   RUNTIME_COMMAND,
 } from './pod-layout.js';
+import { runtimeVariables } from './runtime-variables.js';
 import { containerSecurityContext, podSecurityContext } from './security.js';
 
 export const LAMBDA_CONTAINER = 'lambda';
 export const INSTALL_CONTAINER = 'install-requirements';
 
-const DEFAULT_RESOURCES: ResourceRequirements = {
-  requests: { cpu: '50m', memory: '64Mi' },
-  limits: { memory: '256Mi' },
+/** Small defaults, each used only for a resource the user says nothing about. */
+const DEFAULT_RESOURCES: Record<string, { request?: string; limit?: string }> = {
+  cpu: { request: '50m' },
+  memory: { request: '64Mi', limit: '256Mi' },
 };
 
 export function deploymentName(lambdaName: string): string {
   return dns1123SubdomainName(lambdaName);
-}
-
-export function lambdaImage(spec: Pick<LambdaSpec, 'image' | 'runtime'>): string {
-  return spec.image ?? `python:${spec.runtime}-slim`;
-}
-
-/** The runtime's JSON text, escaped once per process rather than on every sync. */
-let runtimeJson: { source: string; json: string } | undefined;
-/** One hash per spec: the Deployment's annotation and the status carry the same value. */
-const codeHashes = new WeakMap<LambdaSpec, { runtimeSource: string; hash: string }>();
-
-/**
- * Everything that changes what the pods execute. A change rolls the pods. The digest is
- * sha256 of canonicalJson({code, files, handler, image, requirements, runtime}) (keys in that,
- * sorted, order), fed to the hash piece by piece: the same value as hashing the whole text,
- * without re-escaping the 30 KB runtime or hashing the code twice per sync (bench/findings.md).
- */
-export function codeHash(spec: LambdaSpec, runtimeSource: string): string {
-  const known = codeHashes.get(spec);
-  if (known?.runtimeSource === runtimeSource) return known.hash;
-  if (runtimeJson?.source !== runtimeSource) {
-    runtimeJson = { source: runtimeSource, json: JSON.stringify(runtimeSource) };
-  }
-  const hash = createHash('sha256')
-    .update('{"code":')
-    .update(JSON.stringify(spec.code))
-    .update(',"files":')
-    .update(canonicalJson(spec.files))
-    .update(',"handler":')
-    .update(JSON.stringify(spec.handler))
-    .update(',"image":')
-    .update(JSON.stringify(lambdaImage(spec)))
-    .update(',"requirements":')
-    .update(JSON.stringify(spec.requirements ?? ''))
-    .update(',"runtime":')
-    .update(runtimeJson.json)
-    .update('}')
-    .digest('hex');
-  codeHashes.set(spec, { runtimeSource, hash });
-  return hash;
 }
 
 /** Quantities as strings, the form the API server returns, so applies do not flap. */
@@ -90,36 +53,53 @@ function quantities(list: ResourceList | undefined): Record<string, string> {
   );
 }
 
+/**
+ * The user's requests and limits as given; defaults only for a resource they left out entirely,
+ * so a default can never sit above a user's limit or below a user's request.
+ */
 function resources(spec: LambdaSpec): ResourceRequirements {
+  const requests = quantities(spec.resources?.requests);
+  const limits = quantities(spec.resources?.limits);
+  for (const [name, fallback] of Object.entries(DEFAULT_RESOURCES)) {
+    if (name in requests || name in limits) continue;
+    if (fallback.request) requests[name] = fallback.request;
+    if (fallback.limit) limits[name] = fallback.limit;
+  }
   return {
-    requests: { ...DEFAULT_RESOURCES.requests, ...quantities(spec.resources?.requests) },
-    limits: { ...DEFAULT_RESOURCES.limits, ...quantities(spec.resources?.limits) },
+    ...(Object.keys(requests).length ? { requests } : {}),
+    ...(Object.keys(limits).length ? { limits } : {}),
   };
 }
 
-function runtimeEnv(spec: LambdaSpec): EnvVar[] {
-  const ours: EnvVar[] = [
-    { name: 'PYLAMBDA_HANDLER', value: spec.handler },
-    { name: 'PYLAMBDA_PORT', value: String(spec.port) },
-    { name: 'PYLAMBDA_TIMEOUT_SECONDS', value: String(spec.timeoutSeconds) },
-    { name: 'PYLAMBDA_CODE_DIR', value: CODE_DIR },
-    { name: 'PYLAMBDA_FUNCTION_NAME', value: spec.name },
-    { name: 'PYLAMBDA_NAMESPACE', value: spec.namespace },
-    { name: 'PYLAMBDA_DRAIN_SECONDS', value: String(DRAIN_SECONDS) },
-    { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
-    { name: 'HOME', value: '/tmp' },
-  ];
-  if (spec.requirements) ours.push({ name: 'PYLAMBDA_DEPS_DIR', value: DEPS_DIR });
-  // The user's variables come last so that they win where a name repeats.
-  const own = new Set((spec.env ?? []).map((e) => e.name));
-  return [...ours.filter((e) => !own.has(e.name)), ...((spec.env ?? []) as EnvVar[])];
+/** An empty value is left out, as the API server stores it, so applies never flap on it. */
+function userEnv(spec: LambdaSpec): EnvVar[] {
+  return (spec.env ?? []).map((variable) =>
+    variable.value === '' ? { name: variable.name } : (variable as EnvVar),
+  );
 }
 
-function volumes(spec: LambdaSpec): { volumes: Volume[]; mounts: VolumeMount[] } {
+function runtimeEnv(spec: LambdaSpec): EnvVar[] {
+  const ours: Record<string, string> = {
+    ...runtimeVariables(spec, CODE_DIR),
+    ...(spec.requirements ? { PYLAMBDA_DEPS_DIR: DEPS_DIR } : {}),
+    PYTHONDONTWRITEBYTECODE: '1',
+    HOME: '/tmp',
+  };
+  // The user's variables come last so that they win where a name repeats.
+  const own = new Set((spec.env ?? []).map((e) => e.name));
+  return [
+    ...Object.entries(ours)
+      .filter(([name]) => !own.has(name))
+      .map(([name, value]) => ({ name, value })),
+    ...userEnv(spec),
+  ];
+}
+
+function volumes(spec: LambdaSpec, hash: string): { volumes: Volume[]; mounts: VolumeMount[] } {
   const list: Volume[] = [
     {
       name: 'code',
-      configMap: { name: codeConfigMapName(spec.name), items: codeVolumeItems(spec) },
+      configMap: { name: codeConfigMapName(spec.name, hash), items: codeVolumeItems(spec) },
     },
     { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
   ];
@@ -128,7 +108,8 @@ function volumes(spec: LambdaSpec): { volumes: Volume[]; mounts: VolumeMount[] }
     { name: 'tmp', mountPath: '/tmp' },
   ];
   if (spec.requirements) {
-    list.push({ name: 'deps', emptyDir: {} });
+    // pip stages a whole install in its temp dir: give it room of its own, not the small /tmp.
+    list.push({ name: 'deps', emptyDir: {} }, { name: 'pip-tmp', emptyDir: {} });
     mounts.push({ name: 'deps', mountPath: DEPS_DIR, readOnly: true });
   }
   return { volumes: list, mounts };
@@ -159,7 +140,7 @@ function installContainer(spec: LambdaSpec, image: string): Container {
     securityContext: containerSecurityContext(),
     volumeMounts: [
       { name: 'code', mountPath: MOUNT_ROOT, readOnly: true },
-      { name: 'tmp', mountPath: '/tmp' },
+      { name: 'pip-tmp', mountPath: '/tmp' },
       { name: 'deps', mountPath: DEPS_DIR },
     ],
   };
@@ -191,7 +172,7 @@ function lambdaContainer(spec: LambdaSpec, image: string, mounts: VolumeMount[])
 
 function podTemplate(spec: LambdaSpec, hash: string): PodTemplateSpec {
   const image = lambdaImage(spec);
-  const { volumes: vols, mounts } = volumes(spec);
+  const { volumes: vols, mounts } = volumes(spec, hash);
   return {
     metadata: {
       labels: commonLabels(spec.name),
@@ -215,8 +196,9 @@ export function templateHash(template: PodTemplateSpec): string {
   return sha256Hex(template).slice(0, 16);
 }
 
-export function renderLambdaDeployment(spec: LambdaSpec, runtimeSource: string): Deployment {
-  const template = podTemplate(spec, codeHash(spec, runtimeSource));
+/** `hash` is the lambda's code hash (render/code-hash.ts), computed once per sync. */
+export function renderLambdaDeployment(spec: LambdaSpec, hash: string): Deployment {
+  const template = podTemplate(spec, hash);
   template.metadata!.annotations![ANNOTATION_TEMPLATE_HASH] = templateHash(template);
   return {
     apiVersion: 'apps/v1',

@@ -6,23 +6,12 @@ import type { DecoratedLambda } from '../lambda/deployment-annotations.js';
 import { commonLabels } from './labels.js';
 import { dns1123SubdomainName } from './names.js';
 import { RUNTIME_FILE } from './pod-layout.js';
+import { runtimeVariables } from './runtime-variables.js';
 
 export const SETTINGS_FILE = 'settings.json';
 
 export function runtimeConfigMapName(deploymentName: string): string {
   return dns1123SubdomainName(deploymentName, '-pylambda');
-}
-
-/** The runtime's PYLAMBDA_* variables; variables set on the container still win. */
-export function runtimeSettings({ settings, codeDir }: DecoratedLambda): Record<string, string> {
-  return {
-    PYLAMBDA_HANDLER: settings.handler,
-    PYLAMBDA_PORT: String(settings.port),
-    PYLAMBDA_TIMEOUT_SECONDS: String(settings.timeoutSeconds),
-    PYLAMBDA_CODE_DIR: codeDir,
-    PYLAMBDA_FUNCTION_NAME: settings.name,
-    PYLAMBDA_NAMESPACE: settings.namespace,
-  };
 }
 
 export function renderRuntimeConfigMap(lambda: DecoratedLambda, runtimeSource: string): ConfigMap {
@@ -37,7 +26,7 @@ export function renderRuntimeConfigMap(lambda: DecoratedLambda, runtimeSource: s
     },
     data: {
       [RUNTIME_FILE]: runtimeSource,
-      [SETTINGS_FILE]: `${JSON.stringify(runtimeSettings(lambda), null, 2)}\n`,
+      [SETTINGS_FILE]: `${JSON.stringify(runtimeVariables(lambda.settings, lambda.codeDir), null, 2)}\n`,
     },
   };
 }

@@ -8,6 +8,7 @@ export interface Metrics {
   hookDuration: Histogram<'hook'>;
   inflight: Gauge;
   notModified: Counter<'hook'>;
+  cacheHits: Counter<'hook'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -29,7 +30,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     hookDuration: new Histogram({
       name: 'pylambda_hook_duration_seconds',
-      help: 'Time to answer a hook call, body parsing included.',
+      help: 'Time to answer a hook call once its body is parsed: validation, the hook, encoding.',
       labelNames: ['hook'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
@@ -42,6 +43,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     notModified: new Counter({
       name: 'pylambda_hook_not_modified_total',
       help: 'Hook calls answered 304 Not Modified (ETag matched).',
+      labelNames: ['hook'],
+      registers: [registry],
+    }),
+    cacheHits: new Counter({
+      name: 'pylambda_hook_cache_hits_total',
+      help: 'Hook calls answered from the response cache (same request bytes as an earlier 200).',
       labelNames: ['hook'],
       registers: [registry],
     }),

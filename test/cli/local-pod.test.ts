@@ -95,9 +95,26 @@ spec:
       PYLAMBDA_CODE_DIR: `${ROOT}/opt/pylambda/code`,
       PYLAMBDA_FUNCTION_NAME: 'greeter',
       PYLAMBDA_NAMESPACE: 'default',
+      PYLAMBDA_DRAIN_SECONDS: '5',
       PYTHONDONTWRITEBYTECODE: '1',
     });
     expect(pod.warnings).to.deep.equal([]);
+    // The same runtime variables as a PythonLambda's container env, in the same order.
+    expect(files[`${ROOT}/opt/pylambda/runtime/settings.json`]).to.equal(
+      `${JSON.stringify(
+        {
+          PYLAMBDA_HANDLER: 'main.handler',
+          PYLAMBDA_PORT: '8080',
+          PYLAMBDA_TIMEOUT_SECONDS: '10',
+          PYLAMBDA_CODE_DIR: '/opt/pylambda/code',
+          PYLAMBDA_FUNCTION_NAME: 'greeter',
+          PYLAMBDA_NAMESPACE: 'default',
+          PYLAMBDA_DRAIN_SECONDS: '5',
+        },
+        null,
+        2,
+      )}\n`,
+    );
   });
 
   it('refuses an annotated Deployment that does not mount the runtime attachment', () => {

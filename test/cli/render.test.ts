@@ -3,30 +3,24 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { parse, parseAllDocuments } from 'yaml';
-import type { PythonLambdaSpec } from '../../src/generated/pythonlambda-spec.js';
 import { configFromEnv } from '../../src/config.js';
-import type { HookContext } from '../../src/hooks/hook-context.js';
+import { createHookContext, type HookContext } from '../../src/hooks/hook-context.js';
 import type { DeploymentObject } from '../../src/hooks/decorator-types.js';
 import { syncLambdaDeployment } from '../../src/hooks/lambda-deployment-sync.js';
 import { syncPythonLambda } from '../../src/hooks/pythonlambda-sync.js';
 import type { KubeObject } from '../../src/metacontroller/objects.js';
 import { readRuntimeSource } from '../../src/render/runtime-source.js';
-import { compiledValidator, createSchemaRegistry } from '../../src/validation/schema-registry.js';
 import { GREETER, runCli, show, TEXT_STATS, type CliResult } from './run-cli.js';
 
 /** Built as src/app.ts builds it, with the service's default settings. */
 function webhookContext(): HookContext {
   const config = configFromEnv({});
-  return {
+  return createHookContext({
     runtimeSource: readRuntimeSource(),
     clusterDomain: config.clusterDomain,
     maxCodeBytes: config.maxCodeBytes,
-    validateSpec: compiledValidator<PythonLambdaSpec>(
-      createSchemaRegistry({ useDefaults: true }),
-      'pythonlambda-spec.schema.json',
-    ),
     now: () => new Date('2030-01-01T00:00:00Z'),
-  };
+  });
 }
 
 function sampleDocuments(path: string): KubeObject[] {

@@ -49,6 +49,7 @@ describe('POST /hooks/pythonlambda/finalize', () => {
       expect(contractProblems(res.body, 'finalize')).to.deep.equal([]);
       expect(res.body.children).to.deep.equal([]);
       expect(res.body.finalized).to.equal(false);
+      expect(observed[0]!.metadata.name).to.match(/^hello-code-[0-9a-f]{10}$/);
       expect(res.body.status.conditions).to.deep.equal([
         {
           type: 'Ready',
@@ -56,7 +57,7 @@ describe('POST /hooks/pythonlambda/finalize', () => {
           observedGeneration: 1,
           lastTransitionTime: '2026-08-20T10:00:00Z',
           reason: 'Terminating',
-          message: 'deleting ConfigMap hello-code, Deployment hello, Service hello',
+          message: `deleting ConfigMap ${observed[0]!.metadata.name}, Deployment hello, Service hello`,
         },
       ]);
       expect({ ...res.body.status, conditions: [] }).to.deep.equal({ ...status, conditions: [] });

@@ -1,8 +1,14 @@
 import { expect } from 'chai';
 import { configFromEnv } from '../../src/config.js';
 import type { CompositeResponse } from '../../src/hooks/composite-types.js';
-import { DEFAULT_MAX_CODE_BYTES } from '../../src/lambda/code-size.js';
+import {
+  codeTooLargeMessage,
+  DEFAULT_MAX_CODE_BYTES,
+  SERVER_SIDE_APPLY_MAX_CODE_BYTES,
+  storedDataBytes,
+} from '../../src/lambda/code-size.js';
 import type { KubeObject } from '../../src/metacontroller/objects.js';
+import { readRuntimeSource } from '../../src/render/runtime-source.js';
 import { postHook, testApp } from '../fixtures/app.js';
 import { contractProblems } from '../fixtures/contract.js';
 import { HELPERS_CODE, helloSpec } from '../fixtures/lambda.js';
@@ -18,6 +24,16 @@ import { observeChildren } from '../fixtures/observed.js';
 const app = testApp();
 const GOOD_SPEC = helloSpec({ files: { 'pkg/helpers.py': HELPERS_CODE }, replicas: 2 });
 const EDITED_AT = '2026-08-22T09:30:00Z';
+/** testApp serves the real runtime file, and the size limit counts it. */
+const RUNTIME = readRuntimeSource();
+
+/** The bytes the hook counts: the code ConfigMap's data as JSON, runtime included. */
+function storedBytes(data: Record<string, string>): number {
+  return storedDataBytes({ ...data, 'pylambda_runtime.py': RUNTIME });
+}
+
+/** Room left for main.py under the default limit, beside `data` and the runtime. */
+const ROOM = DEFAULT_MAX_CODE_BYTES - storedBytes({ 'main.py': '' });
 
 async function post(parent: KubeObject, children: KubeObject[], version: HookVersion = 'v2') {
   const res = await postHook(app, SYNC_PATH, compositeRequest({ parent, children, version }));
@@ -140,47 +156,79 @@ describe('POST /hooks/pythonlambda/sync with an invalid spec', () => {
     );
   });
 
-  it('the CodeTooLarge message names the size, the limit and how to raise it', async () => {
-    const code = 'x'.repeat(DEFAULT_MAX_CODE_BYTES + 1);
+  it('the CodeTooLarge message names the stored size, the limit and how to raise it', async () => {
+    const code = 'x'.repeat(ROOM + 1);
     const body = await post(pythonLambda({ spec: { code } }), []);
     const ready = body.status.conditions![0]!;
     expect(ready.reason).to.equal('CodeTooLarge');
-    expect(ready.message).to.contain(`${DEFAULT_MAX_CODE_BYTES + 1} bytes`);
-    expect(ready.message).to.contain(`${DEFAULT_MAX_CODE_BYTES} bytes`);
-    expect(ready.message).to.contain('PYLAMBDA_MAX_CODE_BYTES');
-    expect(ready.message).to.contain('--apply-strategy=server-side-apply');
+    expect(ready.message).to.equal(
+      codeTooLargeMessage(DEFAULT_MAX_CODE_BYTES + 1, DEFAULT_MAX_CODE_BYTES),
+    );
+    expect(ready.message).to.contain(`would hold ${DEFAULT_MAX_CODE_BYTES + 1} bytes of JSON`);
+    expect(ready.message).to.contain(`limit of ${DEFAULT_MAX_CODE_BYTES} bytes`);
   });
 
-  it('code of exactly the limit is accepted; files and requirements count too', async () => {
-    const atLimit = await post(
-      pythonLambda({ spec: { code: 'x'.repeat(DEFAULT_MAX_CODE_BYTES) } }),
-      [],
-    );
+  it('counts the ConfigMap data as stored: code at exactly the limit is accepted, a byte more is not', async () => {
+    // The runtime (about 32 KB) is part of what the limit counts.
+    expect(ROOM).to.be.within(DEFAULT_MAX_CODE_BYTES - 40_000, DEFAULT_MAX_CODE_BYTES - 30_000);
+    const atLimit = await post(pythonLambda({ spec: { code: 'x'.repeat(ROOM) } }), []);
+    expect(atLimit.status.conditions![0]!.reason).to.equal('Creating');
     expect(atLimit.children).to.have.length(3);
-    const split = await post(
-      pythonLambda({
-        spec: {
-          code: 'x'.repeat(DEFAULT_MAX_CODE_BYTES / 2),
-          files: { 'a.py': 'y'.repeat(DEFAULT_MAX_CODE_BYTES / 2) },
-          requirements: 'six\n',
-        },
-      }),
-      [],
+    expect(storedDataBytes(atLimit.children[0]!.data as Record<string, string>)).to.equal(
+      DEFAULT_MAX_CODE_BYTES,
     );
+    const over = await post(pythonLambda({ spec: { code: 'x'.repeat(ROOM + 1) } }), []);
+    expect(over.status.conditions![0]!.reason).to.equal('CodeTooLarge');
+    expect(over.children).to.deep.equal([]);
+  });
+
+  it('counts <, > and & as the six bytes Go writes for each', async () => {
+    // Four characters fewer than there is room for, one of them '<': one byte over.
+    const code = `${'x'.repeat(ROOM - 5)}<`;
+    const body = await post(pythonLambda({ spec: { code } }), []);
+    expect(body.status.conditions![0]!.message).to.equal(
+      codeTooLargeMessage(DEFAULT_MAX_CODE_BYTES + 1, DEFAULT_MAX_CODE_BYTES),
+    );
+    const fits = await post(pythonLambda({ spec: { code: code.slice(1) } }), []);
+    expect(fits.children).to.have.length(3);
+  });
+
+  it('files, their keys and the requirements count too', async () => {
+    const others = { 'a.py': '', 'requirements.txt': 'six\n' };
+    const room = DEFAULT_MAX_CODE_BYTES - storedBytes({ 'main.py': 'x', ...others });
+    const spec = (fill: number) => ({
+      code: 'x',
+      files: { 'a.py': 'y'.repeat(fill) },
+      requirements: 'six\n',
+    });
+    const atLimit = await post(pythonLambda({ spec: spec(room) }), []);
+    expect(atLimit.children).to.have.length(3);
+    const split = await post(pythonLambda({ spec: spec(room + 1) }), []);
     expect(split.status.conditions![0]!.reason).to.equal('CodeTooLarge');
     expect(split.children).to.deep.equal([]);
   });
 
   it('a raised limit (server-side apply) accepts what the default refuses', async () => {
-    const ssa = testApp({ config: configFromEnv({ PYLAMBDA_MAX_CODE_BYTES: String(900 * 1024) }) });
+    const ssa = testApp({
+      config: configFromEnv({
+        PYLAMBDA_MAX_CODE_BYTES: String(SERVER_SIDE_APPLY_MAX_CODE_BYTES),
+      }),
+    });
+    const code = 'x'.repeat(SERVER_SIDE_APPLY_MAX_CODE_BYTES - storedBytes({ 'main.py': '' }));
     const res = await postHook(
       ssa,
       SYNC_PATH,
-      compositeRequest({ parent: pythonLambda({ spec: { code: 'x'.repeat(800 * 1024) } }) }),
+      compositeRequest({ parent: pythonLambda({ spec: { code } }) }),
     );
     expect(res.status).to.equal(200);
     expect(res.body.children).to.have.length(3);
     expect(res.body.status.conditions[0].reason).to.equal('Creating');
+    const over = await postHook(
+      ssa,
+      SYNC_PATH,
+      compositeRequest({ parent: pythonLambda({ spec: { code: `${code}x` } }) }),
+    );
+    expect(over.body.status.conditions[0].reason).to.equal('CodeTooLarge');
   });
 
   it('an invalid spec on creation creates nothing and says why', async () => {
@@ -224,8 +272,10 @@ describe('POST /hooks/pythonlambda/sync with an invalid spec', () => {
     });
     const parent = pythonLambda({ spec: { ...GOOD_SPEC, replicas: 'x' }, generation: 2 });
     const body = await post(parent, ssaObserved);
+    const configMap = running.desired[0]!.metadata.name;
+    expect(configMap).to.match(/^hello-code-[0-9a-f]{10}$/);
     expect(body.children.map((c) => `${c.kind}/${c.metadata.name}`)).to.deep.equal([
-      'ConfigMap/hello-code',
+      `ConfigMap/${configMap}`,
       'Deployment/hello',
       'Service/hello',
     ]);

@@ -16,7 +16,12 @@ import {
   type HookVersion,
   type ParentOptions,
 } from '../fixtures/metacontroller.js';
-import { observeChildren, ROLLOUT_AT, type ObserveOptions } from '../fixtures/observed.js';
+import {
+  observeChild,
+  observeChildren,
+  ROLLOUT_AT,
+  type ObserveOptions,
+} from '../fixtures/observed.js';
 
 const app = testApp();
 
@@ -45,6 +50,21 @@ function byKind(children: KubeObject[]) {
   };
 }
 
+/** The children as Metacontroller applied them: ours plus the controller-uid label. */
+function applied(desired: KubeObject, parent: KubeObject): KubeObject {
+  return {
+    ...desired,
+    metadata: {
+      ...desired.metadata,
+      labels: { ...desired.metadata.labels, 'controller-uid': parent.metadata.uid! },
+    },
+  };
+}
+
+function names(children: KubeObject[]): string[] {
+  return children.map((c) => `${c.kind}/${c.metadata.name}`);
+}
+
 function templateHash(d: Deployment): string | undefined {
   return d.spec?.template.metadata?.annotations?.['pylambda.dev/template-hash'];
 }
@@ -68,17 +88,23 @@ describe('POST /hooks/pythonlambda/sync', () => {
 
   it('creates a ConfigMap, a Deployment and a Service, and says it is Creating', async () => {
     const body = await sync(pythonLambda(options));
+    const { configMap, deployment } = byKind(body.children);
+    const codeHash = deployment.spec!.template.metadata!.annotations!['pylambda.dev/code-hash']!;
+    expect(codeHash).to.match(/^[0-9a-f]{64}$/);
     expect(
       body.children.map(
         (c) => `${c.apiVersion} ${c.kind} ${c.metadata.namespace}/${c.metadata.name}`,
       ),
     ).to.deep.equal([
-      'v1 ConfigMap demo/hello-code',
+      `v1 ConfigMap demo/hello-code-${codeHash.slice(0, 10)}`,
       'apps/v1 Deployment demo/hello',
       'v1 Service demo/hello',
     ]);
-    const { deployment } = byKind(body.children);
-    const codeHash = deployment.spec!.template.metadata!.annotations!['pylambda.dev/code-hash'];
+    // Immutable, and mounted by name: new code always comes in a new ConfigMap.
+    expect(configMap.immutable).to.equal(true);
+    expect(deployment.spec!.template.spec!.volumes![0]!.configMap!.name).to.equal(
+      configMap.metadata!.name,
+    );
     expect(body.status).to.deep.equal({
       conditions: [
         {
@@ -145,7 +171,7 @@ describe('POST /hooks/pythonlambda/sync', () => {
     });
   });
 
-  it('an update of the code changes the ConfigMap and the pod template hash, and Ready waits for the rollout', async () => {
+  it('an update of the code makes a new ConfigMap, keeps the old one until the rollout is done, and Ready waits for it', async () => {
     // Generation 1 is rolled out and Ready.
     const v1 = await sync(pythonLambda(options));
     let parent = nextParent(options, v1);
@@ -167,11 +193,23 @@ describe('POST /hooks/pythonlambda/sync', () => {
     parent = nextParent(updated, ready);
     const v2 = await sync(parent, rolledOut);
     const before = byKind(v1.children);
-    const after = byKind(v2.children);
+    // The new ConfigMap first, then the old one (as applied) for the pods still on it.
+    expect(v2.children).to.have.length(4);
+    expect(v2.children[1]).to.deep.equal(applied(before.configMap, parent));
+    const after = byKind([v2.children[0]!, v2.children[2]!, v2.children[3]!]);
+    expect(names(v2.children)).to.deep.equal([
+      `ConfigMap/hello-code-${v2.status.codeHash!.slice(0, 10)}`,
+      `ConfigMap/hello-code-${v1.status.codeHash!.slice(0, 10)}`,
+      'Deployment/hello',
+      'Service/hello',
+    ]);
     expect(after.configMap.data!['main.py']).to.equal(
       'def handler(event, context):\n    return "v2"\n',
     );
     expect({ ...after.configMap.data, 'main.py': HELLO_CODE }).to.deep.equal(before.configMap.data);
+    expect(after.deployment.spec!.template.spec!.volumes![0]!.configMap!.name).to.equal(
+      after.configMap.metadata!.name,
+    );
     expect(templateHash(after.deployment))
       .to.match(/^[0-9a-f]{16}$/)
       .and.not.equal(templateHash(before.deployment));
@@ -207,6 +245,7 @@ describe('POST /hooks/pythonlambda/sync', () => {
       reason: 'RollingOut',
       lastTransitionTime: '2026-08-20T11:00:00Z',
     });
+    expect(rolling.children).to.deep.equal(v2.children);
     parent = nextParent(updated, rolling);
     const done = await sync(
       parent,
@@ -224,7 +263,86 @@ describe('POST /hooks/pythonlambda/sync', () => {
       reason: 'Available',
       message: '1 of 1 replicas serve the current code at http://hello.demo.svc.cluster.local:8080',
     });
-    expect(done.children).to.deep.equal(v2.children);
+    // Rolled out: the old ConfigMap is left out, so Metacontroller deletes it.
+    expect(done.children).to.deep.equal([v2.children[0], v2.children[2], v2.children[3]]);
+  });
+
+  it('keeps every older code ConfigMap, sorted by name, after the new one until Ready, then only the new one', async () => {
+    const code = (n: number) => `def handler(event, context):\n    return ${n}\n`;
+    const version = (n: number): ParentOptions => ({
+      ...options,
+      spec: helloSpec({ code: code(n), files: { 'pkg/helpers.py': HELPERS_CODE } }),
+      generation: n,
+      specWrittenAt: `2026-08-20T1${n}:00:00Z`,
+    });
+    // Three quick edits: the ConfigMaps of versions 1 and 2 still exist, the Deployment rolls.
+    const rendered = await Promise.all([1, 2, 3].map((n) => sync(pythonLambda(version(n)))));
+    const [cm1, cm2, cm3] = rendered.map((r) => byKind(r.children).configMap);
+    const parent = pythonLambda({ ...version(3), status: rendered[1]!.status });
+    const ours = rendered[2]!.children;
+    const [first, second] = [cm1!, cm2!].sort((x, y) =>
+      x.metadata!.name! < y.metadata!.name! ? -1 : 1,
+    ) as KubeObject[];
+    const old = [applied(first!, parent), applied(second!, parent)];
+    const deployments: [string, KubeObject, boolean][] = [
+      // Version 2 rolled out; version 3 not applied yet.
+      ['the old template', observeChild(byKind(rendered[1]!.children).deployment, parent), false],
+      ...(['created', 'rolling', 'stalled', 'rolled-out'] as const).map(
+        (state): [string, KubeObject, boolean] => [
+          state,
+          observeChild(byKind(ours).deployment, parent, {
+            deployment: state,
+            deploymentGeneration: 2,
+          }),
+          state === 'rolled-out',
+        ],
+      ),
+    ];
+    for (const [state, deployment, rolledOut] of deployments) {
+      for (const hookVersion of HOOK_VERSIONS) {
+        // Observed in another order: the answer sorts the old ones by name.
+        const observed = [
+          observeChild(second!, parent),
+          observeChild(ours[0]!, parent),
+          deployment,
+          observeChild(ours[2]!, parent),
+          observeChild(first!, parent),
+        ];
+        const body = await sync(parent, observed, hookVersion);
+        expect(body.status.conditions![0]!.status, state).to.equal(rolledOut ? 'True' : 'False');
+        expect(body.children, `${state} ${hookVersion}`).to.deep.equal(
+          rolledOut ? ours : [ours[0], ...old, ours[1], ours[2]],
+        );
+        expect(names(body.children)[0]).to.equal(`ConfigMap/${cm3!.metadata!.name}`);
+      }
+    }
+  });
+
+  it('keeps older code ConfigMaps applied with server-side apply (no last-applied annotation) too', async () => {
+    const v1 = await sync(pythonLambda(options));
+    const updated: ParentOptions = {
+      ...options,
+      spec: helloSpec({ code: 'def handler(e, c):\n    return 2\n', requirements: 'six\n' }),
+      generation: 2,
+    };
+    const parent = nextParent(updated, v1);
+    const observed = observeChildren(v1.children, parent, { deployment: 'rolled-out' }).map((c) => {
+      delete c.metadata.annotations!['metacontroller.k8s.io/last-applied-configuration'];
+      return c;
+    });
+    const body = await sync(parent, observed);
+    const old = byKind(v1.children).configMap;
+    expect(body.children[1]).to.deep.equal({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: old.metadata!.name,
+        namespace: 'demo',
+        labels: { ...old.metadata!.labels, 'controller-uid': parent.metadata.uid },
+      },
+      immutable: true,
+      data: old.data,
+    });
   });
 
   it('a change of replicas only scales: same pod template, same code hash', async () => {

@@ -1,36 +1,89 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import {
-  codeBytes,
   codeTooLargeMessage,
   DEFAULT_MAX_CODE_BYTES,
   SERVER_SIDE_APPLY_MAX_CODE_BYTES,
+  storedDataBytes,
 } from '../../../src/lambda/code-size.js';
 import { configFromEnv } from '../../../src/config.js';
+import { goJson } from '../../fixtures/go-json.js';
 
 describe('code size', () => {
-  it('counts UTF-8 bytes of code, files and requirements', () => {
-    expect(codeBytes({ code: 'é', files: {} })).to.equal(2);
-    expect(
-      codeBytes({ code: 'ab', files: { 'a.py': '€', 'b.py': 'x' }, requirements: 'six\n' }),
-    ).to.equal(2 + 3 + 1 + 4);
+  describe('storedDataBytes (the data as Go’s JSON encoder writes it)', () => {
+    it('counts the JSON text, quotes, keys and separators included', () => {
+      expect(storedDataBytes({})).to.equal(2);
+      // {"main.py":"ab"}
+      expect(storedDataBytes({ 'main.py': 'ab' })).to.equal(16);
+      // {"a":"x","b":"y"}
+      expect(storedDataBytes({ a: 'x', b: 'y' })).to.equal(17);
+    });
+
+    it('counts UTF-8 bytes: é is 2, € is 3, an emoji 4', () => {
+      const base = storedDataBytes({ a: '' });
+      expect(storedDataBytes({ a: 'é' }) - base).to.equal(2);
+      expect(storedDataBytes({ a: '€' }) - base).to.equal(3);
+      expect(storedDataBytes({ a: '😀' }) - base).to.equal(4);
+    });
+
+    it('counts <, > and & as the six bytes of \\u003c, \\u003e and \\u0026', () => {
+      const base = storedDataBytes({ a: '' });
+      expect(storedDataBytes({ a: '<' }) - base).to.equal(6);
+      expect(storedDataBytes({ a: '>' }) - base).to.equal(6);
+      expect(storedDataBytes({ a: '&' }) - base).to.equal(6);
+      expect(storedDataBytes({ a: 'if a < b and c > d & e:' }) - base).to.equal(23 + 3 * 5);
+      // In keys too (not that a ConfigMap key can hold one).
+      expect(storedDataBytes({ '<': '' })).to.equal(storedDataBytes({ a: '' }) + 5);
+    });
+
+    it('counts U+2028 and U+2029 as six bytes, not their three of UTF-8', () => {
+      const base = storedDataBytes({ a: '' });
+      expect(storedDataBytes({ a: '\u2028' }) - base).to.equal(6);
+      expect(storedDataBytes({ a: '\u2029' }) - base).to.equal(6);
+    });
+
+    it('counts the escapes JSON itself needs: quote, backslash, newline, tab, control characters', () => {
+      const base = storedDataBytes({ a: '' });
+      expect(storedDataBytes({ a: '"' }) - base).to.equal(2);
+      expect(storedDataBytes({ a: '\\' }) - base).to.equal(2);
+      expect(storedDataBytes({ a: '\n\t\r' }) - base).to.equal(6);
+      expect(storedDataBytes({ a: '\u0001' }) - base).to.equal(6);
+    });
+
+    it('is the byte length of the data marshalled as Go does, for any text', () => {
+      const text = fc.oneof(
+        fc.string({ unit: 'binary', maxLength: 40 }),
+        fc.string({
+          unit: fc.constantFrom('<', '>', '&', '\u2028', '\u2029', '"', '\\', '\n', 'é', 'x'),
+        }),
+      );
+      fc.assert(
+        fc.property(fc.dictionary(fc.string({ maxLength: 12 }), text, { maxKeys: 6 }), (data) => {
+          expect(storedDataBytes(data)).to.equal(Buffer.byteLength(goJson(data), 'utf8'));
+        }),
+        { numRuns: 500 },
+      );
+    });
   });
 
-  it('has a default that fits dynamic-apply’s 256 KiB annotation budget, and an SSA ceiling under 1 MiB', () => {
-    expect(DEFAULT_MAX_CODE_BYTES).to.be.at.most(200 * 1024);
-    expect(SERVER_SIDE_APPLY_MAX_CODE_BYTES)
-      .to.be.above(DEFAULT_MAX_CODE_BYTES)
-      .and.below(1024 * 1024);
+  it('has a default under dynamic-apply’s 256 KiB annotation budget, and an SSA ceiling under 1 MiB', () => {
+    expect(DEFAULT_MAX_CODE_BYTES).to.equal(250_000);
+    expect(SERVER_SIDE_APPLY_MAX_CODE_BYTES).to.equal(1_000_000);
+    // What is left of 256 KiB for the ConfigMap's metadata in the annotation, and the key.
+    expect(256 * 1024 - DEFAULT_MAX_CODE_BYTES).to.be.at.least(10_000);
+    expect(SERVER_SIDE_APPLY_MAX_CODE_BYTES).to.be.below(1024 * 1024);
     expect(configFromEnv({}).maxCodeBytes).to.equal(DEFAULT_MAX_CODE_BYTES);
     expect(configFromEnv({ PYLAMBDA_MAX_CODE_BYTES: '983040' }).maxCodeBytes).to.equal(983040);
   });
 
-  it('CodeTooLarge names the size, the limit, and how to raise it', () => {
-    const message = codeTooLargeMessage(300_000, 196_608);
-    expect(message).to.contain('300000 bytes');
-    expect(message).to.contain('limit of 196608 bytes');
-    expect(message).to.contain('PYLAMBDA_MAX_CODE_BYTES');
-    expect(message).to.contain('--apply-strategy=server-side-apply');
-    expect(message).to.contain(String(SERVER_SIDE_APPLY_MAX_CODE_BYTES));
-    expect(message).to.match(/spec\.code/);
+  it('CodeTooLarge names the size, what it counts, the limit, and how to raise it', () => {
+    expect(codeTooLargeMessage(300_000, 250_000)).to.equal(
+      'the code ConfigMap would hold 300000 bytes of JSON (spec.code, spec.files, ' +
+        "spec.requirements and the runtime), over this installation's limit of 250000 bytes " +
+        "(PYLAMBDA_MAX_CODE_BYTES on the webhook). Metacontroller's default dynamic-apply strategy " +
+        'stores each child in an annotation limited to 256 KiB; to serve more code, run Metacontroller ' +
+        'with --apply-strategy=server-side-apply and raise PYLAMBDA_MAX_CODE_BYTES up to ' +
+        '1000000 (a ConfigMap holds at most 1 MiB).',
+    );
   });
 });

@@ -1,9 +1,7 @@
 import { expect } from 'chai';
 import { asDesired, LAST_APPLIED } from '../../../src/metacontroller/carry-over.js';
 import type { KubeObject } from '../../../src/metacontroller/objects.js';
-import { renderCodeConfigMap } from '../../../src/render/code-configmap.js';
-import { renderLambdaDeployment } from '../../../src/render/lambda-deployment.js';
-import { helloSpec, lambdaSpec, RUNTIME_SOURCE } from '../../fixtures/lambda.js';
+import { helloSpec, lambdaSpec, codeConfigMap, lambdaDeployment } from '../../fixtures/lambda.js';
 import { pythonLambda } from '../../fixtures/metacontroller.js';
 import { observeChild } from '../../fixtures/observed.js';
 
@@ -23,18 +21,18 @@ function applied(desired: KubeObject): KubeObject {
 
 describe('carry-over (observed children sent back unchanged)', () => {
   it('returns exactly the last applied configuration (dynamic-apply)', () => {
-    const desired = renderLambdaDeployment(spec, RUNTIME_SOURCE) as KubeObject;
+    const desired = lambdaDeployment(spec) as KubeObject;
     const observed = observeChild(desired, parent, { deployment: 'rolled-out' });
     expect(asDesired(observed)).to.deep.equal(applied(desired));
   });
 
   it('returns the last applied ConfigMap, code included', () => {
-    const desired = renderCodeConfigMap(spec, RUNTIME_SOURCE) as KubeObject;
+    const desired = codeConfigMap(spec) as KubeObject;
     expect(asDesired(observeChild(desired, parent))).to.deep.equal(applied(desired));
   });
 
   it('ignores a last-applied annotation that belongs to another object or does not parse', () => {
-    const desired = renderCodeConfigMap(spec, RUNTIME_SOURCE) as KubeObject;
+    const desired = codeConfigMap(spec) as KubeObject;
     for (const annotation of [
       '{not json',
       JSON.stringify({ kind: 'ConfigMap', metadata: { name: 'other' } }),
@@ -42,7 +40,7 @@ describe('carry-over (observed children sent back unchanged)', () => {
       const observed = observeChild(desired, parent);
       observed.metadata.annotations![LAST_APPLIED] = annotation;
       const back = asDesired(observed);
-      expect(back.metadata.name).to.equal('hello-code');
+      expect(back.metadata.name).to.equal(desired.metadata.name);
       expect(back.data).to.deep.equal(desired.data);
       expect(back.metadata.annotations).to.equal(undefined);
     }
@@ -103,10 +101,7 @@ describe('carry-over (observed children sent back unchanged)', () => {
   });
 
   it('does not modify the observed object', () => {
-    const observed = observeChild(
-      renderLambdaDeployment(spec, RUNTIME_SOURCE) as KubeObject,
-      parent,
-    );
+    const observed = observeChild(lambdaDeployment(spec) as KubeObject, parent);
     const copy = structuredClone(observed);
     asDesired(observed);
     expect(observed).to.deep.equal(copy);

@@ -7,12 +7,15 @@ import {
 } from '../../../src/render/code-configmap.js';
 import { isConfigMapKey, labelProblems } from '../../fixtures/kube-validation.js';
 import {
+  codeConfigMap,
+  codeHashOf,
   HELLO_CODE,
   HELPERS_CODE,
   helloSpec,
   lambdaSpec,
   RUNTIME_SOURCE,
 } from '../../fixtures/lambda.js';
+import type { PythonLambdaSpec } from '../../../src/generated/pythonlambda-spec.js';
 import { pythonLambdaSpec } from '../../../src/lambda/python-lambda-spec.js';
 import { specValidator } from '../../fixtures/lambda.js';
 
@@ -26,10 +29,13 @@ const LABELS = {
 
 describe('the code ConfigMap', () => {
   it('holds the code, the runtime and nothing else for a minimal spec', () => {
-    expect(renderCodeConfigMap(lambdaSpec(helloSpec()), RUNTIME_SOURCE)).to.deep.equal({
+    const spec = lambdaSpec(helloSpec());
+    const hash = codeHashOf(spec);
+    expect(renderCodeConfigMap(spec, RUNTIME_SOURCE, hash)).to.deep.equal({
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: 'hello-code', namespace: 'demo', labels: LABELS },
+      metadata: { name: `hello-code-${hash.slice(0, 10)}`, namespace: 'demo', labels: LABELS },
+      immutable: true,
       data: { 'main.py': HELLO_CODE, 'pylambda_runtime.py': RUNTIME_SOURCE },
     });
     expect(codeVolumeItems(lambdaSpec(helloSpec()))).to.deep.equal([
@@ -50,10 +56,12 @@ describe('the code ConfigMap', () => {
         requirements: 'requests==2.32.3\n',
       }),
     );
-    expect(renderCodeConfigMap(spec, RUNTIME_SOURCE)).to.deep.equal({
+    const hash = codeHashOf(spec);
+    expect(renderCodeConfigMap(spec, RUNTIME_SOURCE, hash)).to.deep.equal({
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: 'hello-code', namespace: 'demo', labels: LABELS },
+      metadata: { name: `hello-code-${hash.slice(0, 10)}`, namespace: 'demo', labels: LABELS },
+      immutable: true,
       data: {
         'main.py': HELLO_CODE,
         'data__deep__table.json': '{}',
@@ -78,17 +86,40 @@ describe('the code ConfigMap', () => {
   it('does not depend on the order in which files were written', () => {
     const a = lambdaSpec(helloSpec({ files: { 'b.py': 'b', 'a.py': 'a', 'c/d.py': 'd' } }));
     const b = lambdaSpec(helloSpec({ files: { 'c/d.py': 'd', 'a.py': 'a', 'b.py': 'b' } }));
-    expect(JSON.stringify(renderCodeConfigMap(a, RUNTIME_SOURCE))).to.equal(
-      JSON.stringify(renderCodeConfigMap(b, RUNTIME_SOURCE)),
-    );
+    expect(JSON.stringify(codeConfigMap(a))).to.equal(JSON.stringify(codeConfigMap(b)));
     expect(codeVolumeItems(a)).to.deep.equal(codeVolumeItems(b));
   });
 
-  it('is named after the lambda, labelled validly', () => {
+  it('is named after the lambda and its code hash, labelled validly', () => {
     const spec = lambdaSpec(helloSpec(), { name: '9lives' });
-    const cm = renderCodeConfigMap(spec, RUNTIME_SOURCE);
-    expect(cm.metadata!.name).to.equal(codeConfigMapName('9lives'));
+    const cm = codeConfigMap(spec);
+    expect(cm.metadata!.name).to.equal(codeConfigMapName('9lives', codeHashOf(spec)));
+    expect(cm.metadata!.name).to.equal(`9lives-code-${codeHashOf(spec).slice(0, 10)}`);
     expect(labelProblems(cm.metadata!.labels)).to.deep.equal([]);
+  });
+
+  it('gets a new name whenever the code hash changes, and keeps it otherwise', () => {
+    const name = (extra: Partial<PythonLambdaSpec>) =>
+      codeConfigMap(lambdaSpec(helloSpec(extra))).metadata!.name;
+    const before = name({});
+    for (const extra of [
+      { code: 'def handler(e, c):\n    return 2\n' },
+      { files: { 'more.py': 'X = 1\n' } },
+      { requirements: 'six\n' },
+      { handler: 'main.other' },
+      { runtime: '3.13' },
+    ] as Partial<PythonLambdaSpec>[]) {
+      expect(name(extra), JSON.stringify(extra)).to.match(/^hello-code-[0-9a-f]{10}$/);
+      expect(name(extra), JSON.stringify(extra)).to.not.equal(before);
+    }
+    for (const extra of [
+      { replicas: 3 },
+      { env: [{ name: 'A', value: 'b' }] },
+      { port: 9000 },
+      { timeoutSeconds: 5 },
+    ] as Partial<PythonLambdaSpec>[]) {
+      expect(name(extra), JSON.stringify(extra)).to.equal(before);
+    }
   });
 
   it('for any accepted files, every key is a valid ConfigMap key and each maps to one item', () => {
@@ -106,7 +137,7 @@ describe('the code ConfigMap', () => {
         const result = pythonLambdaSpec({ name: 'hello', namespace: 'demo' }, raw, specValidator());
         fc.pre(result.ok);
         if (!result.ok) return;
-        const cm = renderCodeConfigMap(result.spec, RUNTIME_SOURCE);
+        const cm = codeConfigMap(result.spec);
         const items = codeVolumeItems(result.spec);
         for (const key of Object.keys(cm.data!)) expect(isConfigMapKey(key), key).to.equal(true);
         expect(items.map((i) => i.key).sort()).to.deep.equal(Object.keys(cm.data!).sort());
@@ -137,7 +168,7 @@ describe('the code ConfigMap', () => {
       ]);
       return;
     }
-    for (const key of Object.keys(renderCodeConfigMap(result.spec, RUNTIME_SOURCE).data!)) {
+    for (const key of Object.keys(codeConfigMap(result.spec).data!)) {
       expect(isConfigMapKey(key), key).to.equal(true);
     }
   });

@@ -1,11 +1,10 @@
 import { expect } from 'chai';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
-import {
-  codeHash,
-  renderLambdaDeployment,
-  templateHash,
-} from '../../../src/render/lambda-deployment.js';
+import { createHash } from 'node:crypto';
+import { codeHash, lambdaImage } from '../../../src/render/code-hash.js';
+import { sha256Hex } from '../../../src/render/hash.js';
+import { renderLambdaDeployment, templateHash } from '../../../src/render/lambda-deployment.js';
 import { commonLabels } from '../../../src/render/labels.js';
 import {
   isDns1123Label,
@@ -13,14 +12,22 @@ import {
   isPortName,
   labelProblems,
 } from '../../fixtures/kube-validation.js';
-import { helloSpec, lambdaSpec, RUNTIME_SOURCE } from '../../fixtures/lambda.js';
+import {
+  codeHashOf,
+  HELLO_CODE,
+  helloSpec,
+  lambdaDeployment,
+  lambdaSpec,
+  RUNTIME_SOURCE,
+  testHookContext,
+} from '../../fixtures/lambda.js';
 import type { PythonLambdaSpec } from '../../../src/generated/pythonlambda-spec.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const HEX16 = /^[0-9a-f]{16}$/;
 
 function render(extra: Partial<PythonLambdaSpec> = {}, name = 'hello'): Deployment {
-  return renderLambdaDeployment(lambdaSpec(helloSpec(extra), { name }), RUNTIME_SOURCE);
+  return lambdaDeployment(lambdaSpec(helloSpec(extra), { name }));
 }
 
 function podSpec(d: Deployment): PodSpec {
@@ -64,9 +71,13 @@ describe('the lambda Deployment', () => {
     const hash = annotations(d)['pylambda.dev/code-hash']!;
     const template = annotations(d)['pylambda.dev/template-hash']!;
     expect(hash).to.match(HEX64);
+    expect(hash).to.equal(
+      codeHashOf(lambdaSpec(helloSpec({ requirements: 'requests==2.32.3\n', runtime: '3.11' }))),
+    );
     expect(template).to.match(HEX16);
     const labels = commonLabels('hello');
-    const resources = { requests: { cpu: '1', memory: '64Mi' }, limits: { memory: '512Mi' } };
+    // The user's cpu request and memory limit, alone: no default for a resource they named.
+    const resources = { requests: { cpu: '1' }, limits: { memory: '512Mi' } };
     expect(d).to.deep.equal({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -120,7 +131,7 @@ describe('the lambda Deployment', () => {
                 securityContext: RESTRICTED_CONTAINER,
                 volumeMounts: [
                   { name: 'code', mountPath: '/opt/pylambda', readOnly: true },
-                  { name: 'tmp', mountPath: '/tmp' },
+                  { name: 'pip-tmp', mountPath: '/tmp' },
                   { name: 'deps', mountPath: '/opt/pylambda-deps' },
                 ],
               },
@@ -139,9 +150,9 @@ describe('the lambda Deployment', () => {
                   { name: 'PYLAMBDA_FUNCTION_NAME', value: 'hello' },
                   { name: 'PYLAMBDA_NAMESPACE', value: 'demo' },
                   { name: 'PYLAMBDA_DRAIN_SECONDS', value: '5' },
+                  { name: 'PYLAMBDA_DEPS_DIR', value: '/opt/pylambda-deps' },
                   { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
                   { name: 'HOME', value: '/tmp' },
-                  { name: 'PYLAMBDA_DEPS_DIR', value: '/opt/pylambda-deps' },
                   { name: 'GREETING', value: 'hi' },
                   { name: 'PYLAMBDA_TIMEOUT_SECONDS', value: '99' },
                 ],
@@ -168,7 +179,7 @@ describe('the lambda Deployment', () => {
               {
                 name: 'code',
                 configMap: {
-                  name: 'hello-code',
+                  name: `hello-code-${hash.slice(0, 10)}`,
                   items: [
                     { key: 'pylambda_runtime.py', path: 'runtime/pylambda_runtime.py' },
                     { key: 'main.py', path: 'code/main.py' },
@@ -178,6 +189,7 @@ describe('the lambda Deployment', () => {
               },
               { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
               { name: 'deps', emptyDir: {} },
+              { name: 'pip-tmp', emptyDir: {} },
             ],
           },
         },
@@ -232,20 +244,25 @@ describe('the lambda Deployment', () => {
 
     it('gives a read-only root filesystem a writable /tmp, and the init container its target', () => {
       const d = render({ requirements: 'six\n' });
-      for (const c of containers(d)) {
-        expect(
-          c.volumeMounts!.find((m) => m.mountPath === '/tmp'),
-          c.name,
-        ).to.deep.equal({
-          name: 'tmp',
-          mountPath: '/tmp',
-        });
-      }
-      const init = podSpec(d).initContainers![0]!;
-      expect(init.volumeMounts!.find((m) => m.name === 'deps')).to.deep.equal({
+      const [init, lambda] = containers(d);
+      // pip stages a whole install in its temp dir: an emptyDir of its own, not the small /tmp.
+      expect(init!.volumeMounts!.find((m) => m.mountPath === '/tmp')).to.deep.equal({
+        name: 'pip-tmp',
+        mountPath: '/tmp',
+      });
+      expect(lambda!.volumeMounts!.find((m) => m.mountPath === '/tmp')).to.deep.equal({
+        name: 'tmp',
+        mountPath: '/tmp',
+      });
+      expect(init!.volumeMounts!.find((m) => m.name === 'deps')).to.deep.equal({
         name: 'deps',
         mountPath: '/opt/pylambda-deps',
       });
+      expect(podSpec(d).volumes!.slice(1)).to.deep.equal([
+        { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+        { name: 'deps', emptyDir: {} },
+        { name: 'pip-tmp', emptyDir: {} },
+      ]);
     });
   });
 
@@ -269,6 +286,102 @@ describe('the lambda Deployment', () => {
       for (const v of podSpec(d).volumes!) expect(isDns1123Label(v.name)).to.equal(true);
       for (const p of podSpec(d).containers[0]!.ports!) expect(isPortName(p.name!)).to.equal(true);
     }
+  });
+
+  describe('resources', () => {
+    const resourcesOf = (resources: PythonLambdaSpec['resources'], requirements?: string) => {
+      const d = render({ resources, ...(requirements ? { requirements } : {}) });
+      return containers(d).map((c) => c.resources);
+    };
+
+    const cases: [string, PythonLambdaSpec['resources'], object][] = [
+      ['none given: the small defaults', undefined, DEFAULT_RESOURCES],
+      ['empty lists: the small defaults', { requests: {}, limits: {} }, DEFAULT_RESOURCES],
+      [
+        'a memory request alone: no 256Mi limit under it, cpu defaulted',
+        { requests: { memory: '1Gi' } },
+        { requests: { memory: '1Gi', cpu: '50m' } },
+      ],
+      [
+        'a memory limit alone: no 64Mi request beside it, cpu defaulted',
+        { limits: { memory: '128Mi' } },
+        { requests: { cpu: '50m' }, limits: { memory: '128Mi' } },
+      ],
+      [
+        'a cpu limit alone: no 50m request, memory defaulted',
+        { limits: { cpu: '2' } },
+        { requests: { memory: '64Mi' }, limits: { cpu: '2', memory: '256Mi' } },
+      ],
+      [
+        'cpu and memory requests: those alone, no limits at all',
+        { requests: { cpu: '250m', memory: '512Mi' } },
+        { requests: { cpu: '250m', memory: '512Mi' } },
+      ],
+      [
+        'cpu and memory limits: those alone, no requests at all',
+        { limits: { cpu: 1, memory: '1Gi' } },
+        { limits: { cpu: '1', memory: '1Gi' } },
+      ],
+      [
+        'ephemeral-storage only: the defaults for cpu and memory beside it',
+        { limits: { 'ephemeral-storage': '1Gi' } },
+        {
+          requests: { cpu: '50m', memory: '64Mi' },
+          limits: { 'ephemeral-storage': '1Gi', memory: '256Mi' },
+        },
+      ],
+    ];
+    for (const [what, given, expected] of cases) {
+      it(`${what}`, () => {
+        // The init container gets the same, so pip runs within what the user allowed.
+        expect(resourcesOf(given, 'six\n')).to.deep.equal([expected, expected]);
+        expect(resourcesOf(given)).to.deep.equal([expected]);
+      });
+    }
+  });
+
+  describe('env', () => {
+    const lambdaEnv = (extra: Partial<PythonLambdaSpec>) =>
+      podSpec(render(extra)).containers[0]!.env!;
+
+    it('is the runtime variables in order, then the user variables', () => {
+      expect(lambdaEnv({ env: [{ name: 'A', value: 'b' }] })).to.deep.equal([
+        { name: 'PYLAMBDA_HANDLER', value: 'main.handler' },
+        { name: 'PYLAMBDA_PORT', value: '8080' },
+        { name: 'PYLAMBDA_TIMEOUT_SECONDS', value: '30' },
+        { name: 'PYLAMBDA_CODE_DIR', value: '/opt/pylambda/code' },
+        { name: 'PYLAMBDA_FUNCTION_NAME', value: 'hello' },
+        { name: 'PYLAMBDA_NAMESPACE', value: 'demo' },
+        { name: 'PYLAMBDA_DRAIN_SECONDS', value: '5' },
+        { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
+        { name: 'HOME', value: '/tmp' },
+        { name: 'A', value: 'b' },
+      ]);
+    });
+
+    it('renders a variable with an empty value as its name alone, as the API server stores it', () => {
+      const env = lambdaEnv({
+        env: [
+          { name: 'EMPTY', value: '' },
+          { name: 'SPACE', value: ' ' },
+          { name: 'HOME', value: '' },
+        ],
+      });
+      expect(env.slice(-3)).to.deep.equal([
+        { name: 'EMPTY' },
+        { name: 'SPACE', value: ' ' },
+        { name: 'HOME' },
+      ]);
+      expect(env.filter((e) => e.name === 'HOME')).to.have.length(1);
+    });
+
+    it('passes valueFrom references through unchanged', () => {
+      const env = [
+        { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'api', key: 'token' } } },
+        { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'settings', key: 'mode' } } },
+      ];
+      expect(lambdaEnv({ env }).slice(-2)).to.deep.equal(env);
+    });
   });
 
   it('lets user variables override the runtime variables of the same name, once each', () => {
@@ -299,8 +412,11 @@ describe('the lambda Deployment', () => {
       files: { 'pkg/util.py': 'X = 1\n' },
       requirements: 'six\n',
     };
-    const hashOf = (extra: Partial<PythonLambdaSpec>, runtime = RUNTIME_SOURCE) =>
-      codeHash(lambdaSpec(helloSpec({ ...base, ...extra })), runtime);
+    const hashOf = (extra: Partial<PythonLambdaSpec>, runtimeSource = RUNTIME_SOURCE) =>
+      codeHash(
+        lambdaSpec(helloSpec({ ...base, ...extra })),
+        testHookContext({ runtimeSource }).runtimeDigest,
+      );
     const before = hashOf({});
 
     const changes: [string, Partial<PythonLambdaSpec>][] = [
@@ -338,6 +454,23 @@ describe('the lambda Deployment', () => {
       });
     }
 
+    it('is sha256 of the canonical JSON of code, files, handler, image, requirements and the runtime digest', () => {
+      const runtimeDigest = testHookContext().runtimeDigest;
+      expect(runtimeDigest).to.equal(sha256Hex(RUNTIME_SOURCE)).and.match(HEX64);
+      const spec = lambdaSpec(helloSpec({ files: { 'b.py': '2', 'a.py': '<1>' } }));
+      const text =
+        `{"code":${JSON.stringify(HELLO_CODE)},"files":{"a.py":"<1>","b.py":"2"},` +
+        `"handler":"main.handler","image":"python:3.12-slim","requirements":"",` +
+        `"runtimeDigest":"${runtimeDigest}"}`;
+      expect(codeHash(spec, runtimeDigest)).to.equal(
+        createHash('sha256').update(text).digest('hex'),
+      );
+      expect(lambdaImage(spec)).to.equal('python:3.12-slim');
+      expect(lambdaImage({ runtime: '3.10', image: 'registry.example.com/py:1' })).to.equal(
+        'registry.example.com/py:1',
+      );
+    });
+
     it('does not depend on the order of files', () => {
       const a = hashOf({ files: { 'a.py': '1', 'b.py': '2' } });
       const b = hashOf({ files: { 'b.py': '2', 'a.py': '1' } });
@@ -347,13 +480,23 @@ describe('the lambda Deployment', () => {
     it('is the pod template annotation, so a code change rolls the pods', () => {
       const d1 = render({ code: 'def handler(e, c):\n    return 1\n' });
       const d2 = render({ code: 'def handler(e, c):\n    return 2\n' });
-      expect(annotations(d1)['pylambda.dev/code-hash']).to.equal(
-        codeHash(
-          lambdaSpec(helloSpec({ code: 'def handler(e, c):\n    return 1\n' })),
-          RUNTIME_SOURCE,
-        ),
-      );
+      const spec1 = lambdaSpec(helloSpec({ code: 'def handler(e, c):\n    return 1\n' }));
+      expect(annotations(d1)['pylambda.dev/code-hash']).to.equal(codeHashOf(spec1));
+      expect(renderLambdaDeployment(spec1, 'f'.repeat(64))).to.not.deep.equal(d1);
       expect(d1.spec!.template).to.not.deep.equal(d2.spec!.template);
+    });
+
+    it('names the code ConfigMap the pods mount, so new pods never start on old code', () => {
+      const d1 = render({ code: 'def handler(e, c):\n    return 1\n' });
+      const d2 = render({ code: 'def handler(e, c):\n    return 2\n' });
+      const configMapOf = (d: Deployment) => podSpec(d).volumes![0]!.configMap!.name;
+      expect(configMapOf(d1)).to.equal(
+        `hello-code-${annotations(d1)['pylambda.dev/code-hash']!.slice(0, 10)}`,
+      );
+      expect(configMapOf(d2)).to.equal(
+        `hello-code-${annotations(d2)['pylambda.dev/code-hash']!.slice(0, 10)}`,
+      );
+      expect(configMapOf(d1)).to.not.equal(configMapOf(d2));
     });
   });
 

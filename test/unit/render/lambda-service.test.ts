@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { renderLambdaDeployment } from '../../../src/render/lambda-deployment.js';
 import {
   lambdaServiceName,
   renderService,
@@ -7,7 +6,7 @@ import {
 } from '../../../src/render/lambda-service.js';
 import { commonLabels, selectorLabels } from '../../../src/render/labels.js';
 import { isDns1035Label, labelProblems } from '../../fixtures/kube-validation.js';
-import { helloSpec, lambdaSpec, RUNTIME_SOURCE } from '../../fixtures/lambda.js';
+import { helloSpec, lambdaSpec, lambdaDeployment } from '../../fixtures/lambda.js';
 
 function serviceFor(name: string, port?: number) {
   const spec = lambdaSpec(helloSpec(port === undefined ? {} : { port }), { name });
@@ -19,7 +18,7 @@ function serviceFor(name: string, port?: number) {
       selector: selectorLabels(name),
       labels: commonLabels(name),
     }),
-    deployment: renderLambdaDeployment(spec, RUNTIME_SOURCE),
+    deployment: lambdaDeployment(spec),
   };
 }
 

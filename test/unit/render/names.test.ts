@@ -11,6 +11,8 @@ import {
 } from '../../fixtures/kube-validation.js';
 
 const NAME_63 = `a${'b'.repeat(61)}c`;
+/** A code hash (sha256 hex); the code ConfigMap's name carries its first ten characters. */
+const CODE_HASH = '0123456789abcdef'.repeat(4);
 const NAME_253 = ['x'.repeat(63), 'y'.repeat(63), 'z'.repeat(63), 'w'.repeat(61)].join('.');
 
 /** Parent names the API server accepts for a custom resource (DNS-1123 subdomains), and worse. */
@@ -88,25 +90,35 @@ describe('names', () => {
   describe('ConfigMap and Deployment names (DNS-1123 subdomains)', () => {
     for (const parent of PARENT_NAMES) {
       it(`are valid for a parent named ${JSON.stringify(parent.length > 70 ? `${parent.slice(0, 20)}…(${parent.length})` : parent)}`, () => {
-        for (const name of [codeConfigMapName(parent), deploymentName(parent)]) {
+        for (const name of [codeConfigMapName(parent, CODE_HASH), deploymentName(parent)]) {
           expect(isDns1123Subdomain(name), name).to.equal(true);
         }
       });
     }
 
-    it('are the parent name (plus -code) whenever that is valid', () => {
+    it('are the parent name (plus -code-<code hash>) whenever that is valid', () => {
       expect(deploymentName('9lives')).to.equal('9lives');
-      expect(codeConfigMapName('9lives')).to.equal('9lives-code');
+      expect(codeConfigMapName('9lives', CODE_HASH)).to.equal('9lives-code-0123456789');
       expect(deploymentName(NAME_253)).to.equal(NAME_253);
-      expect(codeConfigMapName('api.example.com')).to.equal('api.example.com-code');
+      expect(codeConfigMapName('api.example.com', CODE_HASH)).to.equal(
+        'api.example.com-code-0123456789',
+      );
     });
 
     it('are shortened with a hash when the suffix would pass 253 characters', () => {
-      const name = codeConfigMapName(NAME_253);
+      const name = codeConfigMapName(NAME_253, CODE_HASH);
       expect(name).to.have.length.at.most(253);
-      expect(name).to.match(/-[0-9a-f]{8}-code$/);
-      expect(name).to.not.equal(codeConfigMapName(`${NAME_253.slice(0, 252)}v`));
-      expect(dns1123SubdomainName(NAME_253, '-code')).to.equal(name);
+      expect(name).to.match(/-[0-9a-f]{8}-code-0123456789$/);
+      expect(name).to.not.equal(codeConfigMapName(`${NAME_253.slice(0, 252)}v`, CODE_HASH));
+      expect(dns1123SubdomainName(NAME_253, '-code-0123456789')).to.equal(name);
+    });
+
+    it('the code ConfigMap name changes with the code hash, for short and shortened names', () => {
+      const other = `fedcba9876${CODE_HASH.slice(10)}`;
+      for (const parent of ['hello', NAME_253]) {
+        expect(codeConfigMapName(parent, other)).to.not.equal(codeConfigMapName(parent, CODE_HASH));
+        expect(isDns1123Subdomain(codeConfigMapName(parent, other))).to.equal(true);
+      }
     });
   });
 
@@ -123,7 +135,7 @@ describe('names', () => {
         fc.property(parentName, (parent) => {
           expect(isDns1035Label(lambdaServiceName(parent)), parent).to.equal(true);
           expect(isDns1123Subdomain(deploymentName(parent)), parent).to.equal(true);
-          expect(isDns1123Subdomain(codeConfigMapName(parent)), parent).to.equal(true);
+          expect(isDns1123Subdomain(codeConfigMapName(parent, CODE_HASH)), parent).to.equal(true);
           expect(isLabelValue(labelValue(parent)), parent).to.equal(true);
         }),
         { numRuns: 500 },
@@ -136,7 +148,7 @@ describe('names', () => {
           fc.pre(a !== b);
           expect(lambdaServiceName(a)).to.not.equal(lambdaServiceName(b));
           expect(labelValue(a)).to.not.equal(labelValue(b));
-          expect(codeConfigMapName(a)).to.not.equal(codeConfigMapName(b));
+          expect(codeConfigMapName(a, CODE_HASH)).to.not.equal(codeConfigMapName(b, CODE_HASH));
         }),
         { numRuns: 500 },
       );

@@ -1,9 +1,8 @@
 import { expect } from 'chai';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { KubeObject } from '../../../src/metacontroller/objects.js';
-import { renderLambdaDeployment } from '../../../src/render/lambda-deployment.js';
 import { rolloutVerdict } from '../../../src/status/rollout.js';
-import { helloSpec, lambdaSpec, RUNTIME_SOURCE } from '../../fixtures/lambda.js';
+import { helloSpec, lambdaSpec, lambdaDeployment } from '../../fixtures/lambda.js';
 import { pythonLambda } from '../../fixtures/metacontroller.js';
 import { observeChild, type DeploymentState } from '../../fixtures/observed.js';
 
@@ -11,7 +10,7 @@ const URL = 'http://hello.demo.svc.cluster.local:8080';
 const parent = pythonLambda({ spec: helloSpec() });
 
 function desired(replicas = 2, code = 'def handler(e, c):\n    return 1\n'): Deployment {
-  return renderLambdaDeployment(lambdaSpec(helloSpec({ code, replicas })), RUNTIME_SOURCE);
+  return lambdaDeployment(lambdaSpec(helloSpec({ code, replicas })));
 }
 
 function observed(d: Deployment, state: DeploymentState, generation = 1): Deployment {

@@ -1,0 +1,76 @@
+"""Lambdas of a chosen size, as the webhook's code size limit counts it.
+
+The limit (src/lambda/code-size.ts) is on the code ConfigMap's data as Go's JSON encoder writes it
+(Metacontroller's dynamic-apply keeps that text in an annotation): UTF-8, with '<', '>' and '&'
+written as six characters each, U+2028 and U+2029 as six bytes, the runtime file included.
+
+Usage:
+  code_size.py measure CONFIGMAP.json
+      print the stored bytes of the data of a ConfigMap (`kubectl get configmap -o json`)
+  code_size.py lambda NAME CONFIGMAP.json (--stored N | --chars N) OUT.json
+      write a PythonLambda manifest (JSON) to OUT.json whose code ConfigMap holds, with the
+      runtime file of CONFIGMAP.json beside main.py, exactly N bytes of JSON (--stored; the code
+      is full of '<', '&' and '>' so that escaping matters), or whose code is N characters of '#'
+      (--chars); print the stored bytes of its ConfigMap data.
+"""
+
+import json
+import sys
+
+RUNTIME_KEY = "pylambda_runtime.py"
+HEAD = 'def handler(event, context):\n    return "big"\n'
+# 9 characters, 25 bytes stored: '<', '&' and '>' are 6 each, the newline 2.
+ESCAPED_LINE = "# a<b&c>\n"
+
+
+def stored_bytes(data):
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    size = len(text.encode("utf-8"))
+    size += 5 * sum(text.count(c) for c in "<>&")
+    size += 3 * sum(text.count(c) for c in "\u2028\u2029")
+    return size
+
+
+def code_data(code, runtime):
+    return {"main.py": code, RUNTIME_KEY: runtime}
+
+
+def code_of_stored(n, runtime):
+    """Code whose ConfigMap data, runtime beside it, is exactly n bytes of JSON."""
+    room = n - stored_bytes(code_data(HEAD, runtime))
+    if room < 0:
+        raise SystemExit(f"{n} bytes cannot even hold the handler and the runtime")
+    per_line = stored_bytes({"a": ESCAPED_LINE}) - stored_bytes({"a": ""})
+    lines = room // per_line
+    code = HEAD + ESCAPED_LINE * lines + "#" * (room - lines * per_line)
+    assert stored_bytes(code_data(code, runtime)) == n
+    return code
+
+
+def main(argv):
+    if len(argv) == 3 and argv[1] == "measure":
+        with open(argv[2]) as f:
+            print(stored_bytes(json.load(f).get("data") or {}))
+        return
+    if len(argv) != 7 or argv[1] != "lambda" or argv[4] not in ("--stored", "--chars"):
+        raise SystemExit(__doc__)
+    name, configmap, how, n, out = argv[2], argv[3], argv[4], int(argv[5]), argv[6]
+    with open(configmap) as f:
+        runtime = json.load(f)["data"][RUNTIME_KEY]
+    if how == "--stored":
+        code = code_of_stored(n, runtime)
+    else:
+        code = HEAD + "#" * (n - len(HEAD))
+    manifest = {
+        "apiVersion": "pylambda.dev/v1alpha1",
+        "kind": "PythonLambda",
+        "metadata": {"name": name},
+        "spec": {"code": code},
+    }
+    with open(out, "w") as f:
+        json.dump(manifest, f)
+    print(stored_bytes(code_data(code, runtime)))
+
+
+if __name__ == "__main__":
+    main(sys.argv)
