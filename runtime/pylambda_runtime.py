@@ -417,6 +417,9 @@ class RequestHandler(BaseHTTPRequestHandler):
     """One instance per connection, on its own daemon thread (ThreadingHTTPServer)."""
 
     protocol_version = "HTTP/1.1"  # keep-alive, as kube-proxy and load balancers expect
+    # Headers and body go out in two writes; with Nagle's algorithm on, the second waits for
+    # the client's delayed ACK (~40 ms) on every keep-alive call.
+    disable_nagle_algorithm = True
     timeout = 120  # seconds an idle keep-alive connection may hold its thread
 
     def __getattr__(self, name):
