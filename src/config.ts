@@ -21,9 +21,12 @@ export interface ServiceConfig {
   /** When both are set, the service serves HTTPS with this certificate and key. */
   tlsCertFile: string | undefined;
   tlsKeyFile: string | undefined;
+  /** Bytes of hook answers kept for repeated identical requests (http/response-cache.ts); 0: none. */
+  responseCacheBytes: number;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_RESPONSE_CACHE_BYTES = 32 * 1024 * 1024;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export class ConfigError extends Error {}
@@ -81,5 +84,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     retryAfterSeconds: integer(env, 'PYLAMBDA_RETRY_AFTER_SECONDS', 1, 0, 3600),
     authTokenFile: env.PYLAMBDA_AUTH_TOKEN_FILE || undefined,
     ...tlsFiles(env),
+    responseCacheBytes: integer(
+      env,
+      'PYLAMBDA_RESPONSE_CACHE_BYTES',
+      DEFAULT_RESPONSE_CACHE_BYTES,
+      0,
+      16 * 1024 * 1024 * 1024,
+    ),
   };
 }

@@ -1,5 +1,6 @@
 // One hook as a Koa handler: check the body against its schema, call the pure hook, answer JSON,
 // and leave one log line and the metrics behind. All decisions live in the hook itself.
+// A request whose exact bytes were answered 200 before gets that answer again from the cache.
 import type { ValidateFunction } from 'ajv';
 import type { Context } from 'koa';
 import type { HookContext } from '../hooks/hook-context.js';
@@ -10,6 +11,7 @@ import { MAX_NESTING_DEPTH, tooDeepAt } from '../validation/depth.js';
 import { pointerToPath, problemsFromAjv } from '../validation/problems.js';
 import { sendError } from './errors.js';
 import { etagOf, ifNoneMatchHits } from './etag.js';
+import { responseCacheKey, type CachedAnswer, type ResponseCache } from './response-cache.js';
 
 export interface HookEndpointDeps {
   hook: HookDefinition;
@@ -17,6 +19,8 @@ export interface HookEndpointDeps {
   hookContext: HookContext;
   logger: Logger;
   metrics: Metrics;
+  /** Absent when PYLAMBDA_RESPONSE_CACHE_BYTES is 0. */
+  responseCache?: ResponseCache;
 }
 
 interface Identity {
@@ -42,16 +46,43 @@ export function hookEndpoint({
   hookContext,
   logger,
   metrics,
+  responseCache,
 }: HookEndpointDeps) {
+  /** A 200 with the answer, or 304 when the caller already holds it: the same for hit and miss. */
+  function send(ctx: Context, { body, etag }: CachedAnswer): void {
+    ctx.set('ETag', etag);
+    if (ifNoneMatchHits(ctx.get('if-none-match'), etag)) {
+      metrics.notModified.inc({ hook: hook.name });
+      ctx.status = 304;
+      return;
+    }
+    ctx.type = 'application/json';
+    ctx.body = body;
+  }
+
   return async function hookHandler(ctx: Context): Promise<void> {
     const started = process.hrtime.bigint();
     let reason = 'ok';
+    let hit = false;
     try {
       if (!isJson(ctx)) {
         reason = 'unsupported-media-type';
         sendError(ctx, 415, {
           error: `Content-Type must be application/json, got ${JSON.stringify(ctx.get('content-type'))}`,
         });
+        return;
+      }
+      // Only 200 answers are stored, so an invalid request never hits and is refused every time.
+      const rawBody = (ctx.request as { rawBody?: unknown }).rawBody;
+      const key =
+        responseCache && typeof rawBody === 'string'
+          ? responseCacheKey(hook.name, rawBody)
+          : undefined;
+      const cached = key === undefined ? undefined : responseCache?.get(key);
+      if (cached) {
+        hit = true;
+        metrics.cacheHits.inc({ hook: hook.name });
+        send(ctx, cached);
         return;
       }
       const body: unknown = (ctx.request as { body?: unknown }).body;
@@ -76,15 +107,9 @@ export function hookEndpoint({
         return;
       }
       const answer = JSON.stringify(hook.handle(body as never, hookContext));
-      const etag = etagOf(answer);
-      ctx.set('ETag', etag);
-      if (ifNoneMatchHits(ctx.get('if-none-match'), etag)) {
-        metrics.notModified.inc({ hook: hook.name });
-        ctx.status = 304;
-        return;
-      }
-      ctx.type = 'application/json';
-      ctx.body = answer;
+      const computed = { body: answer, etag: etagOf(answer) };
+      if (key !== undefined) responseCache?.set(key, computed);
+      send(ctx, computed);
     } catch (err) {
       reason = 'exception';
       throw err;
@@ -100,6 +125,7 @@ export function hookEndpoint({
           ...identityOf((ctx.request as { body?: unknown }).body),
           status: code,
           reason,
+          ...(hit && { cache: 'hit' }),
           durationMs: Math.round(seconds * 1e6) / 1e3,
         },
         'hook call',

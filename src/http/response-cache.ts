@@ -1,0 +1,64 @@
+// Answers the webhook already gave, kept in memory and reused for the same request bytes.
+// Most of a large cluster's hook calls are Metacontroller resyncs of unchanged objects, and
+// those repeat byte-identical request bodies (Go's encoding/json sorts map keys). The hooks are
+// pure, so the answer to the same bytes is the same bytes: a repeat can skip validation,
+// rendering, JSON encoding and the ETag hash. Bounded by the bytes it holds, least recently
+// used out first.
+import { createHash } from 'node:crypto';
+
+export interface CachedAnswer {
+  body: string;
+  etag: string;
+}
+
+/** The cache key: the hook and the request text, hashed so a 1 MiB request costs 64 bytes. */
+export function responseCacheKey(hook: string, rawBody: string): string {
+  return createHash('sha256').update(hook).update('\0').update(rawBody).digest('hex');
+}
+
+function sizeOf(key: string, answer: CachedAnswer): number {
+  return key.length + answer.etag.length + Buffer.byteLength(answer.body);
+}
+
+export class ResponseCache {
+  // A Map iterates in insertion order: re-inserting on use keeps the least recent first.
+  private readonly entries = new Map<string, CachedAnswer>();
+  private heldBytes = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get bytes(): number {
+    return this.heldBytes;
+  }
+
+  get(key: string): CachedAnswer | undefined {
+    const answer = this.entries.get(key);
+    if (answer === undefined) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, answer);
+    return answer;
+  }
+
+  set(key: string, answer: CachedAnswer): void {
+    const size = sizeOf(key, answer);
+    if (size > this.maxBytes) return; // would evict everything else and still not fit
+    this.delete(key);
+    this.entries.set(key, answer);
+    this.heldBytes += size;
+    for (const oldest of this.entries.keys()) {
+      if (this.heldBytes <= this.maxBytes) break;
+      this.delete(oldest);
+    }
+  }
+
+  private delete(key: string): void {
+    const answer = this.entries.get(key);
+    if (answer === undefined) return;
+    this.entries.delete(key);
+    this.heldBytes -= sizeOf(key, answer);
+  }
+}

@@ -1,0 +1,103 @@
+// The response cache through the whole app: a repeated request (a Metacontroller resync of an
+// unchanged object) gets the same bytes and ETag without running the hook again, a changed one
+// runs it, 304 still works, the byte bound evicts least recently used answers, 0 turns the
+// cache off, and invalid requests are refused every time.
+import { expect } from 'chai';
+import { pino } from 'pino';
+import { configFromEnv } from '../../src/config.js';
+import { createMetrics, type Metrics } from '../../src/telemetry/metrics.js';
+import { postHook, testApp } from '../fixtures/app.js';
+import { compositeRequest, pythonLambda, SYNC_PATH } from '../fixtures/metacontroller.js';
+
+function requestFor(name: string, code = 'def handler(event, context):\n    return 1\n') {
+  return compositeRequest({ parent: pythonLambda({ name, spec: { code } }) });
+}
+
+function setup(env: Record<string, string> = {}) {
+  const metrics: Metrics = createMetrics({ defaultMetrics: false });
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino(
+    { level: 'info' },
+    { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+  const app = testApp({ config: configFromEnv(env), metrics, logger });
+  const hits = async () =>
+    (await metrics.cacheHits.get()).values.reduce((sum, v) => sum + v.value, 0);
+  return { app, lines, hits };
+}
+
+describe('response cache (HTTP)', () => {
+  it('answers a repeated request with the same bytes and ETag, logged and counted as a hit', async () => {
+    const { app, lines, hits } = setup();
+    const first = await postHook(app, SYNC_PATH, requestFor('hello'));
+    const second = await postHook(app, SYNC_PATH, requestFor('hello'));
+    expect(first.status).to.equal(200);
+    expect(second.status).to.equal(200);
+    expect(second.text).to.equal(first.text);
+    expect(second.headers.etag).to.equal(first.headers.etag);
+    expect(second.headers['content-type']).to.equal(first.headers['content-type']);
+    expect(await hits()).to.equal(1);
+    const [miss, hit] = lines.filter((l) => l.msg === 'hook call');
+    expect(miss).to.not.have.property('cache');
+    expect(hit).to.include({ cache: 'hit', status: 200, reason: 'ok', name: 'hello' });
+  });
+
+  it('runs the hook again for a changed request', async () => {
+    const { app, hits } = setup();
+    const first = await postHook(app, SYNC_PATH, requestFor('hello'));
+    const changed = await postHook(
+      app,
+      SYNC_PATH,
+      requestFor('hello', 'def handler(event, context):\n    return 2\n'),
+    );
+    expect(changed.status).to.equal(200);
+    expect(changed.headers.etag).to.not.equal(first.headers.etag);
+    expect(await hits()).to.equal(0);
+  });
+
+  it('answers 304 on a hit whose If-None-Match names the ETag', async () => {
+    const { app, hits } = setup();
+    const first = await postHook(app, SYNC_PATH, requestFor('hello'));
+    const again = await postHook(app, SYNC_PATH, requestFor('hello')).set(
+      'If-None-Match',
+      first.headers.etag as string,
+    );
+    expect(again.status).to.equal(304);
+    expect(again.text).to.equal('');
+    expect(again.headers.etag).to.equal(first.headers.etag);
+    expect(await hits()).to.equal(1);
+  });
+
+  it('evicts the least recently used answer past the byte bound', async () => {
+    const probe = await postHook(setup().app, SYNC_PATH, requestFor('aaaaa'));
+    // Room for one answer (plus its key and ETag), not two.
+    const { app, hits } = setup({
+      PYLAMBDA_RESPONSE_CACHE_BYTES: String(Buffer.byteLength(probe.text) + 200),
+    });
+    await postHook(app, SYNC_PATH, requestFor('aaaaa'));
+    await postHook(app, SYNC_PATH, requestFor('bbbbb')); // evicts aaaaa
+    await postHook(app, SYNC_PATH, requestFor('bbbbb'));
+    expect(await hits()).to.equal(1);
+    await postHook(app, SYNC_PATH, requestFor('aaaaa'));
+    expect(await hits()).to.equal(1);
+  });
+
+  it('is off with PYLAMBDA_RESPONSE_CACHE_BYTES=0', async () => {
+    const { app, hits } = setup({ PYLAMBDA_RESPONSE_CACHE_BYTES: '0' });
+    const first = await postHook(app, SYNC_PATH, requestFor('hello'));
+    const second = await postHook(app, SYNC_PATH, requestFor('hello'));
+    expect(second.text).to.equal(first.text);
+    expect(await hits()).to.equal(0);
+  });
+
+  it('never caches an invalid request: it is refused 400 every time', async () => {
+    const { app, hits, lines } = setup();
+    const invalid = JSON.stringify({ ...requestFor('hello'), parent: { kind: 'PythonLambda' } });
+    for (let i = 0; i < 3; i++) {
+      const res = await postHook(app, SYNC_PATH, invalid);
+      expect(res.status).to.equal(400);
+    }
+    expect(await hits()).to.equal(0);
+    expect(lines.filter((l) => l.msg === 'hook call').every((l) => !('cache' in l))).to.equal(true);
+  });
+});
