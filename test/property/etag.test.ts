@@ -3,10 +3,10 @@
 // body; naming only other tags gets the full 200; a different answer has a different ETag.
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { assertParameters, countCalls, countGenerated, tallyLine } from './support/budget.js';
+import { assertParameters, countGenerated } from './support/budget.js';
 import { HOOK_PATHS, replyProblems } from './support/contract.js';
-import { startHookServer, type HookServer } from './support/hook-server.js';
-import { goJson } from './support/metacontroller.js';
+import { useHookServer } from './support/hook-server.js';
+import { goJson } from '../fixtures/go-json.js';
 import { validRequest } from './support/valid-requests.js';
 
 const otherTag = fc.oneof(
@@ -46,17 +46,7 @@ function renamed(request: Record<string, unknown>): Record<string, unknown> {
 
 describe('property: ETag and If-None-Match on every hook (generated)', function () {
   this.timeout(240_000);
-  let server: HookServer;
-
-  before(async () => {
-    server = await startHookServer();
-  });
-
-  after(async () => {
-    countCalls(server.calls());
-    await server.close();
-    console.log(`      tally so far: ${tallyLine()}`);
-  });
+  const server = useHookServer();
 
   it('answers 304 with no body to a matching If-None-Match, 200 otherwise, and a new ETag for a new answer', async () => {
     await fc.assert(

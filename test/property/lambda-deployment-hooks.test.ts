@@ -3,7 +3,7 @@
 // feeding an answer back changes nothing, and bad annotations never drop an attachment.
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { assertParameters, countCalls, tallyLine } from './support/budget.js';
+import { assertParameters } from './support/budget.js';
 import { callOk, canonical, identities } from './support/calls.js';
 import type { Child, DecoratorAnswer } from './support/contract.js';
 import {
@@ -16,7 +16,7 @@ import {
   OUTPUT_ANNOTATIONS,
   type DeploymentCase,
 } from './support/deployment-requests.js';
-import { startHookServer, type HookServer } from './support/hook-server.js';
+import { useHookServer } from './support/hook-server.js';
 import { kubeTime, parseable } from './support/kube-arbitraries.js';
 import {
   applyStrategy,
@@ -84,17 +84,7 @@ function expectVerdict(answer: DecoratorAnswer, c: DeploymentCase, observed: Chi
 
 describe('property: lambda-deployment hooks (generated requests)', function () {
   this.timeout(240_000);
-  let server: HookServer;
-
-  before(async () => {
-    server = await startHookServer();
-  });
-
-  after(async () => {
-    countCalls(server.calls());
-    await server.close();
-    console.log(`      tally so far: ${tallyLine()}`);
-  });
+  const server = useHookServer();
 
   it('sync answers valid and broken annotations correctly and deterministically, and never drops an attachment', async () => {
     const cases = parseable(

@@ -5,7 +5,7 @@
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { assertParameters, countCalls, countGenerated, tallyLine } from './support/budget.js';
+import { assertParameters, countGenerated } from './support/budget.js';
 import {
   controllerOf,
   dottedPath,
@@ -14,9 +14,9 @@ import {
   type ErrorAnswer,
   type HookName,
 } from './support/contract.js';
-import { PROPERTY_BODY_LIMIT, startHookServer, type HookServer } from './support/hook-server.js';
+import { PROPERTY_BODY_LIMIT, useHookServer } from './support/hook-server.js';
 import { hugeString, qualifiedKey } from './support/kube-arbitraries.js';
-import { goJson } from './support/metacontroller.js';
+import { goJson } from '../fixtures/go-json.js';
 import { validRequest, type ValidRequest } from './support/valid-requests.js';
 
 type Json = Record<string, unknown>;
@@ -466,17 +466,7 @@ const breaks = fc.oneof(
 
 describe('property: malformed requests to every hook (generated)', function () {
   this.timeout(240_000);
-  let server: HookServer;
-
-  before(async () => {
-    server = await startHookServer();
-  });
-
-  after(async () => {
-    countCalls(server.calls());
-    await server.close();
-    console.log(`      tally so far: ${tallyLine()}`);
-  });
+  const server = useHookServer();
 
   it('never answers 5xx; answers JSON 4xx naming the failing paths; any 200 is a correct answer', async () => {
     await fc.assert(

@@ -4,14 +4,10 @@
 // to an invalid spec.
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { assertParameters, countCalls, tallyLine } from './support/budget.js';
+import { assertParameters } from './support/budget.js';
 import { callOk, canonical, identities } from './support/calls.js';
 import type { Child, CompositeAnswer } from './support/contract.js';
-import {
-  PROPERTY_MAX_CODE_BYTES,
-  startHookServer,
-  type HookServer,
-} from './support/hook-server.js';
+import { PROPERTY_MAX_CODE_BYTES, useHookServer } from './support/hook-server.js';
 import { kubeTime } from './support/kube-arbitraries.js';
 import {
   applyStrategy,
@@ -116,17 +112,7 @@ function expectVerdict(
 
 describe('property: PythonLambda hooks (generated requests)', function () {
   this.timeout(240_000);
-  let server: HookServer;
-
-  before(async () => {
-    server = await startHookServer();
-  });
-
-  after(async () => {
-    countCalls(server.calls());
-    await server.close();
-    console.log(`      tally so far: ${tallyLine()}`);
-  });
+  const server = useHookServer();
 
   it('sync answers valid and invalid specs correctly and deterministically, and keeps every child on an invalid one', async () => {
     const cases = fc

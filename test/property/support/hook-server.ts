@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { createApp, type AppDeps } from '../../../src/app.js';
 import { configFromEnv } from '../../../src/config.js';
 import { createMetrics } from '../../../src/telemetry/metrics.js';
+import { countCalls, tallyLine } from './budget.js';
 
 /** A stand-in for runtime/pylambda_runtime.py: only its hash matters to these properties. */
 export const RUNTIME_STAND_IN = '# pylambda runtime (property-test stand-in) <&>\nprint("ok")\n';
@@ -104,5 +105,38 @@ export async function startHookServer(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * A hook server for the enclosing `describe`: started before its tests, closed after them with
+ * its HTTP calls counted and the tally so far printed. The returned server forwards to it.
+ */
+export function useHookServer(): HookServer {
+  let server: HookServer | undefined;
+  const live = (): HookServer => {
+    if (!server) throw new Error('the hook server runs only inside the suite');
+    return server;
+  };
+
+  before(async () => {
+    server = await startHookServer();
+  });
+
+  after(async () => {
+    const started = live();
+    server = undefined;
+    countCalls(started.calls());
+    await started.close();
+    console.log(`      tally so far: ${tallyLine()}`);
+  });
+
+  return {
+    get url() {
+      return live().url;
+    },
+    call: (path, body, options) => live().call(path, body, options),
+    calls: () => live().calls(),
+    close: () => live().close(),
   };
 }

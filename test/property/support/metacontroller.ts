@@ -2,6 +2,8 @@
 // observes after applying an answer: the objects with system metadata, API-server defaults, a
 // status, and (with the default dynamic-apply strategy) the last-applied annotation.
 import fc from 'fast-check';
+import { goJson, goStruct } from '../../fixtures/go-json.js';
+import { rolloutStatus } from '../../fixtures/observed.js';
 import type { Child } from './contract.js';
 import {
   annotations,
@@ -51,53 +53,6 @@ export function childMap(
   return map;
 }
 
-const GO_ESCAPES: Record<string, string> = {
-  '<': '\\u003c',
-  '>': '\\u003e',
-  '&': '\\u0026',
-  '\u2028': '\\u2028',
-  '\u2029': '\\u2029',
-};
-
-function write(value: unknown, out: string[]): void {
-  if (value === null || typeof value !== 'object') {
-    out.push(JSON.stringify(value) ?? 'null');
-  } else if (Array.isArray(value)) {
-    out.push('[');
-    value.forEach((item, i) => {
-      if (i > 0) out.push(',');
-      write(item === undefined ? null : item, out);
-    });
-    out.push(']');
-  } else {
-    out.push('{');
-    let first = true;
-    for (const key of Object.keys(value).sort()) {
-      const item = (value as Record<string, unknown>)[key];
-      if (item === undefined) continue;
-      out.push(first ? '' : ',', JSON.stringify(key), ':');
-      write(item, out);
-      first = false;
-    }
-    out.push('}');
-  }
-}
-
-/**
- * JSON as Metacontroller writes it (Go's encoding/json: map keys sorted; <, >, &, U+2028 and
- * U+2029 escaped); the same bytes as test/fixtures/go-json.ts, several times faster.
- */
-export function goJson(value: unknown): string {
-  const out: string[] = [];
-  write(value, out);
-  return out.join('').replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c]!);
-}
-
-/** A Go struct: fields in declaration order, each value marshalled like a map. */
-function goStruct(fields: [string, unknown][]): string {
-  return `{${fields.map(([name, value]) => `${JSON.stringify(name)}:${goJson(value)}`).join(',')}}`;
-}
-
 export function compositeBody(fields: {
   controller?: unknown;
   parent: unknown;
@@ -128,17 +83,6 @@ export function decoratorBody(fields: {
   ]);
 }
 
-function condition(type: string, status: string, reason: string, at: string) {
-  return {
-    lastTransitionTime: at,
-    lastUpdateTime: at,
-    message: `${type} ${reason}`,
-    reason,
-    status,
-    type,
-  };
-}
-
 /** A Deployment's status in one of the states a rollout goes through (zero counts omitted). */
 export function deploymentStatus(
   state: DeploymentState,
@@ -147,40 +91,7 @@ export function deploymentStatus(
   at: string,
 ): Json | undefined {
   if (state === 'none') return undefined;
-  if (state === 'created') return {};
-  const counts = (fields: Record<string, number>) =>
-    Object.fromEntries(Object.entries(fields).filter(([, n]) => n !== 0));
-  if (state === 'rolled-out') {
-    return {
-      ...counts({
-        availableReplicas: replicas,
-        readyReplicas: replicas,
-        replicas,
-        updatedReplicas: replicas,
-      }),
-      conditions: [
-        condition('Available', 'True', 'MinimumReplicasAvailable', at),
-        condition('Progressing', 'True', 'NewReplicaSetAvailable', at),
-      ],
-      observedGeneration: generation,
-    };
-  }
-  return {
-    ...counts({
-      availableReplicas: replicas,
-      readyReplicas: replicas,
-      replicas: replicas + 1,
-      unavailableReplicas: 1,
-      updatedReplicas: 1,
-    }),
-    conditions: [
-      condition('Available', 'True', 'MinimumReplicasAvailable', at),
-      state === 'stalled'
-        ? condition('Progressing', 'False', 'ProgressDeadlineExceeded', at)
-        : condition('Progressing', 'True', 'ReplicaSetUpdated', at),
-    ],
-    observedGeneration: generation,
-  };
+  return rolloutStatus(state, replicas, generation, at, (type, reason) => `${type} ${reason}`);
 }
 
 /** Fields the API server fills in; applying them twice changes nothing. */
