@@ -20,8 +20,8 @@ import {
 import { benchSettings } from './lib/settings.js';
 import { median } from './lib/stats.js';
 
-/** The code limit for server-side apply, so the 900 KiB request is rendered, not refused. */
-const SSA_MAX_CODE_BYTES = '983040';
+/** As `make deploy` runs it: server-side apply, so the 900 KiB request is rendered, not refused. */
+const APPLY_STRATEGY = 'server-side-apply';
 
 export const SERVER_DESCRIPTIONS: Record<string, string> = {
   ours: 'node dist/src/server.js (Koa, ajv validation, pino logs at the default level to a file, prom-client metrics)',
@@ -62,7 +62,7 @@ export async function startOurs(
     name,
     command: process.execPath,
     args: [...extraArgs, entry],
-    env: { PORT: String(port), HOST: '127.0.0.1', PYLAMBDA_MAX_CODE_BYTES: SSA_MAX_CODE_BYTES },
+    env: { PORT: String(port), HOST: '127.0.0.1', PYLAMBDA_APPLY_STRATEGY: APPLY_STRATEGY },
     logFile: join(logs, `${name}.log`),
     port,
     readyPath: '/readyz',

@@ -20,16 +20,9 @@ case $APPLY_STRATEGY in
   *) die "APPLY_STRATEGY must be server-side-apply or dynamic-apply, not '$APPLY_STRATEGY'" ;;
 esac
 
-# The webhook's code size limit matches the apply strategy, as `make deploy` sets it: dynamic-apply
-# keeps the webhook's default (250000, within the 256 KiB annotation budget); server-side apply allows
-# 1000000 bytes of ConfigMap JSON (a ConfigMap holds 1 MiB). PYLAMBDA_MAX_CODE_BYTES overrides both.
-if [[ -n "${PYLAMBDA_MAX_CODE_BYTES:-}" ]]; then
-  WEBHOOK_MAX_CODE_BYTES=$PYLAMBDA_MAX_CODE_BYTES
-elif [[ $APPLY_STRATEGY == server-side-apply ]]; then
-  WEBHOOK_MAX_CODE_BYTES=1000000
-else
-  WEBHOOK_MAX_CODE_BYTES=
-fi
+# The webhook is told the apply strategy (PYLAMBDA_APPLY_STRATEGY), as `make deploy` tells it, and
+# measures code against that strategy's default limit; PYLAMBDA_MAX_CODE_BYTES overrides the limit.
+WEBHOOK_MAX_CODE_BYTES=${PYLAMBDA_MAX_CODE_BYTES:-}
 
 if compgen -G "$RUN/*.pid" >/dev/null; then
   for f in "$RUN"/*.pid; do

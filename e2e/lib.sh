@@ -144,9 +144,10 @@ stop() {
 # start_webhook: our webhook service (built by `make build`) on 127.0.0.1:$WEBHOOK_PORT.
 start_webhook() {
   [[ -n "${WEBHOOK_PORT:-}" ]] || die "WEBHOOK_PORT is not set (source .cache/e2e/run/ports.env)"
-  local env=(PORT="$WEBHOOK_PORT" HOST=127.0.0.1)
+  # The webhook measures code the way Metacontroller's apply strategy stores it.
+  local env=(PORT="$WEBHOOK_PORT" HOST=127.0.0.1 PYLAMBDA_APPLY_STRATEGY="${APPLY_STRATEGY:-server-side-apply}")
   [[ -z "${WEBHOOK_MAX_CODE_BYTES:-}" ]] || env+=(PYLAMBDA_MAX_CODE_BYTES="$WEBHOOK_MAX_CODE_BYTES")
-  log "starting the webhook on 127.0.0.1:$WEBHOOK_PORT${WEBHOOK_MAX_CODE_BYTES:+ (PYLAMBDA_MAX_CODE_BYTES=$WEBHOOK_MAX_CODE_BYTES)}"
+  log "starting the webhook on 127.0.0.1:$WEBHOOK_PORT (PYLAMBDA_APPLY_STRATEGY=${APPLY_STRATEGY:-server-side-apply}${WEBHOOK_MAX_CODE_BYTES:+, PYLAMBDA_MAX_CODE_BYTES=$WEBHOOK_MAX_CODE_BYTES})"
   (cd "$ROOT" && start webhook env "${env[@]}" node dist/src/server.js)
   ready webhook 30 "webhook /readyz" http_ok webhook "http://127.0.0.1:$WEBHOOK_PORT/readyz"
 }

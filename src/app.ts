@@ -66,6 +66,7 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
   const hookContext = createHookContext({
     runtimeSource: deps.runtimeSource,
     clusterDomain: config.clusterDomain,
+    applyStrategy: config.applyStrategy,
     maxCodeBytes: config.maxCodeBytes,
     now: deps.now,
   });

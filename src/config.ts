@@ -1,11 +1,13 @@
 // Service settings, all from the environment, with defaults that work on a laptop.
-import { DEFAULT_MAX_CODE_BYTES } from './lambda/code-size.js';
+import { APPLY_STRATEGIES, defaultMaxCodeBytes, type ApplyStrategy } from './lambda/code-size.js';
 
 export interface ServiceConfig {
   port: number;
   host: string;
   /** Metacontroller sends the parent and every child together: 900 KiB of code travels twice. */
   bodyLimitBytes: number;
+  /** How Metacontroller applies children; decides how the code size is measured. */
+  applyStrategy: ApplyStrategy;
   maxCodeBytes: number;
   clusterDomain: string;
   logLevel: string;
@@ -65,6 +67,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
       `LOG_LEVEL=${JSON.stringify(logLevel)}: must be one of ${LOG_LEVELS.join(', ')}`,
     );
   }
+  const applyStrategy = (env.PYLAMBDA_APPLY_STRATEGY || 'dynamic-apply') as ApplyStrategy;
+  if (!APPLY_STRATEGIES.includes(applyStrategy)) {
+    throw new ConfigError(
+      `PYLAMBDA_APPLY_STRATEGY=${JSON.stringify(applyStrategy)}: must be ${APPLY_STRATEGIES.join(' or ')}, as Metacontroller's --apply-strategy`,
+    );
+  }
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '0.0.0.0',
@@ -75,7 +83,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
       1024,
       256 * 1024 * 1024,
     ),
-    maxCodeBytes: integer(env, 'PYLAMBDA_MAX_CODE_BYTES', DEFAULT_MAX_CODE_BYTES, 1, 1024 * 1024),
+    applyStrategy,
+    maxCodeBytes: integer(
+      env,
+      'PYLAMBDA_MAX_CODE_BYTES',
+      defaultMaxCodeBytes(applyStrategy),
+      1,
+      1024 * 1024,
+    ),
     clusterDomain: env.PYLAMBDA_CLUSTER_DOMAIN || 'cluster.local',
     logLevel,
     shutdownTimeoutMs: integer(env, 'PYLAMBDA_SHUTDOWN_TIMEOUT_SECONDS', 20, 0, 3600) * 1000,

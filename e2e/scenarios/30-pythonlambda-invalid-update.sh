@@ -6,6 +6,8 @@
 # runtime included), and under dynamic-apply a ConfigMap at the limit really fits the API server's
 # 256 KiB annotation budget.
 source "$(dirname "$0")/lib.sh"
+# code_size.py measures as the webhook does for this strategy (JSON, or keys and values under SSA).
+export APPLY_STRATEGY
 
 name=sized
 code='def handler(event, context):
@@ -36,7 +38,7 @@ running_cm=$(code_configmap "$name")
 k get -n "$NS" "configmap/$running_cm" -o json >"$TMP/running-configmap.json"
 
 # 1000 KiB of code: under the CRD's 1 MiB but over any limit the webhook may set (250000 bytes of
-# JSON for dynamic-apply, 1000000 for server-side apply).
+# JSON for dynamic-apply, 1040000 bytes of keys and values for server-side apply).
 big_bytes=$(python3 "$SCENARIO_DIR/code_size.py" lambda "$name" "$TMP/running-configmap.json" --chars $((1000 * 1024)) "$TMP/big.json")
 step "update it with 1000 KiB of code (accepted by the CRD; $big_bytes bytes of ConfigMap JSON)"
 apply_yaml <"$TMP/big.json" || fail "the API server refused 1000 KiB of code; the CRD allows 1 MiB"
@@ -46,7 +48,7 @@ eventually "$SHORT" "Ready=False with reason CodeTooLarge" equals "False CodeToo
   bash -c "$BIN/kubectl get -n $NS pyl/$name -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status} {.status.conditions[?(@.type==\"Ready\")].reason}'"
 message=$(condition "pythonlambda/$name" Ready message)
 step "  Ready=False CodeTooLarge: $message"
-grep -q "would hold $big_bytes bytes of JSON" <<<"$message" || fail "the message does not name the stored size, $big_bytes bytes: $message"
+grep -q "would hold $big_bytes bytes" <<<"$message" || fail "the message does not name the stored size, $big_bytes bytes: $message"
 grep -qi "limit" <<<"$message" || fail "the message does not name the limit: $message"
 grep -q "server-side-apply\|PYLAMBDA_MAX_CODE_BYTES" <<<"$message" || fail "the message does not say how to raise the limit: $message"
 
@@ -60,9 +62,9 @@ after:
 $after"
 grep -q small <<<"$(served_code "$name")" || fail "the ConfigMap lost the running code"
 
-limit=$(sed -n 's/.*limit of \([0-9][0-9]*\) bytes.*/\1/p' <<<"$message")
-[[ -n "$limit" ]] || fail "the message names no 'limit of N bytes': $message"
-step "code whose ConfigMap holds exactly the limit ($limit bytes of JSON, --apply-strategy=$APPLY_STRATEGY) is served"
+limit=$(sed -n 's/.*limit of \([0-9][0-9]*\) .*/\1/p' <<<"$message")
+[[ -n "$limit" ]] || fail "the message names no 'limit of N': $message"
+step "code whose ConfigMap holds exactly the limit ($limit bytes as the limit counts them, --apply-strategy=$APPLY_STRATEGY) is served"
 python3 "$SCENARIO_DIR/code_size.py" lambda "$name" "$TMP/running-configmap.json" --stored "$limit" "$TMP/at-limit.json" >/dev/null
 apply_yaml <"$TMP/at-limit.json"
 generation=$(jp "pythonlambda/$name" '{.metadata.generation}')
@@ -74,7 +76,7 @@ at_limit_cm=$(code_configmap "$name")
 # Created by the API server (with the strategy in use): it exists and holds every byte.
 eventually 90 "configmap/$at_limit_cm exists" jp "configmap/$at_limit_cm" '{.metadata.uid}'
 k get -n "$NS" "configmap/$at_limit_cm" -o json >"$TMP/at-limit-configmap.json"
-expect "configmap/$at_limit_cm holds exactly $limit bytes of JSON" \
+expect "configmap/$at_limit_cm holds exactly $limit bytes as the limit counts them" \
   equals "$limit" python3 "$SCENARIO_DIR/code_size.py" measure "$TMP/at-limit-configmap.json"
 annotations=$(python3 -c 'import json, sys
 a = json.load(open(sys.argv[1]))["metadata"].get("annotations") or {}
@@ -86,13 +88,13 @@ fi
 [[ "$(children_state | grep '^Service/' | cut -d' ' -f2)" == "$(grep '^Service/' <<<"$before" | cut -d' ' -f2)" ]] ||
   fail "the Service was replaced"
 
-step "one byte more ($((limit + 1)) bytes of JSON) is CodeTooLarge, and what serves stays"
+step "one byte more ($((limit + 1)) bytes) is CodeTooLarge, and what serves stays"
 python3 "$SCENARIO_DIR/code_size.py" lambda "$name" "$TMP/running-configmap.json" --stored $((limit + 1)) "$TMP/over.json" >/dev/null
 apply_yaml <"$TMP/over.json"
 generation=$(jp "pythonlambda/$name" '{.metadata.generation}')
 eventually "$SHORT" "observedGeneration reaches $generation" equals "$generation" jp "pythonlambda/$name" '{.status.observedGeneration}'
 expect "Ready=False with reason CodeTooLarge" equals CodeTooLarge condition "pythonlambda/$name" Ready reason
 message=$(condition "pythonlambda/$name" Ready message)
-grep -q "would hold $((limit + 1)) bytes of JSON" <<<"$message" || fail "the message does not name $((limit + 1)) bytes: $message"
+grep -q "would hold $((limit + 1)) bytes" <<<"$message" || fail "the message does not name $((limit + 1)) bytes: $message"
 expect "the Deployment still mounts configmap/$at_limit_cm" equals "$at_limit_cm" code_configmap "$name"
 step "PASS"

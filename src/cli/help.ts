@@ -42,7 +42,7 @@ Options:
       --name NAME            only the lambda with this metadata.name
   -h, --help                 this help
 
-Environment: PYLAMBDA_MAX_CODE_BYTES and PYLAMBDA_CLUSTER_DOMAIN, as on the webhook.
+Environment: PYLAMBDA_APPLY_STRATEGY, PYLAMBDA_MAX_CODE_BYTES and PYLAMBDA_CLUSTER_DOMAIN, as on the webhook.
 
 ${EXIT_CODES_HELP}
 `;

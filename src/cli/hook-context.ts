@@ -1,13 +1,17 @@
 // The HookContext the webhook builds (src/app.ts), built the same way for local use: the same
 // schemas with defaults, the runtime file from the checkout, and the service's settings
-// (PYLAMBDA_MAX_CODE_BYTES, PYLAMBDA_CLUSTER_DOMAIN) from the environment.
+// (PYLAMBDA_APPLY_STRATEGY, PYLAMBDA_MAX_CODE_BYTES, PYLAMBDA_CLUSTER_DOMAIN) from the environment.
 import { configFromEnv, ConfigError } from '../config.js';
 import { createHookContext, type HookContext } from '../hooks/hook-context.js';
 import { readRuntimeSource } from '../render/runtime-source.js';
 import { CliError } from './exit-codes.js';
 
 /** Only the settings that change what the hooks render; PORT or LOG_LEVEL in a shell must not matter. */
-const RENDER_SETTINGS = ['PYLAMBDA_MAX_CODE_BYTES', 'PYLAMBDA_CLUSTER_DOMAIN'];
+const RENDER_SETTINGS = [
+  'PYLAMBDA_APPLY_STRATEGY',
+  'PYLAMBDA_MAX_CODE_BYTES',
+  'PYLAMBDA_CLUSTER_DOMAIN',
+];
 
 export function cliHookContext(env: NodeJS.ProcessEnv = process.env): HookContext {
   const renderEnv = Object.fromEntries(RENDER_SETTINGS.map((name) => [name, env[name]]));
@@ -21,6 +25,7 @@ export function cliHookContext(env: NodeJS.ProcessEnv = process.env): HookContex
   return createHookContext({
     runtimeSource: readRuntimeSource(),
     clusterDomain: config.clusterDomain,
+    applyStrategy: config.applyStrategy,
     maxCodeBytes: config.maxCodeBytes,
     // The hooks read the clock only for a status condition; render prints children only.
     now: () => new Date(),

@@ -3,6 +3,7 @@
 // request). The service and the CLI build it the same way, here.
 import type { ValidateFunction } from 'ajv';
 import type { PythonLambdaSpec } from '../generated/pythonlambda-spec.js';
+import type { ApplyStrategy } from '../lambda/code-size.js';
 import { sha256Hex } from '../render/hash.js';
 import { compiledValidator, createSchemaRegistry } from '../validation/schema-registry.js';
 
@@ -11,6 +12,7 @@ export interface HookContext {
   /** sha256 of runtimeSource: part of every code hash, so a new runtime rolls every lambda. */
   runtimeDigest: string;
   clusterDomain: string;
+  applyStrategy: ApplyStrategy;
   maxCodeBytes: number;
   validateSpec: ValidateFunction<PythonLambdaSpec>;
   now: () => Date;
@@ -19,6 +21,8 @@ export interface HookContext {
 export interface HookSettings {
   runtimeSource: string;
   clusterDomain: string;
+  /** Metacontroller's --apply-strategy (default dynamic-apply, its own default). */
+  applyStrategy?: ApplyStrategy;
   maxCodeBytes: number;
   now: () => Date;
 }
@@ -27,6 +31,7 @@ export function createHookContext(settings: HookSettings): HookContext {
   const specs = createSchemaRegistry({ useDefaults: true });
   return {
     ...settings,
+    applyStrategy: settings.applyStrategy ?? 'dynamic-apply',
     runtimeDigest: sha256Hex(settings.runtimeSource),
     validateSpec: compiledValidator<PythonLambdaSpec>(specs, 'pythonlambda-spec.schema.json'),
   };

@@ -2,7 +2,7 @@
 // whether the current code serves. Pure: the same request always gives the same response.
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { PythonLambdaStatus } from '../generated/pythonlambda-status.js';
-import { codeTooLargeMessage, storedDataBytes } from '../lambda/code-size.js';
+import { codeTooLargeMessage, configMapSize } from '../lambda/code-size.js';
 import { pythonLambdaSpec, type LambdaSpec } from '../lambda/python-lambda-spec.js';
 import { asDesired } from '../metacontroller/carry-over.js';
 import {
@@ -129,9 +129,9 @@ export function syncPythonLambda(request: CompositeRequest, ctx: HookContext): C
   const spec = result.spec;
   const hash = codeHash(spec, ctx.runtimeDigest);
   const children = render(spec, hash, ctx);
-  const bytes = storedDataBytes(children.configMap.data ?? {});
+  const bytes = configMapSize(children.configMap.data ?? {}, ctx.applyStrategy);
   if (bytes > ctx.maxCodeBytes) {
-    const message = codeTooLargeMessage(bytes, ctx.maxCodeBytes);
+    const message = codeTooLargeMessage(bytes, ctx.maxCodeBytes, ctx.applyStrategy);
     return keepChildren(request, observed, 'CodeTooLarge', message, ctx);
   }
   const verdict = rolloutVerdict({

@@ -170,7 +170,9 @@ describe('pylambda errors', function () {
   });
 
   it('code over the size limit: exit 1 with the hook message', async () => {
-    expect(await failed('tooLarge', 1)).to.match(/refused \(CodeTooLarge\): .*limit of 100 bytes/);
+    expect(await failed('tooLarge', 1)).to.match(
+      /refused \(CodeTooLarge\): .*limit of 100 \(PYLAMBDA_MAX_CODE_BYTES/,
+    );
   });
 
   it('no Python to run the runtime: exit 2', async () => {

@@ -7,6 +7,7 @@ import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { Container, PodSpec, Service } from 'kubernetes-types/core/v1.js';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
+import { configFromEnv } from '../../src/config.js';
 import { SERVER_SIDE_APPLY_MAX_CODE_BYTES } from '../../src/lambda/code-size.js';
 import { find, kustomizeBuild, type RenderedObject } from './kustomize.js';
 
@@ -157,7 +158,9 @@ describe('config/default', () => {
     it('accepts the code sizes server-side apply allows, and drains before it stops', () => {
       const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value]));
       // config/metacontroller runs Metacontroller with --apply-strategy=server-side-apply.
-      expect(env.PYLAMBDA_MAX_CODE_BYTES).to.equal(String(SERVER_SIDE_APPLY_MAX_CODE_BYTES));
+      expect(env.PYLAMBDA_APPLY_STRATEGY).to.equal('server-side-apply');
+      expect(env.PYLAMBDA_MAX_CODE_BYTES).to.equal(undefined);
+      expect(configFromEnv(env).maxCodeBytes).to.equal(SERVER_SIDE_APPLY_MAX_CODE_BYTES);
       const delay = Number(env.PYLAMBDA_SHUTDOWN_DELAY_SECONDS);
       expect(delay).to.be.within(1, 15);
       const timeout = Number(env.PYLAMBDA_SHUTDOWN_TIMEOUT_SECONDS ?? 20);

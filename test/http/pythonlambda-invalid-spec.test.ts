@@ -162,10 +162,10 @@ describe('POST /hooks/pythonlambda/sync with an invalid spec', () => {
     const ready = body.status.conditions![0]!;
     expect(ready.reason).to.equal('CodeTooLarge');
     expect(ready.message).to.equal(
-      codeTooLargeMessage(DEFAULT_MAX_CODE_BYTES + 1, DEFAULT_MAX_CODE_BYTES),
+      codeTooLargeMessage(DEFAULT_MAX_CODE_BYTES + 1, DEFAULT_MAX_CODE_BYTES, 'dynamic-apply'),
     );
     expect(ready.message).to.contain(`would hold ${DEFAULT_MAX_CODE_BYTES + 1} bytes of JSON`);
-    expect(ready.message).to.contain(`limit of ${DEFAULT_MAX_CODE_BYTES} bytes`);
+    expect(ready.message).to.contain(`limit of ${DEFAULT_MAX_CODE_BYTES} (PYLAMBDA_MAX_CODE_BYTES`);
   });
 
   it('counts the ConfigMap data as stored: code at exactly the limit is accepted, a byte more is not', async () => {
@@ -187,7 +187,7 @@ describe('POST /hooks/pythonlambda/sync with an invalid spec', () => {
     const code = `${'x'.repeat(ROOM - 5)}<`;
     const body = await post(pythonLambda({ spec: { code } }), []);
     expect(body.status.conditions![0]!.message).to.equal(
-      codeTooLargeMessage(DEFAULT_MAX_CODE_BYTES + 1, DEFAULT_MAX_CODE_BYTES),
+      codeTooLargeMessage(DEFAULT_MAX_CODE_BYTES + 1, DEFAULT_MAX_CODE_BYTES, 'dynamic-apply'),
     );
     const fits = await post(pythonLambda({ spec: { code: code.slice(1) } }), []);
     expect(fits.children).to.have.length(3);

@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import {
   codeTooLargeMessage,
+  configMapSize,
   DEFAULT_MAX_CODE_BYTES,
+  rawDataBytes,
   SERVER_SIDE_APPLY_MAX_CODE_BYTES,
   storedDataBytes,
 } from '../../../src/lambda/code-size.js';
@@ -68,7 +70,7 @@ describe('code size', () => {
 
   it('has a default under dynamic-apply’s 256 KiB annotation budget, and an SSA ceiling under 1 MiB', () => {
     expect(DEFAULT_MAX_CODE_BYTES).to.equal(250_000);
-    expect(SERVER_SIDE_APPLY_MAX_CODE_BYTES).to.equal(1_000_000);
+    expect(SERVER_SIDE_APPLY_MAX_CODE_BYTES).to.equal(1_040_000);
     // What is left of 256 KiB for the ConfigMap's metadata in the annotation, and the key.
     expect(256 * 1024 - DEFAULT_MAX_CODE_BYTES).to.be.at.least(10_000);
     expect(SERVER_SIDE_APPLY_MAX_CODE_BYTES).to.be.below(1024 * 1024);
@@ -77,13 +79,34 @@ describe('code size', () => {
   });
 
   it('CodeTooLarge names the size, what it counts, the limit, and how to raise it', () => {
-    expect(codeTooLargeMessage(300_000, 250_000)).to.equal(
+    expect(codeTooLargeMessage(300_000, 250_000, 'dynamic-apply')).to.equal(
       'the code ConfigMap would hold 300000 bytes of JSON (spec.code, spec.files, ' +
-        "spec.requirements and the runtime), over this installation's limit of 250000 bytes " +
-        "(PYLAMBDA_MAX_CODE_BYTES on the webhook). Metacontroller's default dynamic-apply strategy " +
-        'stores each child in an annotation limited to 256 KiB; to serve more code, run Metacontroller ' +
-        'with --apply-strategy=server-side-apply and raise PYLAMBDA_MAX_CODE_BYTES up to ' +
-        '1000000 (a ConfigMap holds at most 1 MiB).',
+        "spec.requirements and the runtime), over this installation's limit of 250000 " +
+        '(PYLAMBDA_MAX_CODE_BYTES on the webhook, apply strategy dynamic-apply). ' +
+        "Metacontroller's default dynamic-apply strategy stores each child in an annotation " +
+        'limited to 256 KiB; to serve more code, run Metacontroller with ' +
+        '--apply-strategy=server-side-apply and set PYLAMBDA_APPLY_STRATEGY=server-side-apply on ' +
+        'the webhook (limit 1040000 bytes; a ConfigMap holds at most 1 MiB).',
+    );
+    expect(codeTooLargeMessage(1_100_000, 1_040_000, 'server-side-apply')).to.equal(
+      'the code ConfigMap would hold 1100000 bytes (spec.code, spec.files, ' +
+        "spec.requirements and the runtime), over this installation's limit of 1040000 " +
+        '(PYLAMBDA_MAX_CODE_BYTES on the webhook, apply strategy server-side-apply). ' +
+        'A ConfigMap holds at most 1 MiB: move large data out of the code (an image, a volume, object storage).',
+    );
+  });
+
+  it('measures keys and values under server-side apply, the JSON under dynamic-apply', () => {
+    const data = { 'main.py': 'a < b\n', 'x.txt': '&' };
+    expect(rawDataBytes(data)).to.equal('main.py'.length + 6 + 'x.txt'.length + 1);
+    expect(configMapSize(data, 'server-side-apply')).to.equal(rawDataBytes(data));
+    expect(configMapSize(data, 'dynamic-apply')).to.equal(storedDataBytes(data));
+    expect(storedDataBytes(data)).to.be.greaterThan(rawDataBytes(data));
+    expect(configFromEnv({ PYLAMBDA_APPLY_STRATEGY: 'server-side-apply' }).maxCodeBytes).to.equal(
+      1_040_000,
+    );
+    expect(() => configFromEnv({ PYLAMBDA_APPLY_STRATEGY: 'apply' })).to.throw(
+      /PYLAMBDA_APPLY_STRATEGY/,
     );
   });
 });
