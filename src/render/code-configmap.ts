@@ -3,7 +3,7 @@
 import type { ConfigMap, KeyToPath } from 'kubernetes-types/core/v1.js';
 import { configMapKeyForFile } from '../lambda/file-paths.js';
 import type { LambdaSpec } from '../lambda/python-lambda-spec.js';
-import { commonLabels } from './labels.js';
+import { commonLabels, LABEL_COMPONENT } from './labels.js';
 import { dns1123SubdomainName } from './names.js';
 import { REQUIREMENTS_KEY, RUNTIME_FILE } from './pod-layout.js';
 
@@ -46,7 +46,7 @@ export function renderCodeConfigMap(
     metadata: {
       name: codeConfigMapName(spec.name, codeHash),
       namespace: spec.namespace,
-      labels: { ...commonLabels(spec.name), 'app.kubernetes.io/component': 'code' },
+      labels: { ...commonLabels(spec.name), [LABEL_COMPONENT]: 'code' },
     },
     immutable: true,
     data,

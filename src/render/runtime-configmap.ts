@@ -3,7 +3,7 @@
 // settings file, so the annotations stay the only place the user states handler and port.
 import type { ConfigMap } from 'kubernetes-types/core/v1.js';
 import type { DecoratedLambda } from '../lambda/deployment-annotations.js';
-import { commonLabels } from './labels.js';
+import { commonLabels, LABEL_COMPONENT } from './labels.js';
 import { dns1123SubdomainName } from './names.js';
 import { RUNTIME_FILE } from './pod-layout.js';
 import { runtimeVariables } from './runtime-variables.js';
@@ -22,7 +22,7 @@ export function renderRuntimeConfigMap(lambda: DecoratedLambda, runtimeSource: s
     metadata: {
       name: runtimeConfigMapName(name),
       namespace,
-      labels: { ...commonLabels(name), 'app.kubernetes.io/component': 'runtime' },
+      labels: { ...commonLabels(name), [LABEL_COMPONENT]: 'runtime' },
     },
     data: {
       [RUNTIME_FILE]: runtimeSource,

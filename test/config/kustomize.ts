@@ -5,20 +5,12 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import type { KubeObject } from '../../src/metacontroller/objects.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export interface RenderedObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  [field: string]: unknown;
-}
+/** Any object as the API server and Metacontroller hand it over (src/metacontroller/objects.ts). */
+export type RenderedObject = KubeObject;
 
 export function kustomizeBinary(): string {
   const binary = process.env.KUSTOMIZE || join(REPO_ROOT, '.cache', 'tools', 'bin', 'kustomize');

@@ -15,6 +15,7 @@ import {
   createSchemaRegistry,
 } from '../../../src/validation/schema-registry.js';
 import type { HookReply } from './hook-server.js';
+import type { KubeObject } from '../../../src/metacontroller/objects.js';
 
 export type HookName =
   | 'pythonlambda/sync'
@@ -29,17 +30,8 @@ export const HOOK_PATHS: Record<HookName, string> = {
   'lambda-deployment/finalize': '/hooks/lambda-deployment/finalize',
 };
 
-export interface Child {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  [field: string]: unknown;
-}
+/** Any object as the API server and Metacontroller hand it over (src/metacontroller/objects.ts). */
+export type Child = KubeObject;
 
 export interface CompositeAnswer {
   status: {
