@@ -23,9 +23,12 @@ import threading
 import time
 import traceback
 import uuid
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import accumulate
 from typing import Any, Optional
 from urllib.parse import parse_qs, urlsplit
 
@@ -33,6 +36,18 @@ JSON_TYPE = "application/json"
 HANDLER_SPEC = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
 HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 REQUEST_ID = re.compile(r"[\x21-\x7e]{1,200}")  # printable, so safe to echo as a header
+STATUS_LINES = {code: f"HTTP/1.1 {code} {phrase}\r\n"
+                for code, (phrase, _) in BaseHTTPRequestHandler.responses.items()}
+_http_date = (0, "")
+
+
+def http_date() -> str:
+    """The Date header's value, formatted once a second rather than once a call."""
+    global _http_date
+    now = int(time.time())
+    if _http_date[0] != now:
+        _http_date = (now, formatdate(now, usegmt=True))
+    return _http_date[1]
 
 # ---------------------------------------------------------------- logs and settings
 
@@ -126,24 +141,33 @@ class Metrics:
     BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 
     def __init__(self):
-        self._changed = threading.Condition()
+        self._changed = threading.Condition(threading.Lock())
         self.by_code: dict = {}
         self.errors = self.timeouts = self.inflight = self.abandoned = self.count = 0
-        self.buckets, self.seconds = [0] * len(self.BUCKETS), 0.0
+        self.unfinished = 0  # calls whose response is not written yet: what shutdown waits on
+        self.buckets, self.seconds = [0] * (len(self.BUCKETS) + 1), 0.0  # per bucket, +Inf last
 
-    def track_inflight(self, delta: int) -> None:
-        """+1 when a call arrives, -1 once its response is written (shutdown waits for 0)."""
+    def call_started(self) -> None:
         with self._changed:
-            self.inflight += delta
-            self._changed.notify_all()
+            self.inflight += 1
+            self.unfinished += 1
 
     def call_answered(self, status: int, seconds: float, failed: bool) -> None:
-        """Counted before the response is written, so a client that got it sees it counted."""
+        """Counted before the response is written, so a client that got it sees it counted
+        (and no longer in flight)."""
         with self._changed:
+            self.inflight -= 1
             self.by_code[status] = self.by_code.get(status, 0) + 1
             self.errors += failed
             self.count, self.seconds = self.count + 1, self.seconds + seconds
-            self.buckets = [n + (seconds <= b) for n, b in zip(self.buckets, self.BUCKETS)]
+            self.buckets[bisect_left(self.BUCKETS, seconds)] += 1
+
+    def call_finished(self) -> None:
+        """Once its response is written (or the call failed for good): shutdown may exit."""
+        with self._changed:
+            self.unfinished -= 1
+            if not self.unfinished:
+                self._changed.notify_all()
 
     def call_abandoned(self, delta: int) -> None:
         """+1 when a call times out while still running, -1 when it finally returns."""
@@ -153,7 +177,7 @@ class Metrics:
 
     def wait_idle(self, timeout: float) -> bool:
         with self._changed:
-            return self._changed.wait_for(lambda: self.inflight == 0, timeout)
+            return self._changed.wait_for(lambda: self.unfinished == 0, timeout)
 
     def render(self, ready: bool) -> str:
         """The Prometheus text format 0.0.4: per family its HELP, TYPE and samples."""
@@ -164,7 +188,8 @@ class Metrics:
             lines.extend(f"{name}{labels} {value}" for labels, value in samples)
 
         with self._changed:
-            hist = [(f'_bucket{{le="{b}"}}', n) for b, n in zip(self.BUCKETS, self.buckets)]
+            cumulative = list(accumulate(self.buckets))
+            hist = [(f'_bucket{{le="{b}"}}', n) for b, n in zip(self.BUCKETS, cumulative)]
             family("pylambda_invocations_total", "counter",
                    "Calls (every request but GET /healthz and /metrics) by HTTP status.",
                    [(f'{{code="{c}"}}', n) for c, n in sorted(self.by_code.items())])
@@ -244,44 +269,70 @@ class Context:
         return max(0, int((self._deadline_monotonic - time.monotonic()) * 1000))
 
 
-class HandlerCall:
-    """One handler call on its own thread, so the request thread can answer 504 at the deadline.
-    Python cannot kill a thread: a late call finishes in the background, its result dropped."""
+class Call:
+    """One handler call in flight: answered either by its connection's thread (the handler
+    returned in time) or by the watchdog (the deadline passed first), never both."""
 
-    def __init__(self, fn, event, context: Context, on_late):
-        self.result = self.error = self.traceback = None
-        self._lock, self._done = threading.Lock(), threading.Event()
-        self._finished = self._abandoned = False
-        self._on_late, self._started = on_late, time.monotonic()
-        args = (fn, event, context)
-        threading.Thread(target=self._run, args=args, name="call", daemon=True).start()
+    __slots__ = ("conn", "request_id", "started", "deadline", "method", "path")
 
-    def _run(self, fn, event, context) -> None:
-        try:
-            result = fn(event, context)
-            if inspect.iscoroutine(result):  # `async def handler` works too
-                import asyncio
+    def __init__(self, conn, request_id: str, started: float, deadline: float, method, path):
+        self.conn, self.request_id, self.started, self.deadline = conn, request_id, started, deadline
+        self.method, self.path = method, path
 
-                result = asyncio.run(result)
-            self.result = result
-        except BaseException as exc:  # SystemExit in a handler is its error, not ours
-            self.error = exc  # the traceback starts at the user's frame, not this one
-            tb = traceback.format_exception(type(exc), exc, exc.__traceback__.tb_next)
-            self.traceback = "".join(tb)
-        with self._lock:
-            self._finished, late = True, self._abandoned
-        self._done.set()
-        if late:
-            self._on_late(context, self, time.monotonic() - self._started)
 
-    def wait(self, timeout: float) -> bool:
-        """True if the call finished in time, else it is marked abandoned; both sides decide
-        under one lock, so a call finishing at the deadline is either answered or counted late."""
-        if self._done.wait(timeout):
-            return True
-        with self._lock:
-            self._abandoned = not self._finished
-            return self._finished
+class Watchdog:
+    """Answers 504 at the deadline of a call whose handler is still running.
+
+    Handlers run inline on their connection's thread (no thread per call). One watchdog
+    thread sleeps until the earliest deadline of the calls in flight. A call is claimed under
+    one lock, by its connection when the handler returns (finish) or by the watchdog at the
+    deadline; the watchdog writes the 504 (with Connection: close) while still holding that
+    lock, then shuts the connection's sending side, so a late handler's answer is dropped and
+    its thread closes the connection when the handler finally returns."""
+
+    def __init__(self, runtime: "Runtime"):
+        self.runtime = runtime
+        self._cond = threading.Condition(threading.Lock())
+        self._active: set = set()
+        self._wake_at = math.inf  # deadline the watchdog sleeps until (a past call's is fine)
+        threading.Thread(target=self._run, name="watchdog", daemon=True).start()
+
+    def start(self, call: Call) -> None:
+        with self._cond:
+            self._active.add(call)
+            if call.deadline < self._wake_at:  # rare: only when nothing earlier is awaited
+                self._wake_at = call.deadline
+                self._cond.notify()
+
+    def finish(self, call: Call) -> bool:
+        """True if the connection answers the call; False if the watchdog already did."""
+        with self._cond:
+            if call in self._active:
+                self._active.remove(call)
+                return True
+            return False
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                if self._wake_at > now:
+                    self._cond.wait(None if self._wake_at == math.inf else self._wake_at - now)
+                    continue
+                due = [call for call in self._active if call.deadline <= now]
+                answered = []
+                for call in due:
+                    self._active.remove(call)
+                    answered.append((call, call.conn.send_timeout(call, now - call.started)))
+                self._wake_at = min((call.deadline for call in self._active), default=math.inf)
+                if answered:
+                    self._cond.release()  # logs need not hold up the calls
+                    try:
+                        for call, (response, seconds) in answered:
+                            log_call(call.method, call.path, response, seconds, call.request_id)
+                            self.runtime.metrics.call_finished()
+                    finally:
+                        self._cond.acquire()
 
 
 # ---------------------------------------------------------------- bodies in and out
@@ -379,10 +430,15 @@ def encode_response(body, status=200, headers=None) -> Response:
         if not isinstance(name, str) or not HEADER_NAME.fullmatch(name):
             raise ValueError(f"invalid header name {name!r}")
         for item in value if isinstance(value, (list, tuple)) else [value]:
-            if re.search(r"[\r\n]", str(item)):  # header injection
+            text = str(item)
+            if "\r" in text or "\n" in text:  # header injection
                 raise ValueError(f"invalid value for header {name!r}")
+            try:
+                text.encode("latin-1")  # what HTTP/1.1 headers can carry
+            except UnicodeEncodeError:
+                raise ValueError(f"header {name!r} is not Latin-1 text") from None
             if name.lower() not in ("content-length", "transfer-encoding"):  # we frame bodies
-                pairs.append((name, str(item)))
+                pairs.append((name, text))
     if body is None:
         content_type, data = None, b""
     elif isinstance(body, (bytes, bytearray, memoryview)):
@@ -413,14 +469,25 @@ def encode_result(result) -> Response:
 # ---------------------------------------------------------------- HTTP
 
 
+def log_call(method: str, path: str, response: "Response", seconds: float, request_id: str):
+    """The line of one answered call (path without the query, which may carry secrets)."""
+    fields = {"level": "error" if response.failure else "info", "msg": "call"}
+    fields.update(response.failure or {})
+    log(fields.pop("level"), fields.pop("msg"), method=method, path=path,
+        status=response.status, durationMs=round(seconds * 1000, 1),
+        requestId=request_id, **fields)
+
+
 class RequestHandler(BaseHTTPRequestHandler):
-    """One instance per connection, on its own daemon thread (ThreadingHTTPServer)."""
+    """One instance per connection, on its own daemon thread (ThreadingHTTPServer); the
+    handler runs inline on that thread."""
 
     protocol_version = "HTTP/1.1"  # keep-alive, as kube-proxy and load balancers expect
-    # Headers and body go out in two writes; with Nagle's algorithm on, the second waits for
-    # the client's delayed ACK (~40 ms) on every keep-alive call.
+    # A response goes out in one write, but a large one spans several segments: with Nagle's
+    # algorithm on, the last one could wait for the client's delayed ACK (~40 ms).
     disable_nagle_algorithm = True
     timeout = 120  # seconds an idle keep-alive connection may hold its thread
+    timed_out = False  # the current call was answered 504 by the watchdog
 
     def __getattr__(self, name):
         """http.server looks up do_<METHOD>: answering every such name sends any method
@@ -430,15 +497,15 @@ class RequestHandler(BaseHTTPRequestHandler):
         raise AttributeError(name)
 
     def dispatch(self) -> None:
-        """Probes, or a call: answered, counted and logged (path without the query, which
-        may carry secrets)."""
+        """Probes, or a call: answered, counted and logged."""
         runtime, url = self.server.runtime, urlsplit(self.path)
         if self.command in ("GET", "HEAD") and url.path in ("/healthz", "/metrics"):
             return self.answer_probe(runtime, url.path)
         started = time.monotonic()
         given_id = self.headers.get("x-request-id", "")
         request_id = given_id if REQUEST_ID.fullmatch(given_id) else uuid.uuid4().hex
-        runtime.metrics.track_inflight(+1)
+        runtime.metrics.call_started()
+        self.timed_out = False
         try:
             try:
                 response = self.call_handler(runtime, url, request_id, started)
@@ -446,19 +513,19 @@ class RequestHandler(BaseHTTPRequestHandler):
                 response = error_response(500, "InternalError", "runtime error", request_id,
                                           {"msg": "runtime error", "error": repr(exc),
                                            "traceback": traceback.format_exc()})
+            if self.timed_out:  # the watchdog answered, counted and logged it
+                return
             seconds = time.monotonic() - started
             runtime.metrics.call_answered(response.status, seconds, response.failure is not None)
             self.send(response, request_id)
-            fields = {"level": "error" if response.failure else "info", "msg": "call"}
-            fields.update(response.failure or {})
-            log(fields.pop("level"), fields.pop("msg"), method=self.command, path=url.path,
-                status=response.status, durationMs=round(seconds * 1000, 1),
-                requestId=request_id, **fields)
-        finally:  # only now may shutdown, waiting for 0 in flight, exit
-            runtime.metrics.track_inflight(-1)
+            log_call(self.command, url.path, response, seconds, request_id)
+        finally:  # only now may shutdown, waiting for every response to be written, exit
+            if not self.timed_out:
+                runtime.metrics.call_finished()
 
-    def call_handler(self, runtime: Runtime, url, request_id: str, started: float) -> Response:
-        """Read the request, call the handler under the deadline, encode what it returned."""
+    def call_handler(self, runtime: Runtime, url, request_id: str, started: float):
+        """Read the request, call the handler under the deadline, encode what it returned.
+        None if the watchdog answered 504 before the handler returned."""
         settings, timeout = runtime.settings, runtime.settings.timeout_seconds
         if runtime.state != "ready":
             self.close_connection = True  # its body stays unread
@@ -480,24 +547,62 @@ class RequestHandler(BaseHTTPRequestHandler):
             deadline=time.time() + timeout - (time.monotonic() - started),
             _deadline_monotonic=started + timeout,
         )
-        call = HandlerCall(runtime.handler, event, context, self.server.late_call_finished)
-        if not call.wait(max(0.0, started + timeout - time.monotonic())):
-            runtime.metrics.call_abandoned(+1)
-            message = f"handler did not return within {timeout:g}s"
-            return error_response(504, "Timeout", message, request_id,
-                                  {"msg": "handler timed out", "error": message})
-        if call.error is not None:
-            kind = type(call.error).__name__
-            message = str(call.error) or kind
+        call = Call(self, request_id, started, started + timeout, self.command, url.path)
+        result = error = None
+        handler_started = time.monotonic()
+        self.server.watchdog.start(call)
+        try:
+            try:
+                result = runtime.handler(event, context)
+                if inspect.iscoroutine(result):  # `async def handler` works too
+                    import asyncio
+
+                    result = asyncio.run(result)
+            except BaseException as exc:  # SystemExit in a handler is its error, not ours
+                error = exc
+        finally:  # whatever happens, the call is claimed: answered here or by the watchdog
+            self.timed_out = not self.server.watchdog.finish(call)
+        if self.timed_out:  # its 504 is sent and the connection ends; the result is dropped
+            self.close_connection = True
+            runtime.metrics.call_abandoned(-1)
+            log("warning", "timed-out call finished", requestId=request_id,
+                durationMs=round((time.monotonic() - handler_started) * 1000, 1),
+                raised=error is not None)
+            return None
+        if error is not None:
+            kind = type(error).__name__
+            message = str(error) or kind
+            # the traceback starts at the user's frame, not this one
+            tb = "".join(traceback.format_exception(type(error), error, error.__traceback__.tb_next))
             return error_response(500, kind, message, request_id,
                                   {"msg": "handler raised an exception", "error": message,
-                                   "type": kind, "traceback": call.traceback})
+                                   "type": kind, "traceback": tb})
         try:
-            return encode_result(call.result)
+            return encode_result(result)
         except Exception as exc:
             message = f"cannot encode the handler's return value: {exc}"
             return error_response(500, "InvalidReturn", message, request_id,
                                   {"msg": "handler returned an invalid value", "error": message})
+
+    def send_timeout(self, call: Call, seconds: float):
+        """From the watchdog, the handler still running on this connection's thread: count
+        the call, send its 504 and end the connection. Never blocks on the client."""
+        timeout = self.server.runtime.settings.timeout_seconds
+        message = f"handler did not return within {timeout:g}s"
+        response = error_response(504, "Timeout", message, call.request_id,
+                                  {"msg": "handler timed out", "error": message})
+        metrics = self.server.runtime.metrics
+        metrics.call_abandoned(+1)
+        metrics.call_answered(504, seconds, True)
+        data = self.render(response, call.request_id, close=True)
+        sock = self.connection
+        try:
+            sock.settimeout(0)  # a client not reading must not stall the watchdog
+            sock.send(data)  # a few hundred bytes, into a send buffer nothing else is using
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        return response, seconds
 
     def answer_probe(self, runtime: Runtime, path: str) -> None:
         """/healthz is 200 only once the handler imported and until draining; /metrics always
@@ -514,22 +619,37 @@ class RequestHandler(BaseHTTPRequestHandler):
             status, payload = 503, {"status": runtime.state, "reason": runtime.reason}
         self.send(Response(status, [("Content-Type", JSON_TYPE)], json.dumps(payload).encode()))
 
+    def render(self, response: Response, request_id=None, close=False) -> bytes:
+        """The whole response as bytes, sent in one write (status line and headers as
+        http.server would send them)."""
+        status, body = response.status, response.body
+        no_body = status in (204, 304) or self.command == "HEAD"
+        if self.request_version == "HTTP/0.9":  # http.server sends no status line or headers
+            return b"" if no_body else body
+        head = [STATUS_LINES.get(status) or f"HTTP/1.1 {status} \r\n",
+                "Server: pylambda\r\nDate: ", http_date(), "\r\n"]
+        for name, value in response.headers:
+            head.append(f"{name}: {value}\r\n")
+            if name.lower() == "connection":  # as BaseHTTPRequestHandler.send_header does
+                if value.lower() == "close":
+                    self.close_connection = True
+                elif value.lower() == "keep-alive":
+                    self.close_connection = False
+        if request_id:
+            head.append(f"X-Request-Id: {request_id}\r\n")
+        if status not in (204, 304):
+            head.append(f"Content-Length: {len(body)}\r\n")
+        if close or self.server.runtime.draining:  # so clients reconnect to another pod
+            head.append("Connection: close\r\n")
+            self.close_connection = True
+        head.append("\r\n")
+        data = "".join(head).encode("latin-1")
+        return data if no_body else data + body
+
     def send(self, response: Response, request_id: Optional[str] = None) -> None:
         """Write the response; a client that hung up is not worth a traceback."""
-        no_body = response.status in (204, 304)
         try:
-            self.send_response(response.status)
-            for name, value in response.headers:
-                self.send_header(name, value)
-            if request_id:
-                self.send_header("X-Request-Id", request_id)
-            if not no_body:
-                self.send_header("Content-Length", str(len(response.body)))
-            if self.server.runtime.draining:
-                self.send_header("Connection", "close")  # so clients reconnect to another pod
-            self.end_headers()
-            if self.command != "HEAD" and not no_body:
-                self.wfile.write(response.body)
+            self.wfile.write(self.render(response, request_id))
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
@@ -552,6 +672,7 @@ class Server(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         self.runtime = runtime
         super().__init__(address, RequestHandler)
+        self.watchdog = Watchdog(runtime)
 
     def server_bind(self) -> None:
         """Skips HTTPServer's getfqdn(), a reverse DNS lookup that can stall startup."""
@@ -560,12 +681,6 @@ class Server(ThreadingHTTPServer):
 
     def handle_error(self, request, client_address) -> None:
         log("warning", "connection error", traceback=traceback.format_exc())
-
-    def late_call_finished(self, context: Context, call: HandlerCall, seconds: float) -> None:
-        """A timed-out call returned at last: count it out and say how late it was."""
-        self.runtime.metrics.call_abandoned(-1)
-        log("warning", "timed-out call finished", requestId=context.request_id,
-            durationMs=round(seconds * 1000, 1), raised=call.error is not None)
 
 
 # ---------------------------------------------------------------- process lifecycle

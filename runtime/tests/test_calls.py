@@ -53,6 +53,7 @@ RETURNS = {
     "bad_tuple": lambda: ("x",),
     "bad_headers": lambda: ("x", 200, ["X-A"]),
     "header_injection": lambda: {"statusCode": 200, "headers": {"X-A": "1\\r\\nX-Evil: 1"}},
+    "header_not_latin1": lambda: {"statusCode": 200, "headers": {"X-A": "\\u2603"}},
 }
 
 
@@ -288,7 +289,7 @@ class CallTest(unittest.TestCase):
 
     def test_unencodable_returns_are_500_json_errors(self):
         for name in ["set", "object", "nan", "bad_status", "bool_status", "bad_tuple",
-                     "bad_headers", "header_injection"]:
+                     "bad_headers", "header_injection", "header_not_latin1"]:
             with self.subTest(name):
                 reply = self.call("GET", "/return/" + name)
                 self.assertEqual(reply.status, 500, reply.body)

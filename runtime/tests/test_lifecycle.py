@@ -204,6 +204,82 @@ class TimeoutTest(unittest.TestCase):
         self.assertEqual(process.request("GET", "/after").status, 200)
 
 
+    def raw_call(self, process, path: str) -> tuple:
+        """One request on its own connection (asking to close it); what came back up to the
+        server's EOF, and when the EOF came."""
+        started = time.monotonic()
+        with socket.create_connection(("127.0.0.1", process.port), timeout=WAIT) as sock:
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+        return data, time.monotonic() - started
+
+    def test_the_504_ends_its_connection_and_the_late_answer_is_never_sent(self):
+        process = start(self, {"main.py": SLEEPY}, {"PYLAMBDA_TIMEOUT_SECONDS": "0.3"})
+        process.wait_healthy()
+        with socket.create_connection(("127.0.0.1", process.port), timeout=WAIT) as sock:
+            started = time.monotonic()
+            sock.sendall(b"GET /slow?s=1 HTTP/1.1\r\nHost: x\r\n\r\n")  # keep-alive asked
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+            ended = time.monotonic() - started
+        self.assertTrue(data.startswith(b"HTTP/1.1 504 "), data)
+        self.assertEqual(data.count(b"HTTP/1.1 "), 1, data)
+        self.assertIn(b"\r\nConnection: close\r\n", data)
+        self.assertTrue(0.25 <= ended < 0.8, f"connection ended after {ended:.2f}s, not at the 504")
+        late = process.wait_for_log(lambda r: r["msg"] == "timed-out call finished")
+        self.assertGreaterEqual(late["durationMs"], 900)
+        metrics = process.metrics()
+        self.assertEqual(metrics["pylambda_abandoned_invocations"], 0)
+        self.assertEqual(metrics["pylambda_inflight_invocations"], 0)
+        calls = [r for r in process.records() if "status" in r]  # one line per call
+        self.assertEqual([(c["status"], c["path"], c["msg"]) for c in calls],
+                         [(504, "/slow", "handler timed out")])
+
+    def test_calls_on_several_connections_time_out_each_at_its_own_deadline(self):
+        process = start(self, {"main.py": SLEEPY}, {"PYLAMBDA_TIMEOUT_SECONDS": "0.5"})
+        process.wait_healthy()
+        first = in_background(self, lambda: self.raw_call(process, "/slow?s=1.5"))
+        time.sleep(0.25)
+        second = in_background(self, lambda: self.raw_call(process, "/slow?s=1.5"))
+        quick = self.raw_call(process, "/quick")
+        self.assertTrue(quick[0].startswith(b"HTTP/1.1 200 "), quick)
+        for data, elapsed in (first(), second()):
+            self.assertTrue(data.startswith(b"HTTP/1.1 504 "), data)
+            self.assertTrue(0.45 <= elapsed < 0.9, f"504 after {elapsed:.2f}s, not at its deadline")
+        # the watchdog had nothing to wait for; a new call's deadline must wake it again
+        data, elapsed = self.raw_call(process, "/slow?s=1")
+        self.assertTrue(data.startswith(b"HTTP/1.1 504 "), data)
+        self.assertTrue(0.45 <= elapsed < 0.9, f"504 after {elapsed:.2f}s, not at its deadline")
+        self.assertEqual(process.metrics()["pylambda_invocation_timeouts_total"], 3)
+
+    def test_a_call_ending_at_its_deadline_is_answered_exactly_once(self):
+        process = start(self, {"main.py": SLEEPY}, {"PYLAMBDA_TIMEOUT_SECONDS": "0.2"})
+        process.wait_healthy()
+        calls = [in_background(self, lambda: self.raw_call(process, "/slow?s=0.2"))
+                 for _ in range(8)]
+        statuses = []
+        for call in calls:
+            data, _ = call()
+            self.assertEqual(data.count(b"HTTP/1.1 "), 1, data)
+            status = int(data.split(b" ", 2)[1])
+            self.assertIn(status, (200, 504))
+            statuses.append(status)
+        deadline = time.monotonic() + WAIT
+        while process.metrics()["pylambda_abandoned_invocations"] != 0:
+            self.assertLess(time.monotonic(), deadline, "late calls never counted out")
+            time.sleep(0.02)
+        metrics = process.metrics()
+        for status in (200, 504):
+            self.assertEqual(metrics.get(f'pylambda_invocations_total{{code="{status}"}}', 0),
+                             statuses.count(status))
+        self.assertEqual(metrics["pylambda_inflight_invocations"], 0)
+        finished = [r for r in process.records() if r["msg"] == "timed-out call finished"]
+        self.assertEqual(len(finished), statuses.count(504))
+
+
 class ShutdownTest(unittest.TestCase):
     def wait_inflight(self, process, count):
         deadline = time.monotonic() + WAIT
