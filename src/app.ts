@@ -3,14 +3,14 @@
 import { readFileSync } from 'node:fs';
 import Router from '@koa/router';
 import Koa from 'koa';
-import bodyParser from 'koa-bodyparser';
 import { ConfigError, configFromEnv, type ServiceConfig } from './config.js';
 import { createHookContext } from './hooks/hook-context.js';
 import { HOOKS } from './hooks/hook-definitions.js';
 import { bearerAuth } from './http/bearer-auth.js';
-import { bodyReadError, jsonErrors } from './http/errors.js';
+import { jsonErrors } from './http/errors.js';
 import { inflightLimit } from './http/inflight-limit.js';
 import { hookEndpoint } from './http/hook-endpoint.js';
+import { readJsonBody } from './http/json-body.js';
 import { ResponseCache } from './http/response-cache.js';
 import { readRuntimeSource } from './render/runtime-source.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
@@ -83,19 +83,7 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
   });
 
   const router = new Router();
-  const parseJson = bodyParser({
-    enableTypes: ['json'],
-    jsonLimit: `${config.bodyLimitBytes}b`,
-    strict: true,
-    extendTypes: { json: ['application/json', 'application/*+json'] },
-    onerror: (err, ctx) => {
-      // Drop the rest of a body we stopped reading (too large, badly encoded), so that the
-      // next call on this keep-alive connection does not start in the middle of it.
-      ctx.req.unpipe();
-      ctx.req.resume();
-      throw bodyReadError(err);
-    },
-  });
+  const readBody = readJsonBody(config.bodyLimitBytes);
   const limit = inflightLimit(config.maxInflight, config.retryAfterSeconds, metrics);
   // Order matters: refuse unauthenticated and excess calls before reading their bodies.
   const guards = deps.authToken
@@ -109,7 +97,7 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
     router.post(
       hook.path,
       ...guards,
-      parseJson,
+      readBody,
       hookEndpoint({ hook, validateRequest, hookContext, logger, metrics, responseCache }),
     );
   }

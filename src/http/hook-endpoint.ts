@@ -1,6 +1,7 @@
-// One hook as a Koa handler: check the body against its schema, call the pure hook, answer JSON,
-// and leave one log line and the metrics behind. All decisions live in the hook itself.
-// A request whose exact bytes were answered 200 before gets that answer again from the cache.
+// One hook as a Koa handler: parse the body, check it against its schema, call the pure hook,
+// answer JSON, and leave one log line and the metrics behind. All decisions live in the hook.
+// A request whose exact bytes were answered 200 before gets that answer again from the cache,
+// without being parsed.
 import type { ValidateFunction } from 'ajv';
 import type { Context } from 'koa';
 import type { HookContext } from '../hooks/hook-context.js';
@@ -9,8 +10,10 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { MAX_NESTING_DEPTH, tooDeepAt } from '../validation/depth.js';
 import { pointerToPath, problemsFromAjv } from '../validation/problems.js';
+import { identityOf, type CallIdentity } from './call-identity.js';
 import { sendError } from './errors.js';
 import { etagOf, ifNoneMatchHits } from './etag.js';
+import { InvalidJsonError, parseJsonBody, rawBodyOf } from './json-body.js';
 import { responseCacheKey, type CachedAnswer, type ResponseCache } from './response-cache.js';
 
 export interface HookEndpointDeps {
@@ -21,23 +24,6 @@ export interface HookEndpointDeps {
   metrics: Metrics;
   /** Absent when PYLAMBDA_RESPONSE_CACHE_BYTES is 0. */
   responseCache?: ResponseCache;
-}
-
-interface Identity {
-  namespace?: string;
-  name?: string;
-  generation?: number;
-}
-
-/** Who the call is about, for the log line: the parent (composite) or object (decorator). */
-function identityOf(body: unknown): Identity {
-  const root = (body as { parent?: unknown; object?: unknown } | null) ?? {};
-  const metadata = ((root.parent ?? root.object) as { metadata?: Identity } | undefined)?.metadata;
-  return { namespace: metadata?.namespace, name: metadata?.name, generation: metadata?.generation };
-}
-
-function isJson(ctx: Context): boolean {
-  return ctx.is('application/json', '+json') !== false;
 }
 
 export function hookEndpoint({
@@ -64,8 +50,10 @@ export function hookEndpoint({
     const started = process.hrtime.bigint();
     let reason = 'ok';
     let hit = false;
+    let identity: CallIdentity = {};
     try {
-      if (!isJson(ctx)) {
+      const raw = rawBodyOf(ctx);
+      if (raw === undefined) {
         reason = 'unsupported-media-type';
         sendError(ctx, 415, {
           error: `Content-Type must be application/json, got ${JSON.stringify(ctx.get('content-type'))}`,
@@ -73,19 +61,25 @@ export function hookEndpoint({
         return;
       }
       // Only 200 answers are stored, so an invalid request never hits and is refused every time.
-      const rawBody = (ctx.request as { rawBody?: unknown }).rawBody;
-      const key =
-        responseCache && typeof rawBody === 'string'
-          ? responseCacheKey(hook.name, rawBody)
-          : undefined;
+      const key = responseCache ? responseCacheKey(hook.name, raw) : undefined;
       const cached = key === undefined ? undefined : responseCache?.get(key);
       if (cached) {
         hit = true;
+        identity = cached.identity;
         metrics.cacheHits.inc({ hook: hook.name });
         send(ctx, cached);
         return;
       }
-      const body: unknown = (ctx.request as { body?: unknown }).body;
+      let body: unknown;
+      try {
+        body = parseJsonBody(raw);
+      } catch (err) {
+        if (!(err instanceof InvalidJsonError)) throw err;
+        reason = 'invalid-json';
+        sendError(ctx, 400, { error: `request body is not valid JSON: ${err.message}` });
+        return;
+      }
+      identity = identityOf(body);
       const deep = tooDeepAt(body);
       if (deep !== undefined) {
         reason = 'invalid-request';
@@ -107,7 +101,7 @@ export function hookEndpoint({
         return;
       }
       const answer = JSON.stringify(hook.handle(body as never, hookContext));
-      const computed = { body: answer, etag: etagOf(answer) };
+      const computed = { body: answer, etag: etagOf(answer), identity };
       if (key !== undefined) responseCache?.set(key, computed);
       send(ctx, computed);
     } catch (err) {
@@ -122,7 +116,7 @@ export function hookEndpoint({
       logger.info(
         {
           hook: hook.name,
-          ...identityOf((ctx.request as { body?: unknown }).body),
+          ...identity,
           status: code,
           reason,
           ...(hit && { cache: 'hit' }),

@@ -1,23 +1,36 @@
 // Answers the webhook already gave, kept in memory and reused for the same request bytes.
 // Most of a large cluster's hook calls are Metacontroller resyncs of unchanged objects, and
 // those repeat byte-identical request bodies (Go's encoding/json sorts map keys). The hooks are
-// pure, so the answer to the same bytes is the same bytes: a repeat can skip validation,
+// pure, so the answer to the same bytes is the same bytes: a repeat skips parsing, validation,
 // rendering, JSON encoding and the ETag hash. Bounded by the bytes it holds, least recently
 // used out first.
 import { createHash } from 'node:crypto';
+import type { CallIdentity } from './call-identity.js';
 
 export interface CachedAnswer {
   body: string;
   etag: string;
+  /** Read from the request when it was first answered, so that a hit logs it unparsed. */
+  identity: CallIdentity;
 }
 
-/** The cache key: the hook and the request text, hashed so a 1 MiB request costs 64 bytes. */
-export function responseCacheKey(hook: string, rawBody: string): string {
+/**
+ * The cache key: the hook and the request bytes, hashed so a 1 MiB request costs 64 bytes.
+ * sha256 because a collision would answer one object with another's children.
+ */
+export function responseCacheKey(hook: string, rawBody: Buffer): string {
   return createHash('sha256').update(hook).update('\0').update(rawBody).digest('hex');
 }
 
 function sizeOf(key: string, answer: CachedAnswer): number {
-  return key.length + answer.etag.length + Buffer.byteLength(answer.body);
+  const { namespace = '', name = '' } = answer.identity;
+  return (
+    key.length +
+    answer.etag.length +
+    Buffer.byteLength(answer.body) +
+    namespace.length +
+    name.length
+  );
 }
 
 export class ResponseCache {

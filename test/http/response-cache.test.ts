@@ -2,12 +2,19 @@
 // unchanged object) gets the same bytes and ETag without running the hook again, a changed one
 // runs it, 304 still works, the byte bound evicts least recently used answers, 0 turns the
 // cache off, and invalid requests are refused every time.
+import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { pino } from 'pino';
+import request from 'supertest';
 import { configFromEnv } from '../../src/config.js';
 import { createMetrics, type Metrics } from '../../src/telemetry/metrics.js';
 import { postHook, testApp } from '../fixtures/app.js';
-import { compositeRequest, pythonLambda, SYNC_PATH } from '../fixtures/metacontroller.js';
+import {
+  compositeRequest,
+  pythonLambda,
+  requestBody,
+  SYNC_PATH,
+} from '../fixtures/metacontroller.js';
 
 function requestFor(name: string, code = 'def handler(event, context):\n    return 1\n') {
   return compositeRequest({ parent: pythonLambda({ name, spec: { code } }) });
@@ -99,5 +106,35 @@ describe('response cache (HTTP)', () => {
     }
     expect(await hits()).to.equal(0);
     expect(lines.filter((l) => l.msg === 'hook call').every((l) => !('cache' in l))).to.equal(true);
+  });
+
+  it('keys on the decoded bytes: a gzip body hits the answer its plain bytes got', async () => {
+    const { app, hits } = setup();
+    const body = requestBody(requestFor('hello'));
+    const plain = await postHook(app, SYNC_PATH, body);
+    const zipped = await request(app.callback())
+      .post(SYNC_PATH)
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      // As bytes: superagent would otherwise serialize a Buffer as JSON.
+      .serialize((bytes: Buffer) => bytes as unknown as string)
+      .send(gzipSync(body));
+    expect(zipped.status, zipped.text).to.equal(200);
+    expect(zipped.text).to.equal(plain.text);
+    expect(await hits()).to.equal(1);
+  });
+
+  it('refuses broken JSON every time, counted and logged with its reason', async () => {
+    const { app, lines } = setup();
+    for (let i = 0; i < 2; i++) {
+      const res = await postHook(app, SYNC_PATH, '{"parent": ');
+      expect(res.status).to.equal(400);
+      expect(res.body.error).to.match(/^request body is not valid JSON: /);
+    }
+    const calls = lines.filter((l) => l.msg === 'hook call');
+    expect(calls.map((l) => [l.status, l.reason, 'cache' in l])).to.deep.equal([
+      [400, 'invalid-json', false],
+      [400, 'invalid-json', false],
+    ]);
   });
 });

@@ -1,14 +1,25 @@
 import { expect } from 'chai';
 import { ResponseCache, responseCacheKey } from '../../../src/http/response-cache.js';
 
-// Each entry costs its key, ETag and body bytes: 1 + 1 + 8 = 10 here.
-const answer = (body: string) => ({ body, etag: 'e' });
+// Each entry costs its key, ETag, body and identity bytes: 1 + 1 + 8 + 0 = 10 here.
+const answer = (body: string) => ({ body, etag: 'e', identity: {} });
+const bytes = (text: string) => Buffer.from(text);
 
 describe('ResponseCache', () => {
-  it('keys by hook and request text', () => {
-    expect(responseCacheKey('sync', '{}')).to.equal(responseCacheKey('sync', '{}'));
-    expect(responseCacheKey('sync', '{}')).to.not.equal(responseCacheKey('finalize', '{}'));
-    expect(responseCacheKey('sync', '{}')).to.not.equal(responseCacheKey('sync', '{ }'));
+  it('keys by hook and request bytes', () => {
+    const key = responseCacheKey('sync', bytes('{}'));
+    expect(key).to.equal(responseCacheKey('sync', bytes('{}')));
+    expect(key).to.not.equal(responseCacheKey('finalize', bytes('{}')));
+    expect(key).to.not.equal(responseCacheKey('sync', bytes('{ }')));
+    // The separator keeps the hook name and the body apart.
+    expect(responseCacheKey('a', bytes('b{}'))).to.not.equal(responseCacheKey('ab', bytes('{}')));
+  });
+
+  it('counts the identity of the call it logs on a hit', () => {
+    const cache = new ResponseCache(100);
+    cache.set('a', { body: 'aaaaaaaa', etag: 'e', identity: { namespace: 'ns', name: 'fn' } });
+    expect(cache.bytes).to.equal(14);
+    expect(cache.get('a')?.identity).to.deep.equal({ namespace: 'ns', name: 'fn' });
   });
 
   it('returns what was stored', () => {

@@ -1,0 +1,72 @@
+// Hook request bodies, in two steps so that a repeated request is never parsed: the middleware
+// reads the raw bytes (decompressed, within the byte limit), and parseJsonBody turns them into
+// a value only when the hook has to run (a response cache miss).
+import bourne from '@hapi/bourne';
+import inflate from 'inflation';
+import type { Context, Next } from 'koa';
+import getRawBody from 'raw-body';
+import { bodyReadError } from './errors.js';
+
+const RAW_BODY = Symbol('pylambda.rawBody');
+/** RFC 8259 whitespace, then an object or array: a hook request is never a bare value. */
+const STARTS_AS_OBJECT_OR_ARRAY = /^[ \t\n\r]*[[{]/;
+
+type WithRawBody = Context & { [RAW_BODY]?: Buffer };
+
+export function isJsonRequest(ctx: Context): boolean {
+  return ctx.is('application/json', '+json') !== false;
+}
+
+/**
+ * Reads a JSON request's body into memory (other types are left unread for the handler to
+ * refuse). Oversized, truncated or badly encoded bodies are thrown as 4xx errors (errors.ts).
+ */
+export function readJsonBody(limitBytes: number) {
+  return async function readJsonBodyMiddleware(ctx: Context, next: Next): Promise<void> {
+    if (!isJsonRequest(ctx)) {
+      await next();
+      return;
+    }
+    const identity = (ctx.get('content-encoding') || 'identity') === 'identity';
+    const length = ctx.get('content-length');
+    try {
+      (ctx as WithRawBody)[RAW_BODY] = await getRawBody(inflate(ctx.req), {
+        limit: limitBytes,
+        // A decompressed body is longer than Content-Length says; only an identity one must match.
+        length: identity && length ? Number(length) : null,
+      });
+    } catch (err) {
+      // Drop the rest of a body we stopped reading, so that the next call on this keep-alive
+      // connection does not start in the middle of it.
+      ctx.req.unpipe();
+      ctx.req.resume();
+      throw bodyReadError(err);
+    }
+    await next();
+  };
+}
+
+/** The bytes readJsonBody read, or undefined when the request is not JSON. */
+export function rawBodyOf(ctx: Context): Buffer | undefined {
+  return (ctx as WithRawBody)[RAW_BODY];
+}
+
+export class InvalidJsonError extends Error {}
+
+/**
+ * The body as a value. An empty body is an empty object (so validation names what is missing);
+ * a bare value is refused, and so is any `__proto__` key (a key that would replace an object's
+ * prototype if a later step ever copied it by assignment). Arrays are left to validation.
+ */
+export function parseJsonBody(raw: Buffer): unknown {
+  if (raw.length === 0) return {};
+  const text = raw.toString('utf8');
+  if (!STARTS_AS_OBJECT_OR_ARRAY.test(text)) {
+    throw new InvalidJsonError('a hook request is a JSON object, not a bare value');
+  }
+  try {
+    return bourne.parse(text, { protoAction: 'error' }) as unknown;
+  } catch (err) {
+    throw new InvalidJsonError((err as Error).message);
+  }
+}
