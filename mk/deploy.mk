@@ -98,7 +98,8 @@ metacontroller-uninstall: require-kubectl ## Remove Metacontroller (refused whil
 	@if $(K) get compositecontroller/pythonlambda-controller >/dev/null 2>&1 || \
 	    $(K) get decoratorcontroller/pylambda-deployment-decorator >/dev/null 2>&1; then \
 	  echo "error: pylambda's controllers are still installed; removing Metacontroller now would leave its" >&2; \
-	  echo "       finalizers on every PythonLambda and decorated Deployment. Run 'make undeploy' first." >&2; exit 1; \
+	  echo "       finalizers on every decorated Deployment (and on PythonLambdas, with the composite-finalizer" >&2; \
+	  echo "       component). Run 'make undeploy' first." >&2; exit 1; \
 	fi
 	$(K) delete -k config/metacontroller --ignore-not-found --wait --timeout=$(UNDEPLOY_TIMEOUT)
 
@@ -143,20 +144,21 @@ deploy: ## Create the kind cluster if needed, install Metacontroller, build and 
 	echo "  kubectl --context $(KUBE_CONTEXT) apply -f config/samples/pythonlambda-text-stats.yaml"; \
 	echo "  kubectl --context $(KUBE_CONTEXT) wait --for=condition=Ready pyl/text-stats --timeout=180s"
 
-# Order matters: Metacontroller removes its finalizer from a PythonLambda only by calling the finalize
-# hook, and deleting a CompositeController or DecoratorController just stops it, leaving its finalizers
-# behind (metacontroller v4.17.2, pkg/controller/composite/metacontroller.go). So the PythonLambdas go
-# first, while Metacontroller and the webhook still run; then the controllers; decorated Deployments
-# (the users' own, left running with their attachments) lose the decorator's finalizer; then the
-# webhook, the CRD and the namespace.
+# Order matters: deleting a CompositeController or DecoratorController just stops it, leaving its
+# finalizers behind (metacontroller v4.17.2, pkg/controller/composite/metacontroller.go), and
+# Metacontroller removes its finalizer only by calling the finalize hook. PythonLambdas carry none by
+# default (their children go by garbage collection), but they do with
+# config/components/composite-finalizer. So the PythonLambdas go first, while Metacontroller and the
+# webhook still run; then the controllers; decorated Deployments (the users' own, left running with
+# their attachments) lose the decorator's finalizer; then the webhook, the CRD and the namespace.
 .PHONY: undeploy
 undeploy: require-kubectl ## Remove pylambda (not Metacontroller) leaving no stuck finalizers: PythonLambdas, controllers, webhook, CRD, namespace.
 	@if $(K) get crd/pythonlambdas.pylambda.dev >/dev/null 2>&1; then \
-	  echo "deleting every PythonLambda in every namespace (their finalize hooks run while the webhook still runs)"; \
+	  echo "deleting every PythonLambda in every namespace (while Metacontroller and the webhook still run)"; \
 	  $(K) delete pythonlambdas.pylambda.dev --all --all-namespaces --wait --timeout=$(UNDEPLOY_TIMEOUT) || { \
 	    echo "error: PythonLambdas are still there after $(UNDEPLOY_TIMEOUT). Is Metacontroller running, is the webhook ready?" >&2; \
 	    echo "       kubectl --context $(KUBE_CONTEXT) get events -A --field-selector reason=SyncError" >&2; \
-	    echo "       To give up on their finalize hooks, see 'Stuck finalizers' in docs/deploy.md." >&2; \
+	    echo "       To give up on their finalize hooks, see 'Troubleshooting' in docs/deploy.md." >&2; \
 	    exit 1; }; \
 	fi
 	@if $(K) get crd/compositecontrollers.metacontroller.k8s.io >/dev/null 2>&1; then \

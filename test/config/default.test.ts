@@ -204,14 +204,29 @@ describe('config/default', () => {
         paths.push(webhook.path!);
       }
     }
+    // No PythonLambda finalize hook by default (config/components/composite-finalizer adds it).
     expect(paths.sort()).to.deep.equal([
       '/hooks/lambda-deployment/finalize',
       '/hooks/lambda-deployment/sync',
-      '/hooks/pythonlambda/finalize',
       '/hooks/pythonlambda/sync',
     ]);
     const port80 = service.spec!.ports!.find((p) => p.port === 80);
     expect(port80?.name).to.equal('http');
+  });
+
+  it('gives PythonLambdas no Metacontroller finalizer: their children are garbage-collected', () => {
+    // Metacontroller v4.17.2 enables its finalizer only for a finalize hook
+    // (pkg/controller/composite/controller.go, newParentController: cc.Spec.Hooks.Finalize != nil).
+    const composite = find(objects, 'CompositeController', 'pythonlambda-controller');
+    const hooks = (composite.spec as { hooks: Hooks }).hooks;
+    expect(Object.keys(hooks)).to.deep.equal(['sync']);
+    // The decorator keeps its finalize hook: the attachments of a Deployment that stays are not
+    // garbage-collected when the annotation goes.
+    const decorator = find(objects, 'DecoratorController', 'pylambda-deployment-decorator');
+    expect(Object.keys((decorator.spec as { hooks: Hooks }).hooks).sort()).to.deep.equal([
+      'finalize',
+      'sync',
+    ]);
   });
 
   it('lets only Metacontroller call the hooks and labelled namespaces scrape, and nothing out', () => {

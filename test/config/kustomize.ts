@@ -1,8 +1,9 @@
 // Render kustomizations the way `kubectl apply -k` does, with the kustomize that `make kustomize`
 // pins (mk/deploy.mk; `make test` builds it on a fresh clone). KUSTOMIZE=/path/to/kustomize overrides.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../src/metacontroller/objects.js';
@@ -23,13 +24,36 @@ export function kustomizeBinary(): string {
   return binary;
 }
 
-/** `kustomize build DIR` (DIR relative to the repository), parsed into objects. */
+/** `kustomize build DIR` (DIR relative to the repository, or absolute), parsed into objects. */
 export function kustomizeBuild(dir: string): RenderedObject[] {
-  const out = execFileSync(kustomizeBinary(), ['build', join(REPO_ROOT, dir)], {
+  const out = execFileSync(kustomizeBinary(), ['build', resolve(REPO_ROOT, dir)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return parseYamlStream(out);
+}
+
+/**
+ * `kustomize build` of a throwaway overlay of `resources` with `components`, in that order (dirs
+ * relative to the repository), as a user's kustomization.yaml would list them.
+ */
+export function kustomizeBuildOverlay(resources: string[], components: string[]): RenderedObject[] {
+  const dir = mkdtempSync(join(tmpdir(), 'pylambda-overlay-'));
+  try {
+    const up = (path: string) => relative(dir, join(REPO_ROOT, path));
+    writeFileSync(
+      join(dir, 'kustomization.yaml'),
+      JSON.stringify({
+        apiVersion: 'kustomize.config.k8s.io/v1beta1',
+        kind: 'Kustomization',
+        resources: resources.map(up),
+        components: components.map(up),
+      }),
+    );
+    return kustomizeBuild(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function parseYamlStream(text: string): RenderedObject[] {
