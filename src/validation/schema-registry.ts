@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Ajv, type AnySchemaObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { packageRoot } from '../package-root.js';
-import { maxLengthKeyword, withFastMaxLength } from './max-length.js';
+import { stringLengthKeywords, withFastStringLengths } from './string-length.js';
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -49,8 +49,8 @@ export function createSchemaRegistry(options: SchemaRegistryOptions = {}): Ajv {
   });
   addFormats(ajv);
   ajv.addVocabulary(KUBERNETES_KEYWORDS);
-  ajv.addKeyword(maxLengthKeyword);
-  for (const schema of loadSchemas()) ajv.addSchema(withFastMaxLength(schema));
+  for (const keyword of stringLengthKeywords) ajv.addKeyword(keyword);
+  for (const schema of loadSchemas()) ajv.addSchema(withFastStringLengths(schema));
   return ajv;
 }
 

@@ -454,17 +454,30 @@ describe('the lambda Deployment', () => {
       });
     }
 
-    it('is sha256 of the canonical JSON of code, files, handler, image, requirements and the runtime digest', () => {
+    it('is sha256 of each of code, files, handler, image, requirements and the runtime digest as name, byte length and bytes', () => {
       const runtimeDigest = testHookContext().runtimeDigest;
       expect(runtimeDigest).to.equal(sha256Hex(RUNTIME_SOURCE)).and.match(HEX64);
-      const spec = lambdaSpec(helloSpec({ files: { 'b.py': '2', 'a.py': '<1>' } }));
+      const spec = lambdaSpec(helloSpec({ files: { 'b.py': '2', 'a.py': 'é<1>' } }));
       const text =
-        `{"code":${JSON.stringify(HELLO_CODE)},"files":{"a.py":"<1>","b.py":"2"},` +
-        `"handler":"main.handler","image":"python:3.12-slim","requirements":"",` +
-        `"runtimeDigest":"${runtimeDigest}"}`;
+        `code\0${Buffer.byteLength(HELLO_CODE)}\0${HELLO_CODE}` +
+        'files/a.py\u00005\u0000é<1>files/b.py\u00001\u00002' +
+        'handler\u000012\u0000main.handler' +
+        'image\u000016\u0000python:3.12-slim' +
+        'requirements\u00000\u0000' +
+        `runtimeDigest\u000064\u0000${runtimeDigest}`;
       expect(codeHash(spec, runtimeDigest)).to.equal(
         createHash('sha256').update(text).digest('hex'),
       );
+    });
+
+    it('is unambiguous: moving bytes from one field to the next changes it', () => {
+      expect(hashOf({ files: { 'a.py': 'xy', 'b.py': '' } })).to.not.equal(
+        hashOf({ files: { 'a.py': 'x', 'b.py': 'y' } }),
+      );
+    });
+
+    it('names the image a lambda runs', () => {
+      const spec = lambdaSpec(helloSpec());
       expect(lambdaImage(spec)).to.equal('python:3.12-slim');
       expect(lambdaImage({ runtime: '3.10', image: 'registry.example.com/py:1' })).to.equal(
         'registry.example.com/py:1',
