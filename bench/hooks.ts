@@ -24,9 +24,11 @@ import { median } from './lib/stats.js';
 const APPLY_STRATEGY = 'server-side-apply';
 
 export const SERVER_DESCRIPTIONS: Record<string, string> = {
-  ours: 'node dist/src/server.js (Koa, ajv validation, pino logs at the default level to a file, prom-client metrics)',
+  ours: 'node dist/src/server.js (Koa, ajv validation, pino logs at the default level to a file, prom-client metrics, the response cache on as by default)',
   ceiling:
     'bench/ceiling-server.js: bare node:http, reads the body, JSON.parse, sends a precomputed answer',
+  'ours-uncached':
+    'the same service with PYLAMBDA_RESPONSE_CACHE_BYTES=0: every call is parsed, validated and rendered (a burst of new or changed objects)',
   peer: 'bench/peer/hook_server.py: Python http.server + json, as Metacontroller examples write hooks (threaded, keep-alive)',
 };
 
@@ -56,13 +58,19 @@ export async function startOurs(
   entry: string,
   logs: string,
   extraArgs: string[] = [],
+  extraEnv: Record<string, string> = {},
 ) {
   const port = await freePort();
   return startServer({
     name,
     command: process.execPath,
     args: [...extraArgs, entry],
-    env: { PORT: String(port), HOST: '127.0.0.1', PYLAMBDA_APPLY_STRATEGY: APPLY_STRATEGY },
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PYLAMBDA_APPLY_STRATEGY: APPLY_STRATEGY,
+      ...extraEnv,
+    },
     logFile: join(logs, `${name}.log`),
     port,
     readyPath: '/readyz',
@@ -85,6 +93,11 @@ export async function startHookServers(logs: string, responses: string) {
     async others(): Promise<RunningServer[]> {
       const before = beforeEntry();
       const extra = before ? [await startOurs('before', before, logs)] : [];
+      // The response cache answers the benchmark's repeated request from memory after the
+      // first call; this one shows what every call costs when each request is new.
+      const uncached = await startOurs('ours-uncached', SERVER_ENTRY, logs, [], {
+        PYLAMBDA_RESPONSE_CACHE_BYTES: '0',
+      });
       const ceilingPort = await freePort();
       const ceiling = await startServer({
         name: 'ceiling',
@@ -105,7 +118,7 @@ export async function startHookServers(logs: string, responses: string) {
         port: peerPort,
         readyPath: '/',
       });
-      return [ceiling, peer, ...extra];
+      return [uncached, ceiling, peer, ...extra];
     },
   };
 }

@@ -85,10 +85,17 @@ export async function runProfile(): Promise<void> {
     rmSync(outDir, { recursive: true, force: true });
     mkdirSync(outDir, { recursive: true });
     const entry = process.env.BENCH_PROFILE_ENTRY || SERVER_ENTRY;
-    const server = await startOurs(`profile-${label}-${name}`, entry, logs, [
-      '--cpu-prof',
-      `--cpu-prof-dir=${outDir}`,
-    ]);
+    // BENCH_PROFILE_UNCACHED=1 profiles the path every new request takes.
+    const env: Record<string, string> = process.env.BENCH_PROFILE_UNCACHED
+      ? { PYLAMBDA_RESPONSE_CACHE_BYTES: '0' }
+      : {};
+    const server = await startOurs(
+      `profile-${label}-${name}`,
+      entry,
+      logs,
+      ['--cpu-prof', `--cpu-prof-dir=${outDir}`],
+      env,
+    );
     let rate: number;
     try {
       const { cases, requests } = await prepareCases(server, join(CACHE, 'profile-cases'));
