@@ -27,6 +27,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import formatdate
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import accumulate
 from typing import Any, Optional
@@ -469,6 +470,76 @@ def encode_result(result) -> Response:
 # ---------------------------------------------------------------- HTTP
 
 
+MAX_HEADERS, MAX_LINE = 100, 65536  # http.client's limits on a request's header block
+
+
+class Headers:
+    """A request's headers, read without the email parser http.server uses (that parser was
+    most of the cost of a small call). get() is case-insensitive and gives the first value,
+    as email.message.Message does; items() gives every (name, value) in order."""
+
+    __slots__ = ("_items", "_values")
+
+    def __init__(self, items: list):
+        self._items, self._values = items, {}
+        for name, value in items:
+            self._values.setdefault(name.lower(), []).append(value)
+
+    def get(self, name: str, default=None):
+        values = self._values.get(name.lower())
+        return values[0] if values else default
+
+    def get_all(self, name: str, failobj=None):
+        return list(self._values.get(name.lower(), ())) or failobj
+
+    def __getitem__(self, name: str):
+        return self.get(name)
+
+    def __contains__(self, name: str) -> bool:
+        return name.lower() in self._values
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self):
+        return (name for name, _ in self._items)
+
+    def keys(self) -> list:
+        return [name for name, _ in self._items]
+
+    def items(self) -> list:
+        return list(self._items)
+
+    def joined(self) -> dict:
+        """Lower-case name -> its values joined with ", " (the handler's context.headers)."""
+        return {name: ", ".join(values) for name, values in self._values.items()}
+
+
+def read_headers(rfile) -> Headers:
+    """The header block up to its empty line, within http.client's limits (ValueError past
+    them). Values lose surrounding blanks; an obsolete folded line joins the previous value
+    with a space; a line that is not `name: value` is skipped."""
+    items: list = []
+    lines = 0
+    while True:
+        line = rfile.readline(MAX_LINE + 1)
+        if len(line) > MAX_LINE:
+            raise ValueError("Line too long", f"got more than {MAX_LINE} bytes in a header line")
+        if line in (b"\r\n", b"\n", b""):
+            return Headers(items)
+        lines += 1
+        if lines > MAX_HEADERS:
+            raise ValueError("Too many headers", f"got more than {MAX_HEADERS} headers")
+        text = line.decode("iso-8859-1")
+        if text[0] in " \t":
+            if items:
+                items[-1] = (items[-1][0], f"{items[-1][1]} {text.strip()}".strip())
+            continue
+        name, colon, value = text.partition(":")
+        if colon and name and " " not in name and "\t" not in name:
+            items.append((name, value.strip(" \t\r\n")))
+
+
 def log_call(method: str, path: str, response: "Response", seconds: float, request_id: str):
     """The line of one answered call (path without the query, which may carry secrets)."""
     fields = {"level": "error" if response.failure else "info", "msg": "call"}
@@ -488,6 +559,64 @@ class RequestHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     timeout = 120  # seconds an idle keep-alive connection may hold its thread
     timed_out = False  # the current call was answered 504 by the watchdog
+
+    def parse_request(self) -> bool:
+        """BaseHTTPRequestHandler.parse_request (Python 3.13's), reading the headers with
+        read_headers instead of the email parser."""
+        self.command = None  # set in case of error on the first line
+        self.request_version = version = self.default_request_version
+        self.close_connection = True
+        requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        self.requestline = requestline
+        words = requestline.split()
+        if not words:
+            return False
+        if len(words) >= 3:  # enough to determine the protocol version
+            version = words[-1]
+            try:
+                if not version.startswith("HTTP/"):
+                    raise ValueError
+                base_version_number = version.split("/", 1)[1]
+                numbers = base_version_number.split(".")
+                if len(numbers) != 2 or not all(n.isdigit() and len(n) <= 10 for n in numbers):
+                    raise ValueError
+                version_number = int(numbers[0]), int(numbers[1])
+            except (ValueError, IndexError):
+                self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request version ({version!r})")
+                return False
+            if version_number >= (1, 1):
+                self.close_connection = False
+            if version_number >= (2, 0):
+                self.send_error(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED,
+                                f"Invalid HTTP version ({base_version_number})")
+                return False
+            self.request_version = version
+        if not 2 <= len(words) <= 3:
+            self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request syntax ({requestline!r})")
+            return False
+        command, path = words[:2]
+        if len(words) == 2:
+            self.close_connection = True
+            if command != "GET":
+                self.send_error(HTTPStatus.BAD_REQUEST, f"Bad HTTP/0.9 request type ({command!r})")
+                return False
+        if path.startswith("//"):  # gh-87389: `//host` is not read as a host by clients
+            path = "/" + path.lstrip("/")
+        self.command, self.path = command, path
+        try:
+            self.headers = read_headers(self.rfile)
+        except ValueError as exc:
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, *exc.args)
+            return False
+        conntype = self.headers.get("connection", "").lower()
+        if conntype == "close":
+            self.close_connection = True
+        elif conntype == "keep-alive":
+            self.close_connection = False
+        expect = self.headers.get("expect", "")
+        if expect.lower() == "100-continue" and self.request_version >= "HTTP/1.1":
+            return self.handle_expect_100()
+        return True
 
     def __getattr__(self, name):
         """http.server looks up do_<METHOD>: answering every such name sends any method
@@ -523,6 +652,8 @@ class RequestHandler(BaseHTTPRequestHandler):
             if not self.timed_out:
                 runtime.metrics.call_finished()
 
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = dispatch
+
     def call_handler(self, runtime: Runtime, url, request_id: str, started: float):
         """Read the request, call the handler under the deadline, encode what it returned.
         None if the watchdog answered 504 before the handler returned."""
@@ -536,10 +667,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         except HttpError as exc:
             self.close_connection = True  # an unread body would corrupt the next request
             return error_response(exc.status, exc.kind, str(exc), request_id)
-        headers: dict = {}
-        for name, value in self.headers.items():
-            key = name.lower()
-            headers[key] = f"{headers[key]}, {value}" if key in headers else value
+        headers = self.headers.joined()
         query_list = parse_qs(url.query, keep_blank_values=True)
         context = Context(
             self.command, url.path, {k: v[-1] for k, v in query_list.items()}, query_list,

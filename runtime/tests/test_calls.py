@@ -253,6 +253,61 @@ class CallTest(unittest.TestCase):
         self.assertEqual(self.runtime.stderr, [])
         self.runtime.records()  # still JSON only
 
+    def raw(self, request: bytes) -> bytes:
+        """Send raw bytes on a connection of their own; everything the server sent back."""
+        with socket.create_connection(("127.0.0.1", self.runtime.port), timeout=5) as sock:
+            sock.sendall(request)
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+        return data
+
+    def raw_json(self, request: bytes):
+        head, _, body = self.raw(request).partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 200 "), head)
+        return json.loads(body)
+
+    def test_headers_as_sent_repeated_folded_or_odd(self):
+        ctx = self.raw_json(
+            b"GET /echo HTTP/1.1\r\nHost: x\r\nX-Twice: a\r\nx-twice:  b \r\n"
+            b"X-Folded: one\r\n   two\r\nX-Empty:\r\nnot a header line\r\n"
+            b"X-Latin: caf\xe9\r\nX-Colon: a:b\r\nConnection: close\r\n\r\n"
+        )
+        headers = ctx["headers"]
+        self.assertEqual(headers["x-twice"], "a, b")
+        self.assertEqual(headers["x-folded"], "one two")
+        self.assertEqual(headers["x-empty"], "")
+        self.assertEqual(headers["x-latin"], "café")
+        self.assertEqual(headers["x-colon"], "a:b")
+        self.assertNotIn("not a header line", json.dumps(headers))
+        self.assertEqual(ctx["path"], "/echo")
+
+    def test_request_line_and_header_block_limits(self):
+        too_many = b"".join(b"X-%d: 1\r\n" % i for i in range(101))
+        self.assertIn(b" 431 ", self.raw(b"GET / HTTP/1.1\r\n" + too_many + b"\r\n").split(b"\r\n")[0])
+        long_line = b"X-Long: " + b"a" * 70000 + b"\r\n"
+        self.assertIn(b" 431 ", self.raw(b"GET / HTTP/1.1\r\n" + long_line + b"\r\n").split(b"\r\n")[0])
+        # http.server's own error pages (before 3.11, without a status line for a bad version)
+        self.assertIn(b"Error code: 505", self.raw(b"GET / HTTP/2.0\r\n\r\n"))
+        self.assertIn(b"Error code: 400", self.raw(b"GET / HTTP/1.1 extra\r\n\r\n"))
+        self.assertEqual(self.raw_json(b"GET //a//b HTTP/1.1\r\nConnection: close\r\n\r\n")["path"],
+                         "/a//b")
+        self.assertEqual(self.call("GET", "/return/str").status, 200)
+
+    def test_http_1_0_closes_and_expect_100_continue_is_honoured(self):
+        reply = self.raw(b"POST /echo HTTP/1.0\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 2\r\n\r\n{}")  # no keep-alive: the server closes
+        self.assertTrue(reply.startswith(b"HTTP/1.1 200 "), reply)
+        with socket.create_connection(("127.0.0.1", self.runtime.port), timeout=5) as sock:
+            sock.sendall(b"POST /echo HTTP/1.1\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 7\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n")
+            self.assertTrue(sock.recv(1024).startswith(b"HTTP/1.1 100 Continue\r\n"))
+            sock.sendall(b'{"a":1}')
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+        self.assertEqual(json.loads(data.partition(b"\r\n\r\n")[2])["event"], {"a": 1})
+
     # ------------------------------------------------------------ return forms
 
     def test_return_forms(self):
