@@ -31,6 +31,7 @@ RUNTIME_PATH = os.environ.get(
 )
 with open(RUNTIME_PATH, encoding="utf-8") as f:
     RUNTIME_SOURCE = f.read()
+RUNTIME_DIGEST = hashlib.sha256(RUNTIME_SOURCE.encode("utf-8")).hexdigest()
 
 CLUSTER_DOMAIN = "cluster.local"
 MOUNT_ROOT = "/opt/pylambda"
@@ -108,17 +109,7 @@ class Controller(BaseHTTPRequestHandler):
             data["requirements.txt"] = requirements
             items.append({"key": "requirements.txt", "path": "requirements.txt"})
         data["pylambda_runtime.py"] = RUNTIME_SOURCE
-        configmap = {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {
-                "name": name + "-code",
-                "namespace": namespace,
-                "labels": dict(labels(name), **{"app.kubernetes.io/component": "code"}),
-            },
-            "data": data,
-        }
-
+        # Hashed first: the code ConfigMap is immutable and named by the hash of its content.
         code_hash = sha256(
             {
                 "code": spec["code"],
@@ -126,9 +117,21 @@ class Controller(BaseHTTPRequestHandler):
                 "requirements": requirements or "",
                 "handler": handler,
                 "image": image,
-                "runtime": RUNTIME_SOURCE,
+                "runtimeDigest": RUNTIME_DIGEST,
             }
         )
+        code_configmap = name + "-code-" + code_hash[:10]
+        configmap = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {
+                "name": code_configmap,
+                "namespace": namespace,
+                "labels": dict(labels(name), **{"app.kubernetes.io/component": "code"}),
+            },
+            "immutable": True,
+            "data": data,
+        }
         env = [
             {"name": "PYLAMBDA_HANDLER", "value": handler},
             {"name": "PYLAMBDA_PORT", "value": str(port)},
@@ -152,7 +155,7 @@ class Controller(BaseHTTPRequestHandler):
             {"name": "tmp", "mountPath": "/tmp"},
         ]
         volumes = [
-            {"name": "code", "configMap": {"name": name + "-code", "items": items}},
+            {"name": "code", "configMap": {"name": code_configmap, "items": items}},
             {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
         ]
         pod_spec = {
