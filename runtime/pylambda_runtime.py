@@ -24,12 +24,13 @@ import time
 import traceback
 import uuid
 from bisect import bisect_left
+from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import accumulate
+from json.encoder import encode_basestring_ascii as json_str  # what json.dumps uses
 from typing import Any, Optional
 from urllib.parse import parse_qs, urlsplit
 
@@ -52,20 +53,61 @@ def http_date() -> str:
 
 # ---------------------------------------------------------------- logs and settings
 
-_log_lock = threading.Lock()
+_log_lock = threading.Lock()  # held by the one thread writing lines out
+_log_pending: deque = deque()  # lines not written yet, in order
 _log_fields: dict = {}  # function (and namespace), on every line once settings are known
+_log_common = ""  # the same fields as JSON, for the lines of calls
+_ts_second = (0, "")  # the last second formatted, and its text
+MAX_PENDING_LINES = 10000  # past this, a thread waits for its line to be written
+
+
+def set_log_fields(**fields: str) -> None:
+    global _log_common
+    _log_fields.update(fields)
+    _log_common = "".join(f", {json.dumps(k)}: {json.dumps(v)}" for k, v in _log_fields.items())
+
+
+def timestamp() -> str:
+    """UTC, to the millisecond: 2026-11-26T08:00:00.123Z (the date part formatted once a second)."""
+    global _ts_second
+    now = time.time()
+    second = int(now)
+    if _ts_second[0] != second:
+        _ts_second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+    return f"{_ts_second[1]}.{int((now - second) * 1000):03d}Z"
+
+
+def write_line(line: str, wait: bool = False) -> None:
+    """Queue a line for stdout. Whichever thread finds no one writing writes every queued line
+    in one write, and looks again once done; a thread that finds someone writing leaves its
+    line to them rather than waiting (unless `wait`, or too many lines are queued)."""
+    if line:
+        _log_pending.append(line)
+    wait = wait or len(_log_pending) > MAX_PENDING_LINES
+    while (_log_pending or wait) and _log_lock.acquire(wait):
+        try:
+            batch = []
+            while _log_pending:
+                batch.append(_log_pending.popleft())
+            if batch:
+                sys.stdout.write("".join(batch))
+                sys.stdout.flush()
+        except (OSError, ValueError):
+            pass  # a closed stdout must not take calls down with it
+        finally:
+            _log_lock.release()
+        wait = False
+
+
+def flush_logs() -> None:
+    write_line("", wait=True)
 
 
 def log(level: str, msg: str, **fields: Any) -> None:
     """One JSON object per line on stdout, the stream `kubectl logs` and log shippers read."""
-    ts = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    line = json.dumps({"ts": ts, "level": level, "msg": msg, **_log_fields, **fields}, default=str)
-    with _log_lock:  # lines from concurrent calls never interleave
-        try:
-            sys.stdout.write(line + "\n")
-            sys.stdout.flush()
-        except (OSError, ValueError):
-            pass  # a closed stdout must not take calls down with it
+    line = json.dumps({"ts": timestamp(), "level": level, "msg": msg, **_log_fields, **fields},
+                      default=str)
+    write_line(line + "\n")
 
 
 class SettingsError(Exception):
@@ -541,7 +583,16 @@ def read_headers(rfile) -> Headers:
 
 
 def log_call(method: str, path: str, response: "Response", seconds: float, request_id: str):
-    """The line of one answered call (path without the query, which may carry secrets)."""
+    """The line of one answered call (path without the query, which may carry secrets). A
+    successful call's line is formatted directly: the same JSON as log() writes, at a
+    fraction of the cost."""
+    if not response.failure:
+        return write_line(
+            f'{{"ts": "{timestamp()}", "level": "info", "msg": "call"{_log_common}, '
+            f'"method": {json_str(method)}, "path": {json_str(path)}, '
+            f'"status": {int(response.status)}, "durationMs": {round(seconds * 1000, 1)!r}, '
+            f'"requestId": {json_str(request_id)}}}\n'
+        )
     fields = {"level": "error" if response.failure else "info", "msg": "call"}
     fields.update(response.failure or {})
     log(fields.pop("level"), fields.pop("msg"), method=method, path=path,
@@ -835,6 +886,7 @@ def install_signal_handlers(runtime: Runtime) -> None:
     def on_signal(signum, frame):
         if runtime.stop_signal:
             line = json.dumps({"level": "warning", "msg": "second signal: exiting now"})
+            write_line("")  # what is queued, unless a thread is writing it right now
             os.write(1, (line + "\n").encode())
             os._exit(1)
         runtime.draining = True  # /healthz turns 503 at once
@@ -904,9 +956,10 @@ def main() -> int:
     except SettingsError as exc:
         log("error", str(exc), variable=exc.variable)
         return 2
-    _log_fields["function"] = settings.function_name
     if settings.namespace:
-        _log_fields["namespace"] = settings.namespace
+        set_log_fields(function=settings.function_name, namespace=settings.namespace)
+    else:
+        set_log_fields(function=settings.function_name)
     runtime = Runtime(settings)
     log("info", "starting", handler=settings.handler, codeDir=settings.code_dir,
         depsDir=settings.deps_dir, timeoutSeconds=settings.timeout_seconds,
@@ -929,5 +982,6 @@ def main() -> int:
 
 if __name__ == "__main__":
     exit_code = main()
+    flush_logs()
     sys.stdout.flush()
     os._exit(exit_code)  # a handler's stray non-daemon thread must not keep a stopped pod alive

@@ -1,0 +1,106 @@
+"""The log writer in-process: call lines formatted by hand, and batched writes."""
+
+import io
+import json
+import sys
+import threading
+import time
+import unittest
+from unittest import mock
+
+from runtime import pylambda_runtime as rt
+
+
+class CallLineTest(unittest.TestCase):
+    def setUp(self):
+        saved = dict(rt._log_fields), rt._log_common
+        self.addCleanup(self.restore, saved)
+        self.out = io.StringIO()
+        patcher = mock.patch.object(sys, "stdout", self.out)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    @staticmethod
+    def restore(saved):
+        rt._log_fields.clear()
+        rt._log_fields.update(saved[0])
+        rt._log_common = saved[1]
+
+    def test_a_call_line_is_what_json_dumps_writes(self):
+        rt.set_log_fields(function="fn \"quoted\"", namespace="team-ü")
+        cases = [("GET", "/", 200, 0.0004, "abc"), ("POST", "/caf\xe9/\x01\"x\"", 204, 12.3456, "r" * 200),
+                 ("PURGE", "/a b", 599, 1234.5, "id-\u2603")]
+        for method, path, status, seconds, request_id in cases:
+            rt.log_call(method, path, rt.Response(status, []), seconds, request_id)
+        lines = self.out.getvalue().splitlines()
+        self.assertEqual(len(lines), len(cases))
+        for line, (method, path, status, seconds, request_id) in zip(lines, cases):
+            ts = json.loads(line)["ts"]
+            self.assertRegex(ts, r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+            expected = {"ts": ts, "level": "info", "msg": "call", "function": "fn \"quoted\"",
+                        "namespace": "team-ü", "method": method, "path": path, "status": status,
+                        "durationMs": round(seconds * 1000, 1), "requestId": request_id}
+            self.assertEqual(line, json.dumps(expected))
+
+    def test_a_failed_call_line_carries_the_failure(self):
+        rt.set_log_fields(function="fn")
+        failure = {"msg": "handler raised an exception", "error": "boom", "type": "ValueError",
+                   "traceback": "Traceback ..."}
+        rt.log_call("GET", "/x", rt.Response(500, [], b"", failure), 0.01, "id")
+        record = json.loads(self.out.getvalue())
+        self.assertEqual((record["level"], record["msg"], record["type"], record["status"]),
+                         ("error", "handler raised an exception", "ValueError", 500))
+
+    def test_the_timestamp_is_utc_to_the_millisecond(self):
+        before = time.time()
+        ts = rt.timestamp()
+        parsed = time.mktime(time.strptime(ts[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
+        self.assertLess(abs(parsed + int(ts[20:23]) / 1000 - before), 1.0)
+
+
+class SlowStdout:
+    """A stdout whose writes take a while, so concurrent lines queue up."""
+
+    def __init__(self):
+        self.writes = []
+
+    def write(self, text):
+        time.sleep(0.001)
+        self.writes.append(text)
+
+    def flush(self):
+        pass
+
+
+class WriteLineTest(unittest.TestCase):
+    def test_concurrent_lines_are_all_written_whole_and_in_order(self):
+        out = SlowStdout()
+        with mock.patch.object(sys, "stdout", out):
+            def emit(name):
+                for i in range(200):
+                    rt.write_line(f"{name} {i}\n")
+
+            threads = [threading.Thread(target=emit, args=(f"t{n}",)) for n in range(5)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(10)
+            rt.flush_logs()
+        self.assertTrue(all(text.endswith("\n") for text in out.writes))
+        lines = "".join(out.writes).splitlines()
+        self.assertEqual(len(lines), 1000)
+        for n in range(5):
+            mine = [int(line.split()[1]) for line in lines if line.startswith(f"t{n} ")]
+            self.assertEqual(mine, list(range(200)))
+        self.assertLess(len(out.writes), 1000, "lines were never batched")
+
+    def test_a_closed_stdout_does_not_raise(self):
+        closed = io.StringIO()
+        closed.close()
+        with mock.patch.object(sys, "stdout", closed):
+            rt.write_line("lost\n")
+            rt.log("info", "also lost")
+
+
+if __name__ == "__main__":
+    unittest.main()
