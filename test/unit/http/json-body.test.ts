@@ -25,16 +25,32 @@ describe('parseJsonBody', () => {
     }
   });
 
-  it('refuses a __proto__ key anywhere, escaped or not', () => {
+  it('refuses a __proto__ key anywhere, with any of its letters escaped', () => {
+    const escapes: Record<string, string[]> = {
+      _: ['\\u005f', '\\u005F'],
+      p: ['\\u0070'],
+      r: ['\\u0072'],
+      o: ['\\u006f', '\\u006F'],
+      t: ['\\u0074'],
+    };
+    const spellings = ['__proto__'];
+    for (let i = 0; i < '__proto__'.length; i++) {
+      for (const escape of escapes['__proto__'[i]!] ?? []) {
+        spellings.push(`${'__proto__'.slice(0, i)}${escape}${'__proto__'.slice(i + 1)}`);
+      }
+    }
+    expect(spellings).to.have.length(16);
     for (const text of [
-      '{"__proto__":{"polluted":true}}',
+      ...spellings.map((key) => `{"code":"a \\u003c b","${key}":{"polluted":true}}`),
       '{"a":[{"__proto__":1}]}',
-      '{"\\u005f_proto__":{}}',
     ]) {
       expect(() => parse(text), text).to.throw(InvalidJsonError, /prototype/);
     }
     expect(parse('{"constructor":{"prototype":{}}}')).to.deep.equal({
       constructor: { prototype: {} },
+    });
+    expect(parse('{"code":"__proto__ \\u005f \\u003c"}')).to.deep.equal({
+      code: '__proto__ _ <',
     });
   });
 });
