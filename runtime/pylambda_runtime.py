@@ -22,7 +22,6 @@ import sys
 import threading
 import time
 import traceback
-import uuid
 from bisect import bisect_left
 from collections import deque
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from typing import Any, Optional
 from urllib.parse import parse_qs, urlsplit
 
 JSON_TYPE = "application/json"
+JSON_BODY = json.JSONEncoder(ensure_ascii=False, allow_nan=False)  # stateless, shared by calls
 HANDLER_SPEC = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
 HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 REQUEST_ID = re.compile(r"[\x21-\x7e]{1,200}")  # printable, so safe to echo as a header
@@ -184,21 +184,21 @@ class Metrics:
     BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 
     def __init__(self):
-        self._changed = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
         self.by_code: dict = {}
         self.errors = self.timeouts = self.inflight = self.abandoned = self.count = 0
         self.unfinished = 0  # calls whose response is not written yet: what shutdown waits on
         self.buckets, self.seconds = [0] * (len(self.BUCKETS) + 1), 0.0  # per bucket, +Inf last
 
     def call_started(self) -> None:
-        with self._changed:
+        with self._lock:
             self.inflight += 1
             self.unfinished += 1
 
     def call_answered(self, status: int, seconds: float, failed: bool) -> None:
         """Counted before the response is written, so a client that got it sees it counted
         (and no longer in flight)."""
-        with self._changed:
+        with self._lock:
             self.inflight -= 1
             self.by_code[status] = self.by_code.get(status, 0) + 1
             self.errors += failed
@@ -207,20 +207,21 @@ class Metrics:
 
     def call_finished(self) -> None:
         """Once its response is written (or the call failed for good): shutdown may exit."""
-        with self._changed:
+        with self._lock:
             self.unfinished -= 1
-            if not self.unfinished:
-                self._changed.notify_all()
 
     def call_abandoned(self, delta: int) -> None:
         """+1 when a call times out while still running, -1 when it finally returns."""
-        with self._changed:
+        with self._lock:
             self.abandoned += delta
             self.timeouts += max(delta, 0)
 
     def wait_idle(self, timeout: float) -> bool:
-        with self._changed:
-            return self._changed.wait_for(lambda: self.unfinished == 0, timeout)
+        """Polled, so that calls never pay for waking a waiter that only shutdown needs."""
+        deadline = time.monotonic() + timeout
+        while self.unfinished and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return not self.unfinished
 
     def render(self, ready: bool) -> str:
         """The Prometheus text format 0.0.4: per family its HELP, TYPE and samples."""
@@ -230,7 +231,7 @@ class Metrics:
             lines.extend([f"# HELP {name} {text}", f"# TYPE {name} {kind}"])
             lines.extend(f"{name}{labels} {value}" for labels, value in samples)
 
-        with self._changed:
+        with self._lock:
             cumulative = list(accumulate(self.buckets))
             hist = [(f'_bucket{{le="{b}"}}', n) for b, n in zip(self.BUCKETS, cumulative)]
             family("pylambda_invocations_total", "counter",
@@ -335,13 +336,14 @@ class Watchdog:
 
     def __init__(self, runtime: "Runtime"):
         self.runtime = runtime
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
         self._active: set = set()
         self._wake_at = math.inf  # deadline the watchdog sleeps until (a past call's is fine)
         threading.Thread(target=self._run, name="watchdog", daemon=True).start()
 
     def start(self, call: Call) -> None:
-        with self._cond:
+        with self._lock:
             self._active.add(call)
             if call.deadline < self._wake_at:  # rare: only when nothing earlier is awaited
                 self._wake_at = call.deadline
@@ -349,7 +351,7 @@ class Watchdog:
 
     def finish(self, call: Call) -> bool:
         """True if the connection answers the call; False if the watchdog already did."""
-        with self._cond:
+        with self._lock:
             if call in self._active:
                 self._active.remove(call)
                 return True
@@ -490,7 +492,7 @@ def encode_response(body, status=200, headers=None) -> Response:
         content_type, data = "text/plain; charset=utf-8", body.encode("utf-8")
     else:
         content_type = JSON_TYPE
-        data = json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        data = JSON_BODY.encode(body).encode("utf-8")
     if content_type and not any(n.lower() == "content-type" for n, _ in pairs):
         pairs.insert(0, ("Content-Type", content_type))
     return Response(status, pairs, data)
@@ -678,17 +680,22 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def dispatch(self) -> None:
         """Probes, or a call: answered, counted and logged."""
-        runtime, url = self.server.runtime, urlsplit(self.path)
-        if self.command in ("GET", "HEAD") and url.path in ("/healthz", "/metrics"):
-            return self.answer_probe(runtime, url.path)
+        runtime, path, query = self.server.runtime, self.path, ""
+        if path[:1] != "/" or "#" in path:  # absolute-form target, or a fragment
+            url = urlsplit(path)
+            path, query = url.path, url.query
+        elif "?" in path:
+            path, _, query = path.partition("?")
+        if path in ("/healthz", "/metrics") and self.command in ("GET", "HEAD"):
+            return self.answer_probe(runtime, path)
         started = time.monotonic()
         given_id = self.headers.get("x-request-id", "")
-        request_id = given_id if REQUEST_ID.fullmatch(given_id) else uuid.uuid4().hex
+        request_id = given_id if REQUEST_ID.fullmatch(given_id) else os.urandom(16).hex()
         runtime.metrics.call_started()
         self.timed_out = False
         try:
             try:
-                response = self.call_handler(runtime, url, request_id, started)
+                response = self.call_handler(runtime, path, query, request_id, started)
             except Exception as exc:  # a runtime bug must still answer, count and log
                 response = error_response(500, "InternalError", "runtime error", request_id,
                                           {"msg": "runtime error", "error": repr(exc),
@@ -698,14 +705,15 @@ class RequestHandler(BaseHTTPRequestHandler):
             seconds = time.monotonic() - started
             runtime.metrics.call_answered(response.status, seconds, response.failure is not None)
             self.send(response, request_id)
-            log_call(self.command, url.path, response, seconds, request_id)
+            log_call(self.command, path, response, seconds, request_id)
         finally:  # only now may shutdown, waiting for every response to be written, exit
             if not self.timed_out:
                 runtime.metrics.call_finished()
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = dispatch
 
-    def call_handler(self, runtime: Runtime, url, request_id: str, started: float):
+    def call_handler(self, runtime: Runtime, path: str, query: str, request_id: str,
+                     started: float):
         """Read the request, call the handler under the deadline, encode what it returned.
         None if the watchdog answered 504 before the handler returned."""
         settings, timeout = runtime.settings, runtime.settings.timeout_seconds
@@ -719,14 +727,14 @@ class RequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True  # an unread body would corrupt the next request
             return error_response(exc.status, exc.kind, str(exc), request_id)
         headers = self.headers.joined()
-        query_list = parse_qs(url.query, keep_blank_values=True)
+        query_list = parse_qs(query, keep_blank_values=True) if query else {}
         context = Context(
-            self.command, url.path, {k: v[-1] for k, v in query_list.items()}, query_list,
+            self.command, path, {k: v[-1] for k, v in query_list.items()}, query_list,
             headers, body, request_id, settings.function_name, settings.namespace,
             deadline=time.time() + timeout - (time.monotonic() - started),
             _deadline_monotonic=started + timeout,
         )
-        call = Call(self, request_id, started, started + timeout, self.command, url.path)
+        call = Call(self, request_id, started, started + timeout, self.command, path)
         result = error = None
         handler_started = time.monotonic()
         self.server.watchdog.start(call)
