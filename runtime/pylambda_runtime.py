@@ -520,39 +520,18 @@ MAX_HEADERS, MAX_LINE = 100, 65536  # http.client's limits on a request's header
 class Headers:
     """A request's headers, read without the email parser http.server uses (that parser was
     most of the cost of a small call). get() is case-insensitive and gives the first value,
-    as email.message.Message does; items() gives every (name, value) in order."""
+    as email.message.Message does. Only the runtime and parse_request read it."""
 
-    __slots__ = ("_items", "_values")
+    __slots__ = ("_values",)
 
     def __init__(self, items: list):
-        self._items, self._values = items, {}
+        self._values: dict = {}  # lower-case name -> values in order
         for name, value in items:
             self._values.setdefault(name.lower(), []).append(value)
 
     def get(self, name: str, default=None):
         values = self._values.get(name.lower())
         return values[0] if values else default
-
-    def get_all(self, name: str, failobj=None):
-        return list(self._values.get(name.lower(), ())) or failobj
-
-    def __getitem__(self, name: str):
-        return self.get(name)
-
-    def __contains__(self, name: str) -> bool:
-        return name.lower() in self._values
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __iter__(self):
-        return (name for name, _ in self._items)
-
-    def keys(self) -> list:
-        return [name for name, _ in self._items]
-
-    def items(self) -> list:
-        return list(self._items)
 
     def joined(self) -> dict:
         """Lower-case name -> its values joined with ", " (the handler's context.headers)."""
@@ -595,11 +574,9 @@ def log_call(method: str, path: str, response: "Response", seconds: float, reque
             f'"status": {int(response.status)}, "durationMs": {round(seconds * 1000, 1)!r}, '
             f'"requestId": {json_str(request_id)}}}\n'
         )
-    fields = {"level": "error" if response.failure else "info", "msg": "call"}
-    fields.update(response.failure or {})
-    log(fields.pop("level"), fields.pop("msg"), method=method, path=path,
-        status=response.status, durationMs=round(seconds * 1000, 1),
-        requestId=request_id, **fields)
+    fields = {"msg": "call", **response.failure}
+    log("error", fields.pop("msg"), method=method, path=path, status=response.status,
+        durationMs=round(seconds * 1000, 1), requestId=request_id, **fields)
 
 
 class RequestHandler(BaseHTTPRequestHandler):
@@ -786,7 +763,10 @@ class RequestHandler(BaseHTTPRequestHandler):
         try:
             sock.settimeout(0)  # a client not reading must not stall the watchdog
             sock.send(data)  # a few hundred bytes, into a send buffer nothing else is using
-            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        try:
+            sock.shutdown(socket.SHUT_WR)  # the client sees the end after the 504
         except OSError:
             pass
         return response, seconds
