@@ -436,10 +436,11 @@ def decode_event(body: bytes, content_type: Optional[str]):
     parses, else UTF-8 text, else bytes."""
     if not body:
         return None
-    media, *params = (content_type or "").split(";")
+    media, _, params = (content_type or "").partition(";")
     media = media.strip().lower()
-    charset = next((v.strip().strip('"') for k, _, v in (p.partition("=") for p in params)
-                    if k.strip().lower() == "charset"), None)
+    charset = params and next((v.strip().strip('"') for k, _, v in
+                               (p.partition("=") for p in params.split(";"))
+                               if k.strip().lower() == "charset"), None) or None
     if not media:
         try:
             text = body.decode("utf-8")
@@ -524,10 +525,8 @@ class Headers:
 
     __slots__ = ("_values",)
 
-    def __init__(self, items: list):
-        self._values: dict = {}  # lower-case name -> values in order
-        for name, value in items:
-            self._values.setdefault(name.lower(), []).append(value)
+    def __init__(self, values: dict):
+        self._values = values  # lower-case name -> values in order
 
     def get(self, name: str, default=None):
         values = self._values.get(name.lower())
@@ -542,25 +541,24 @@ def read_headers(rfile) -> Headers:
     """The header block up to its empty line, within http.client's limits (ValueError past
     them). Values lose surrounding blanks; an obsolete folded line joins the previous value
     with a space; a line that is not `name: value` is skipped."""
-    items: list = []
-    lines = 0
-    while True:
+    values: dict = {}
+    last = None  # the values of the last header, and its index there, for a folded line
+    for _ in range(MAX_HEADERS + 1):
         line = rfile.readline(MAX_LINE + 1)
         if len(line) > MAX_LINE:
             raise ValueError("Line too long", f"got more than {MAX_LINE} bytes in a header line")
         if line in (b"\r\n", b"\n", b""):
-            return Headers(items)
-        lines += 1
-        if lines > MAX_HEADERS:
-            raise ValueError("Too many headers", f"got more than {MAX_HEADERS} headers")
+            return Headers(values)
         text = line.decode("iso-8859-1")
         if text[0] in " \t":
-            if items:
-                items[-1] = (items[-1][0], f"{items[-1][1]} {text.strip()}".strip())
+            if last:
+                last[-1] = f"{last[-1]} {text.strip()}".strip()
             continue
         name, colon, value = text.partition(":")
         if colon and name and " " not in name and "\t" not in name:
-            items.append((name, value.strip(" \t\r\n")))
+            last = values.setdefault(name.lower(), [])
+            last.append(value.strip(" \t\r\n"))
+    raise ValueError("Too many headers", f"got more than {MAX_HEADERS} headers")
 
 
 def log_call(method: str, path: str, response: "Response", seconds: float, request_id: str):
@@ -603,17 +601,20 @@ class RequestHandler(BaseHTTPRequestHandler):
             return False
         if len(words) >= 3:  # enough to determine the protocol version
             version = words[-1]
-            try:
-                if not version.startswith("HTTP/"):
-                    raise ValueError
-                base_version_number = version.split("/", 1)[1]
-                numbers = base_version_number.split(".")
-                if len(numbers) != 2 or not all(n.isdigit() and len(n) <= 10 for n in numbers):
-                    raise ValueError
-                version_number = int(numbers[0]), int(numbers[1])
-            except (ValueError, IndexError):
-                self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request version ({version!r})")
-                return False
+            if version in ("HTTP/1.1", "HTTP/1.0"):  # nearly every request
+                base_version_number, version_number = version[5:], (1, int(version[7]))
+            else:
+                try:
+                    if not version.startswith("HTTP/"):
+                        raise ValueError
+                    base_version_number = version.split("/", 1)[1]
+                    numbers = base_version_number.split(".")
+                    if len(numbers) != 2 or not all(n.isdigit() and len(n) <= 10 for n in numbers):
+                        raise ValueError
+                    version_number = int(numbers[0]), int(numbers[1])
+                except (ValueError, IndexError):
+                    self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request version ({version!r})")
+                    return False
             if version_number >= (1, 1):
                 self.close_connection = False
             if version_number >= (2, 0):

@@ -283,6 +283,8 @@ class CallTest(unittest.TestCase):
         self.assertEqual(ctx["path"], "/echo")
 
     def test_request_line_and_header_block_limits(self):
+        hundred = b"".join(b"X-%d: 1\r\n" % i for i in range(99)) + b"Connection: close\r\n"
+        self.assertEqual(self.raw_json(b"GET /echo HTTP/1.1\r\n" + hundred + b"\r\n")["headers"]["x-98"], "1")
         too_many = b"".join(b"X-%d: 1\r\n" % i for i in range(101))
         self.assertIn(b" 431 ", self.raw(b"GET / HTTP/1.1\r\n" + too_many + b"\r\n").split(b"\r\n")[0])
         long_line = b"X-Long: " + b"a" * 70000 + b"\r\n"
