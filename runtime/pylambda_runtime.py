@@ -365,19 +365,31 @@ class Watchdog:
                     self._cond.wait(None if self._wake_at == math.inf else self._wake_at - now)
                     continue
                 due = [call for call in self._active if call.deadline <= now]
-                answered = []
-                for call in due:
-                    self._active.remove(call)
-                    answered.append((call, call.conn.send_timeout(call, now - call.started)))
+                self._active.difference_update(due)
                 self._wake_at = min((call.deadline for call in self._active), default=math.inf)
+                answered = [(call, self._answer(call, now)) for call in due]
                 if answered:
                     self._cond.release()  # logs need not hold up the calls
                     try:
-                        for call, (response, seconds) in answered:
-                            log_call(call.method, call.path, response, seconds, call.request_id)
-                            self.runtime.metrics.call_finished()
+                        for call, response in answered:
+                            self._logged(call, response, now - call.started)
                     finally:
                         self._cond.acquire()
+
+    def _answer(self, call: Call, now: float):
+        try:  # the watchdog must survive anything, or no call would time out any more
+            return call.conn.send_timeout(call, now - call.started)
+        except Exception:
+            log("error", "runtime error answering a timeout", requestId=call.request_id,
+                traceback=traceback.format_exc())
+            return None
+
+    def _logged(self, call: Call, response, seconds: float) -> None:
+        try:
+            if response is not None:
+                log_call(call.method, call.path, response, seconds, call.request_id)
+        finally:
+            self.runtime.metrics.call_finished()
 
 
 # ---------------------------------------------------------------- bodies in and out
@@ -770,7 +782,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             sock.shutdown(socket.SHUT_WR)  # the client sees the end after the 504
         except OSError:
             pass
-        return response, seconds
+        return response
 
     def answer_probe(self, runtime: Runtime, path: str) -> None:
         """/healthz is 200 only once the handler imported and until draining; /metrics always

@@ -1,0 +1,86 @@
+"""The watchdog in-process: which calls it answers, when, and that it survives a failure."""
+
+import io
+import sys
+import threading
+import time
+import unittest
+from unittest import mock
+
+from runtime import pylambda_runtime as rt
+
+
+class FakeMetrics:
+    def __init__(self):
+        self.finished = 0
+
+    def call_finished(self):
+        self.finished += 1
+
+
+class FakeConnection:
+    """Records when the watchdog answered it; raises instead if told to."""
+
+    def __init__(self, fail=False):
+        self.fail, self.answered_at = fail, None
+        self.answered = threading.Event()
+
+    def send_timeout(self, call, seconds):
+        if self.fail:
+            raise RuntimeError("broken connection object")
+        self.answered_at = time.monotonic()
+        self.answered.set()
+        return rt.Response(504, [], b"", {"msg": "handler timed out", "error": "late"})
+
+
+class WatchdogTest(unittest.TestCase):
+    def setUp(self):
+        patcher = mock.patch.object(sys, "stdout", io.StringIO())
+        self.out = patcher.start()
+        self.addCleanup(patcher.stop)
+        self.metrics = FakeMetrics()
+        self.watchdog = rt.Watchdog(mock.Mock(metrics=self.metrics))
+
+    def start(self, seconds, conn=None):
+        now = time.monotonic()
+        call = rt.Call(conn or FakeConnection(), "id", now, now + seconds, "GET", "/")
+        self.watchdog.start(call)
+        return call
+
+    def test_each_call_is_answered_at_its_deadline_even_an_earlier_one_started_later(self):
+        late = self.start(0.6)
+        time.sleep(0.05)  # the watchdog now sleeps until the late call's deadline
+        early = self.start(0.1)
+        self.assertTrue(early.conn.answered.wait(5))
+        self.assertFalse(late.conn.answered.is_set())
+        self.assertGreaterEqual(early.conn.answered_at, early.deadline)
+        self.assertTrue(late.conn.answered.wait(5))
+        self.assertGreaterEqual(late.conn.answered_at, late.deadline)
+        self.assertFalse(self.watchdog.finish(early), "an answered call is not the connection's")
+        self.assertFalse(self.watchdog.finish(late))
+        rt.flush_logs()
+        deadline = time.monotonic() + 5
+        while self.metrics.finished < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertEqual(self.metrics.finished, 2)
+        self.assertEqual(self.out.getvalue().count('"status": 504'), 2)
+
+    def test_a_call_finished_in_time_is_never_answered_by_the_watchdog(self):
+        call = self.start(0.1)
+        self.assertTrue(self.watchdog.finish(call))
+        time.sleep(0.3)
+        self.assertFalse(call.conn.answered.is_set())
+        self.assertEqual(self.metrics.finished, 0)
+
+    def test_the_watchdog_survives_a_failure_to_answer(self):
+        broken = self.start(0.05, FakeConnection(fail=True))
+        time.sleep(0.2)
+        self.assertFalse(self.watchdog.finish(broken))
+        rt.flush_logs()
+        self.assertIn("runtime error answering a timeout", self.out.getvalue())
+        call = self.start(0.05)
+        self.assertTrue(call.conn.answered.wait(5), "the watchdog stopped working")
+
+
+if __name__ == "__main__":
+    unittest.main()
