@@ -39,7 +39,7 @@ export function bodyReadError(caught: unknown): unknown {
   return caught;
 }
 
-/** What body parsing throws (raw-body, co-body) becomes a clear JSON 4xx; anything else a 500. */
+/** What reading a body throws (raw-body, inflation) becomes a clear JSON 4xx; anything else a 500. */
 export function jsonErrors(logger: Logger) {
   return async function jsonErrorMiddleware(ctx: Context, next: Next): Promise<void> {
     try {
@@ -50,14 +50,6 @@ export function jsonErrors(logger: Logger) {
       if (status === 413 || err.type === 'entity.too.large') {
         sendError(ctx, 413, {
           error: `request body is larger than the limit of ${err.limit ?? 'the configured'} bytes (PYLAMBDA_BODY_LIMIT_BYTES)`,
-        });
-      } else if (
-        err.type === 'entity.parse.failed' ||
-        // co-body marks a body that is not JSON (or not an object or array) with only a 400.
-        (status === 400 && caught instanceof SyntaxError)
-      ) {
-        sendError(ctx, 400, {
-          error: `request body is not valid JSON: ${err.message ?? ''}`.trim(),
         });
       } else if (status < 500 && err.expose) {
         sendError(ctx, status, { error: err.message ?? 'bad request' });

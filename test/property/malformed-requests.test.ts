@@ -346,7 +346,7 @@ const bodyBreaks: fc.Arbitrary<Breaker> = fc.oneof(
     body: Buffer.from(bytes),
     expect: { kind: 'status', statuses: [400] },
   })),
-  // co-body refuses a __proto__ key (secure-json-parse); constructor.prototype passes as data.
+  // A __proto__ key is refused (src/http/json-body.ts); constructor.prototype passes as data.
   fc
     .constantFrom<[string, Expectation]>(
       ['{"__proto__":{"polluted":true},', { kind: 'status', statuses: [400] }],

@@ -169,7 +169,7 @@ export function deepValue(maxDepth: number): fc.Arbitrary<unknown> {
 }
 
 /**
- * True when `value` holds a `__proto__` key: the body parser (secure-json-parse in co-body)
+ * True when `value` holds a `__proto__` key: the body parser (@hapi/bourne, src/http/json-body.ts)
  * refuses those with a 400 (see the malformed-request properties), so generators of valid
  * requests skip them. fast-check produces such keys on purpose, now and then.
  */
