@@ -18,6 +18,7 @@ import signal
 import site
 import socket
 import socketserver
+import struct
 import sys
 import threading
 import time
@@ -429,7 +430,7 @@ def read_body(rfile, headers, limit: int) -> bytes:
                 break
             if len(body) + size > limit:
                 raise HttpError(413, "PayloadTooLarge", f"body exceeds {limit} bytes")
-            body += rfile.read(size)
+            body += read_exactly(rfile, size)
             rfile.readline()  # the CRLF ending each chunk
         while rfile.readline(1024) not in (b"\r\n", b"\n", b""):
             pass  # trailers
@@ -439,7 +440,16 @@ def read_body(rfile, headers, limit: int) -> bytes:
         raise HttpError(400, "InvalidRequest", f"invalid Content-Length {length!r}")
     if int(length) > limit:
         raise HttpError(413, "PayloadTooLarge", f"body of {length} bytes exceeds {limit} bytes")
-    return rfile.read(int(length)) if int(length) else b""
+    return read_exactly(rfile, int(length)) if int(length) else b""
+
+
+def read_exactly(rfile, size: int) -> bytes:
+    """`size` bytes, or 400 if the client hung up or went idle (the socket's receive timeout)
+    before sending them all."""
+    data = rfile.read(size)
+    if data is None or len(data) < size:
+        raise HttpError(400, "InvalidRequest", "the body ended before its announced length")
+    return data
 
 
 def decode_event(body: bytes, content_type: Optional[str]):
@@ -530,6 +540,20 @@ def encode_result(result) -> Response:
 MAX_HEADERS, MAX_LINE = 100, 65536  # http.client's limits on a request's header block
 
 
+def set_idle_timeout(sock: socket.socket, seconds: float) -> None:
+    """The kernel's receive and send timeouts on a blocking socket: a recv that waited that
+    long ends (the buffered reader then returns what it has, b"" when idle, which ends the
+    connection), a send fails with BlockingIOError. Unlike socket.settimeout, which makes
+    every recv and send poll() first, this costs nothing per call."""
+    try:
+        whole = int(seconds)
+        timeval = struct.pack("ll", whole, int((seconds - whole) * 1e6))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
+    except (OSError, AttributeError, struct.error):
+        sock.settimeout(seconds)  # a platform without them: the same limits, polled
+
+
 class Headers:
     """A request's headers, read without the email parser http.server uses (that parser was
     most of the cost of a small call). get() is case-insensitive and gives the first value,
@@ -549,10 +573,10 @@ class Headers:
         return {name: ", ".join(values) for name, values in self._values.items()}
 
 
-def read_headers(rfile) -> Headers:
+def read_headers(rfile) -> Optional[Headers]:
     """The header block up to its empty line, within http.client's limits (ValueError past
-    them). Values lose surrounding blanks; an obsolete folded line joins the previous value
-    with a space; a line that is not `name: value` is skipped."""
+    them); None if it stops mid-line. Values lose surrounding blanks; an obsolete folded line
+    joins the previous value with a space; a line that is not `name: value` is skipped."""
     values: dict = {}
     last = None  # the values of the last header, and its index there, for a folded line
     for _ in range(MAX_HEADERS + 1):
@@ -561,6 +585,8 @@ def read_headers(rfile) -> Headers:
             raise ValueError("Line too long", f"got more than {MAX_LINE} bytes in a header line")
         if line in (b"\r\n", b"\n", b""):
             return Headers(values)
+        if line[-1:] != b"\n":  # the client went away, or idle past the timeout, mid-line
+            return None
         text = line.decode("iso-8859-1")
         if text[0] in " \t":
             if last:
@@ -597,8 +623,13 @@ class RequestHandler(BaseHTTPRequestHandler):
     # A response goes out in one write, but a large one spans several segments: with Nagle's
     # algorithm on, the last one could wait for the client's delayed ACK (~40 ms).
     disable_nagle_algorithm = True
-    timeout = 120  # seconds an idle keep-alive connection may hold its thread
+    timeout = None  # a Python-level timeout would poll() before every recv and send: see setup
+    idle_seconds = 120  # an idle keep-alive connection, or a stalled client, holds its thread
     timed_out = False  # the current call was answered 504 by the watchdog
+
+    def setup(self) -> None:
+        super().setup()
+        set_idle_timeout(self.connection, self.idle_seconds)
 
     def parse_request(self) -> bool:
         """BaseHTTPRequestHandler.parse_request (Python 3.13's), reading the headers with
@@ -606,6 +637,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         self.command = None  # set in case of error on the first line
         self.request_version = version = self.default_request_version
         self.close_connection = True
+        if self.raw_requestline[-1:] != b"\n":  # cut short by a hang-up or the idle timeout
+            return False
         requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
         self.requestline = requestline
         words = requestline.split()
@@ -650,6 +683,8 @@ class RequestHandler(BaseHTTPRequestHandler):
             self.headers = read_headers(self.rfile)
         except ValueError as exc:
             self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, *exc.args)
+            return False
+        if self.headers is None:
             return False
         conntype = self.headers.get("connection", "").lower()
         if conntype == "close":
@@ -830,8 +865,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         """Write the response; a client that hung up is not worth a traceback."""
         try:
             self.wfile.write(self.render(response, request_id))
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+        except (BrokenPipeError, ConnectionResetError, BlockingIOError, TimeoutError):
+            self.close_connection = True  # BlockingIOError: the send timed out
 
     def version_string(self) -> str:
         return "pylambda"

@@ -1,0 +1,83 @@
+"""Connections in-process, with a short idle timeout: what a stalled or idle client gets."""
+
+import io
+import json
+import os
+import socket
+import sys
+import threading
+import time
+import unittest
+from unittest import mock
+
+from runtime import pylambda_runtime as rt
+
+IDLE = 0.3
+
+
+class IdleTimeoutTest(unittest.TestCase):
+    def test_a_blocking_socket_gets_kernel_receive_and_send_timeouts(self):
+        ours, theirs = socket.socketpair()
+        self.addCleanup(ours.close)
+        self.addCleanup(theirs.close)
+        rt.set_idle_timeout(ours, IDLE)
+        self.assertIsNone(ours.gettimeout(), "the socket stays blocking")
+        reader = ours.makefile("rb")
+        started = time.monotonic()
+        self.assertEqual(reader.readline(), b"")  # idle: the reader sees the end
+        self.assertGreaterEqual(time.monotonic() - started, IDLE * 0.9)
+        with self.assertRaises(OSError):  # the peer never reads: the send gives up
+            ours.sendall(b"x" * (64 << 20))
+
+
+class ServerTest(unittest.TestCase):
+    """A real Server on 127.0.0.1 in this process, its handler set directly."""
+
+    def setUp(self):
+        patcher = mock.patch.object(sys, "stdout", io.StringIO())
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        idle = mock.patch.object(rt.RequestHandler, "idle_seconds", IDLE)
+        idle.start()
+        self.addCleanup(idle.stop)
+        runtime = rt.Runtime(rt.load_settings({"PYLAMBDA_CODE_DIR": os.getcwd()}))
+        runtime.handler, runtime.state = (lambda event, context: event), "ready"
+        self.server = rt.Server(("127.0.0.1", 0), runtime)
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+        self.addCleanup(self.server.server_close)
+        self.addCleanup(self.server.shutdown)
+
+    def exchange(self, data: bytes, close_after: bool = False) -> tuple:
+        """Send data, then read to the server's EOF; (what came back, seconds it took)."""
+        with socket.create_connection(self.server.server_address, timeout=10) as sock:
+            started = time.monotonic()
+            sock.sendall(data)
+            if close_after:
+                sock.shutdown(socket.SHUT_WR)
+            received = b""
+            while chunk := sock.recv(65536):
+                received += chunk
+            return received, time.monotonic() - started
+
+    def test_an_idle_keep_alive_connection_is_closed_after_the_idle_time(self):
+        request = b"POST / HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]"
+        received, seconds = self.exchange(request)
+        self.assertTrue(received.startswith(b"HTTP/1.1 200 "), received)
+        self.assertTrue(received.endswith(b"\r\n\r\n[]"), received)
+        self.assertGreaterEqual(seconds, IDLE * 0.9)
+
+    def test_a_request_stalled_mid_line_is_dropped_unanswered(self):
+        self.assertEqual(self.exchange(b"GET /pa")[0], b"")
+        self.assertEqual(self.exchange(b"GET / HTTP/1.1\r\nX-Half: 1")[0], b"")
+
+    def test_a_body_shorter_than_its_length_is_400_whether_stalled_or_cut(self):
+        head = b"POST / HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n"
+        for close_after in (False, True):
+            received, _ = self.exchange(head + b"[1,", close_after)
+            self.assertTrue(received.startswith(b"HTTP/1.1 400 "), received)
+            body = json.loads(received.partition(b"\r\n\r\n")[2])
+            self.assertEqual(body["type"], "InvalidRequest")
+
+
+if __name__ == "__main__":
+    unittest.main()
