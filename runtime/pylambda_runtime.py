@@ -47,10 +47,10 @@ _http_date = (0, "")
 def http_date() -> str:
     """The Date header's value, formatted once a second rather than once a call."""
     global _http_date
-    now = int(time.time())
-    if _http_date[0] != now:
-        _http_date = (now, formatdate(now, usegmt=True))
-    return _http_date[1]
+    now, cached = int(time.time()), _http_date  # one read: other threads may replace it
+    if cached[0] != now:
+        cached = _http_date = (now, formatdate(now, usegmt=True))
+    return cached[1]
 
 # ---------------------------------------------------------------- logs and settings
 
@@ -71,11 +71,11 @@ def set_log_fields(**fields: str) -> None:
 def timestamp() -> str:
     """UTC, to the millisecond: 2026-11-26T08:00:00.123Z (the date part formatted once a second)."""
     global _ts_second
-    now = time.time()
+    now, cached = time.time(), _ts_second  # one read: other threads may replace it
     second = int(now)
-    if _ts_second[0] != second:
-        _ts_second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
-    return f"{_ts_second[1]}.{int((now - second) * 1000):03d}Z"
+    if cached[0] != second:
+        cached = _ts_second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+    return f"{cached[1]}.{int((now - second) * 1000):03d}Z"
 
 
 def write_line(line: str, wait: bool = False) -> None:
