@@ -38,6 +38,7 @@ JSON_TYPE = "application/json"
 JSON_BODY = json.JSONEncoder(ensure_ascii=False, allow_nan=False)  # stateless, shared by calls
 HANDLER_SPEC = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
 HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+HTTP_VERSION = re.compile(r"HTTP/[0-9]{1,3}\.[0-9]{1,3}")
 REQUEST_ID = re.compile(r"[\x21-\x7e]{1,200}")  # printable, so safe to echo as a header
 STATUS_LINES = {code: f"HTTP/1.1 {code} {phrase}\r\n"
                 for code, (phrase, _) in BaseHTTPRequestHandler.responses.items()}
@@ -632,53 +633,30 @@ class RequestHandler(BaseHTTPRequestHandler):
         set_idle_timeout(self.connection, self.idle_seconds)
 
     def parse_request(self) -> bool:
-        """BaseHTTPRequestHandler.parse_request (Python 3.13's), reading the headers with
-        read_headers instead of the email parser."""
-        self.command = None  # set in case of error on the first line
-        self.request_version = version = self.default_request_version
+        """Read the request line and headers. Only HTTP/1.0 and HTTP/1.1 are served, so the
+        line is `METHOD TARGET HTTP/1.x`; headers come from read_headers, not from the email
+        parser http.server would use (most of the cost of a small call). False after an
+        error answer, or when the client went away mid-request."""
+        self.command = None
+        self.request_version = "HTTP/1.1"  # the version error answers are given in
         self.close_connection = True
         if self.raw_requestline[-1:] != b"\n":  # cut short by a hang-up or the idle timeout
             return False
-        requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
-        self.requestline = requestline
-        words = requestline.split()
+        self.requestline = self.raw_requestline.decode("iso-8859-1").rstrip("\r\n")
+        words = self.requestline.split()
         if not words:
             return False
-        if len(words) >= 3:  # enough to determine the protocol version
-            version = words[-1]
-            if version in ("HTTP/1.1", "HTTP/1.0"):  # nearly every request
-                base_version_number, version_number = version[5:], (1, int(version[7]))
-            else:
-                try:
-                    if not version.startswith("HTTP/"):
-                        raise ValueError
-                    base_version_number = version.split("/", 1)[1]
-                    numbers = base_version_number.split(".")
-                    if len(numbers) != 2 or not all(n.isdigit() and len(n) <= 10 for n in numbers):
-                        raise ValueError
-                    version_number = int(numbers[0]), int(numbers[1])
-                except (ValueError, IndexError):
-                    self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request version ({version!r})")
-                    return False
-            if version_number >= (1, 1):
-                self.close_connection = False
-            if version_number >= (2, 0):
-                self.send_error(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED,
-                                f"Invalid HTTP version ({base_version_number})")
-                return False
-            self.request_version = version
-        if not 2 <= len(words) <= 3:
-            self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request syntax ({requestline!r})")
+        if len(words) != 3 or not HTTP_VERSION.fullmatch(words[2]):
+            self.send_error(HTTPStatus.BAD_REQUEST, "A request line is METHOD TARGET HTTP/1.1")
             return False
-        command, path = words[:2]
-        if len(words) == 2:
-            self.close_connection = True
-            if command != "GET":
-                self.send_error(HTTPStatus.BAD_REQUEST, f"Bad HTTP/0.9 request type ({command!r})")
-                return False
-        if path.startswith("//"):  # gh-87389: `//host` is not read as a host by clients
-            path = "/" + path.lstrip("/")
-        self.command, self.path = command, path
+        method, target, version = words
+        if version not in ("HTTP/1.1", "HTTP/1.0"):
+            self.send_error(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED,
+                            f"{version[:32]} is not served; use HTTP/1.1")
+            return False
+        self.request_version = version
+        # `//host/path` would read as another host to a client that resolves it against us.
+        self.command, self.path = method, "/" + target.lstrip("/") if target[:2] == "//" else target
         try:
             self.headers = read_headers(self.rfile)
         except ValueError as exc:
@@ -686,14 +664,13 @@ class RequestHandler(BaseHTTPRequestHandler):
             return False
         if self.headers is None:
             return False
-        conntype = self.headers.get("connection", "").lower()
-        if conntype == "close":
-            self.close_connection = True
-        elif conntype == "keep-alive":
-            self.close_connection = False
-        expect = self.headers.get("expect", "")
-        if expect.lower() == "100-continue" and self.request_version >= "HTTP/1.1":
-            return self.handle_expect_100()
+        connection = self.headers.get("connection", "").lower()
+        if version == "HTTP/1.1":
+            self.close_connection = connection == "close"
+            if self.headers.get("expect", "").lower() == "100-continue":
+                return self.handle_expect_100()
+        else:
+            self.close_connection = connection != "keep-alive"
         return True
 
     def __getattr__(self, name):
