@@ -418,24 +418,47 @@ def error_response(status: int, kind: str, message: str, request_id: str, failur
     return Response(status, [("Content-Type", JSON_TYPE)], body, failure)
 
 
+HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
+MAX_CHUNK_LINE = 1024  # a chunk-size line, with any extensions, and each trailer line
+
+
+def read_chunk_size(rfile) -> int:
+    """A chunk-size line: 1 to 16 hex digits, then optionally `;extensions`. Nothing looser
+    (no sign, no 0x, no blanks inside), so that we and any proxy before us agree on the body."""
+    line = rfile.readline(MAX_CHUNK_LINE)
+    if line[-2:] == b"\r\n":
+        digits, extension, _ = line[:-2].partition(b";")
+        if extension:
+            digits = digits.rstrip(b" \t")  # blanks may precede the `;`
+        if 0 < len(digits) <= 16 and HEX_DIGITS.issuperset(digits):
+            return int(digits, 16)
+    raise HttpError(400, "InvalidRequest", "malformed chunked body")
+
+
+def read_chunked(rfile, limit: int) -> bytes:
+    body = bytearray()
+    while True:
+        size = read_chunk_size(rfile)
+        if size == 0:
+            break
+        if len(body) + size > limit:
+            raise HttpError(413, "PayloadTooLarge", f"body exceeds {limit} bytes")
+        body += read_exactly(rfile, size)
+        if rfile.read(2) != b"\r\n":  # each chunk's data ends with exactly CRLF
+            raise HttpError(400, "InvalidRequest", "malformed chunked body")
+    for _ in range(MAX_HEADERS + 1):  # trailers, ignored, within the limits of headers
+        line = rfile.readline(MAX_CHUNK_LINE)
+        if line == b"\r\n":
+            return bytes(body)
+        if line[-1:] != b"\n":
+            break
+    raise HttpError(400, "InvalidRequest", "malformed chunked body")
+
+
 def read_body(rfile, headers, limit: int) -> bytes:
     """A Content-Length or chunked body (http.server decodes neither); 413 past `limit`."""
     if "chunked" in headers.get("transfer-encoding", "").lower():
-        body = bytearray()
-        while True:
-            try:
-                size = int(rfile.readline(1024).split(b";")[0], 16)
-            except ValueError:
-                raise HttpError(400, "InvalidRequest", "malformed chunked body") from None
-            if size == 0:
-                break
-            if len(body) + size > limit:
-                raise HttpError(413, "PayloadTooLarge", f"body exceeds {limit} bytes")
-            body += read_exactly(rfile, size)
-            rfile.readline()  # the CRLF ending each chunk
-        while rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-            pass  # trailers
-        return bytes(body)
+        return read_chunked(rfile, limit)
     length = headers.get("content-length", "").strip() or "0"
     if not length.isdigit():
         raise HttpError(400, "InvalidRequest", f"invalid Content-Length {length!r}")
@@ -447,6 +470,8 @@ def read_body(rfile, headers, limit: int) -> bytes:
 def read_exactly(rfile, size: int) -> bytes:
     """`size` bytes, or 400 if the client hung up or went idle (the socket's receive timeout)
     before sending them all."""
+    if size < 0:  # read(-1) would read to the end of the stream
+        raise HttpError(400, "InvalidRequest", "negative body length")
     data = rfile.read(size)
     if data is None or len(data) < size:
         raise HttpError(400, "InvalidRequest", "the body ended before its announced length")

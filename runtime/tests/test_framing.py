@@ -1,0 +1,104 @@
+"""Request framing in-process: chunked bodies, Content-Length and Transfer-Encoding, and what
+a malformed or ambiguous request gets (400 and the end of the connection)."""
+
+import io
+import json
+import os
+import socket
+import sys
+import threading
+import time
+import unittest
+from unittest import mock
+
+from runtime import pylambda_runtime as rt
+
+IDLE = 2.0  # longer than any answer here should take: a test that waits this long failed
+
+
+class FramingTest(unittest.TestCase):
+    """A real Server on 127.0.0.1 in this process; the handler echoes the body it got."""
+
+    def setUp(self):
+        patcher = mock.patch.object(sys, "stdout", io.StringIO())
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        idle = mock.patch.object(rt.RequestHandler, "idle_seconds", IDLE)
+        idle.start()
+        self.addCleanup(idle.stop)
+        env = {"PYLAMBDA_CODE_DIR": os.getcwd(), "PYLAMBDA_MAX_BODY_BYTES": "1000"}
+        runtime = rt.Runtime(rt.load_settings(env))
+        runtime.handler = lambda event, context: {"path": context.path, "body": context.body.decode()}
+        runtime.state = "ready"
+        self.server = rt.Server(("127.0.0.1", 0), runtime)
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+        self.addCleanup(self.server.server_close)
+        self.addCleanup(self.server.shutdown)
+
+    def exchange(self, data: bytes) -> tuple:
+        """Send data (the connection left open), read to the server's EOF: (the statuses and
+        bodies answered, seconds it took)."""
+        with socket.create_connection(self.server.server_address, timeout=10) as sock:
+            started = time.monotonic()
+            sock.sendall(data)
+            received = b""
+            try:
+                while chunk := sock.recv(65536):
+                    received += chunk
+            except ConnectionResetError:
+                pass
+            return split_responses(received), time.monotonic() - started
+
+    def assert_refused(self, data: bytes, status: int = 400):
+        """One answer, `status`, and the connection closed right after it."""
+        answers, seconds = self.exchange(data)
+        self.assertEqual([a[0] for a in answers], [status], answers)
+        self.assertLess(seconds, IDLE * 0.9, "the connection was left open")
+
+    def chunked(self, body: bytes) -> bytes:
+        return b"POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + body
+
+
+def split_responses(data: bytes) -> list:
+    """(status, body) of each response in data (all framed by Content-Length)."""
+    answers = []
+    while data:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        length = next((int(line.split(b":")[1]) for line in lines
+                       if line.lower().startswith(b"content-length:")), 0)
+        answers.append((int(lines[0].split()[1]), rest[:length]))
+        data = rest[length:]
+    return answers
+
+
+class ChunkedTest(FramingTest):
+    def test_a_well_formed_chunked_body_is_read(self):
+        request = self.chunked(b"3\r\nabc\r\n2;name=value\r\nde\r\n0\r\nX-Trailer: 1\r\n\r\n")
+        answers, _ = self.exchange(request + b"GET /next HTTP/1.1\r\nConnection: close\r\n\r\n")
+        self.assertEqual([a[0] for a in answers], [200, 200])
+        self.assertEqual(json.loads(answers[0][1])["body"], "abcde")
+
+    def test_a_chunk_size_that_is_not_1_to_16_hex_digits_is_400(self):
+        for size in (b"-1", b"-2", b"0x3", b"+3", b" 3", b"1_0", b"", b"1" * 17, b"3 "):
+            with self.subTest(size=size):
+                self.assert_refused(self.chunked(size + b"\r\nabc\r\n0\r\n\r\n"))
+
+    def test_a_negative_chunk_size_does_not_read_to_the_end_of_the_stream(self):
+        self.assert_refused(self.chunked(b"-1\r\n" + b"A" * 5000))
+
+    def test_chunk_data_must_end_with_crlf(self):
+        self.assert_refused(self.chunked(b"3\r\nabcXYZ\r\n0\r\n\r\n"))
+        self.assert_refused(self.chunked(b"1\r\nA" + b"B" * 100000))
+
+    def test_a_long_chunk_size_line_or_trailer_line_is_400(self):
+        self.assert_refused(self.chunked(b"3;" + b"e" * 2000 + b"\r\nabc\r\n0\r\n\r\n"))
+        self.assert_refused(self.chunked(b"0\r\nX-T: " + b"t" * 2000 + b"\r\n\r\n"))
+
+    def test_read_exactly_refuses_a_negative_size(self):
+        with self.assertRaises(rt.HttpError):
+            rt.read_exactly(io.BytesIO(b"abc"), -1)
+
+
+if __name__ == "__main__":
+    unittest.main()
