@@ -457,10 +457,10 @@ def read_chunked(rfile, limit: int) -> bytes:
 
 def read_body(rfile, headers, limit: int) -> bytes:
     """A Content-Length or chunked body (http.server decodes neither); 413 past `limit`."""
-    if "chunked" in headers.get("transfer-encoding", "").lower():
+    if headers.get("transfer-encoding"):  # framing_problem let only `chunked` through
         return read_chunked(rfile, limit)
-    length = headers.get("content-length", "").strip() or "0"
-    if not length.isdigit():
+    length = headers.get("content-length") or "0"
+    if not (length.isascii() and length.isdigit()):
         raise HttpError(400, "InvalidRequest", f"invalid Content-Length {length!r}")
     if int(length) > limit:
         raise HttpError(413, "PayloadTooLarge", f"body of {length} bytes exceeds {limit} bytes")
@@ -619,10 +619,32 @@ def read_headers(rfile) -> Optional[Headers]:
                 last[-1] = f"{last[-1]} {text.strip()}".strip()
             continue
         name, colon, value = text.partition(":")
-        if colon and name and " " not in name and "\t" not in name:
+        if colon and name:
+            if " " in name or "\t" in name:  # `Name : value` is refused, not skipped (RFC 9112 5.1)
+                raise HttpError(400, "InvalidRequest", "a header name contains a blank")
             last = values.setdefault(name.lower(), [])
             last.append(value.strip(" \t\r\n"))
     raise ValueError("Too many headers", f"got more than {MAX_HEADERS} headers")
+
+
+def framing_problem(headers: Headers) -> Optional[str]:
+    """Why the body's length is ambiguous, else None. A request framed one way here and
+    another way by a proxy in front could smuggle a second request inside its body, so only
+    one plain Content-Length, or Transfer-Encoding exactly `chunked`, is accepted."""
+    lengths = headers._values.get("content-length")
+    codings = headers._values.get("transfer-encoding")
+    if codings is not None:
+        if lengths is not None:
+            return "both Transfer-Encoding and Content-Length are given"
+        if len(codings) != 1 or codings[0].lower() != "chunked":
+            return "the only Transfer-Encoding served is chunked"
+    elif lengths is not None:
+        length = lengths[0]
+        if not (0 < len(length) <= 18 and length.isascii() and length.isdigit()):
+            return "Content-Length must be 1 to 18 digits"
+        if len(lengths) > 1 and any(other != length for other in lengths):
+            return "differing Content-Length values"
+    return None
 
 
 def log_call(method: str, path: str, response: "Response", seconds: float, request_id: str):
@@ -687,7 +709,14 @@ class RequestHandler(BaseHTTPRequestHandler):
         except ValueError as exc:
             self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, *exc.args)
             return False
+        except HttpError as exc:
+            self.send_error(HTTPStatus.BAD_REQUEST, None, str(exc))
+            return False
         if self.headers is None:
+            return False
+        problem = framing_problem(self.headers)
+        if problem:  # answered with Connection: close, as every send_error is
+            self.send_error(HTTPStatus.BAD_REQUEST, None, problem)
             return False
         connection = self.headers.get("connection", "").lower()
         if version == "HTTP/1.1":
@@ -714,6 +743,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         elif "?" in path:
             path, _, query = path.partition("?")
         if path in ("/healthz", "/metrics") and self.command in ("GET", "HEAD"):
+            if self.headers.get("transfer-encoding") or self.headers.get("content-length", "0") != "0":
+                self.close_connection = True  # the body is not read: it must not become a request
             return self.answer_probe(runtime, path)
         started = time.monotonic()
         given_id = self.headers.get("x-request-id", "")
@@ -724,6 +755,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             try:
                 response = self.call_handler(runtime, path, query, request_id, started)
             except Exception as exc:  # a runtime bug must still answer, count and log
+                self.close_connection = True  # where the body ends may be unknown
                 response = error_response(500, "InternalError", "runtime error", request_id,
                                           {"msg": "runtime error", "error": repr(exc),
                                            "traceback": traceback.format_exc()})

@@ -100,5 +100,57 @@ class ChunkedTest(FramingTest):
             rt.read_exactly(io.BytesIO(b"abc"), -1)
 
 
+SMUGGLED = b"GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+class AmbiguousFramingTest(FramingTest):
+    """Each request here could be framed differently by a proxy in front: 400, then close."""
+
+    def post(self, headers: bytes, body: bytes = SMUGGLED) -> bytes:
+        return b"POST /a HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n" + body
+
+    def test_content_length_must_be_ascii_digits(self):
+        for value in (b"\xb2", b"-1", b"+3", b"0x3", b"3 3", b"1" * 19, b"3, 3"):
+            with self.subTest(value=value):
+                self.assert_refused(self.post(b"Content-Length: " + value + b"\r\n"))
+
+    def test_transfer_encoding_other_than_exactly_chunked_is_400(self):
+        for value in (b"xchunked", b"gzip, chunked", b"chunked, identity", b"identity"):
+            with self.subTest(value=value):
+                self.assert_refused(self.post(b"Transfer-Encoding: " + value + b"\r\n",
+                                              b"0\r\n\r\n" + SMUGGLED))
+
+    def test_transfer_encoding_is_a_case_insensitive_token(self):
+        answers, _ = self.exchange(self.post(b"Transfer-Encoding: Chunked\r\nConnection: close\r\n",
+                                             b"1\r\na\r\n0\r\n\r\n"))
+        self.assertEqual([a[0] for a in answers], [200])
+
+    def test_transfer_encoding_with_content_length_is_400(self):
+        body = b"0\r\n\r\n" + SMUGGLED
+        self.assert_refused(self.post(b"Transfer-Encoding: chunked\r\nContent-Length: %d\r\n" % len(body), body))
+
+    def test_duplicate_transfer_encoding_or_differing_content_lengths_are_400(self):
+        self.assert_refused(self.post(b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+                                      b"0\r\n\r\n" + SMUGGLED))
+        self.assert_refused(self.post(b"Content-Length: 0\r\nContent-Length: %d\r\n" % len(SMUGGLED)))
+
+    def test_identical_duplicate_content_lengths_are_accepted(self):
+        answers, _ = self.exchange(self.post(b"Content-Length: 2\r\nContent-Length: 2\r\n"
+                                             b"Connection: close\r\n", b"[]"))
+        self.assertEqual([a[0] for a in answers], [200])
+
+    def test_a_blank_before_a_header_colon_is_400(self):
+        self.assert_refused(self.post(b"Transfer-Encoding : chunked\r\nContent-Length: 0\r\n"))
+        self.assert_refused(self.post(b"Content-Length\t: 0\r\n"))
+
+    def test_a_probe_with_a_body_closes_the_connection(self):
+        request = b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(SMUGGLED)
+        self.assert_refused(request + SMUGGLED, status=200)
+
+    def test_a_runtime_error_closes_the_connection(self):
+        with mock.patch.object(rt, "decode_event", side_effect=RuntimeError("bug")):
+            self.assert_refused(self.post(b"Content-Length: %d\r\n" % len(SMUGGLED)), status=500)
+
+
 if __name__ == "__main__":
     unittest.main()
