@@ -55,12 +55,14 @@ def http_date() -> str:
 
 # ---------------------------------------------------------------- logs and settings
 
-_log_lock = threading.Lock()  # held by the one thread writing lines out
-_log_pending: deque = deque()  # lines not written yet, in order
+_log_queue: deque = deque()  # lines not written yet, in order; only the log writer pops
+_log_wake = threading.Event()  # set when lines are queued, cleared by the log writer
+_log_writing = False  # the log writer holds lines it has taken but not written yet
+_log_dropped = [0, threading.Lock()]  # lines refused because the queue was full
 _log_fields: dict = {}  # function (and namespace), on every line once settings are known
 _log_common = ""  # the same fields as JSON, for the lines of calls
 _ts_second = (0, "")  # the last second formatted, and its text
-MAX_PENDING_LINES = 10000  # past this, a thread waits for its line to be written
+MAX_QUEUED_LINES = 10000  # past this, new lines are dropped (and counted) until there is room
 
 
 def set_log_fields(**fields: str) -> None:
@@ -79,30 +81,53 @@ def timestamp() -> str:
     return f"{cached[1]}.{int((now - second) * 1000):03d}Z"
 
 
-def write_line(line: str, wait: bool = False) -> None:
-    """Queue a line for stdout. Whichever thread finds no one writing writes every queued line
-    in one write, and looks again once done; a thread that finds someone writing leaves its
-    line to them rather than waiting (unless `wait`, or too many lines are queued)."""
-    if line:
-        _log_pending.append(line)
-    wait = wait or len(_log_pending) > MAX_PENDING_LINES
-    while (_log_pending or wait) and _log_lock.acquire(wait):
+def write_line(line: str) -> None:
+    """Queue a line for stdout. Only the log writer thread writes, so no caller (a call's
+    thread, the watchdog) ever waits on a slow stdout; a line that finds the queue full is
+    dropped and counted rather than waited for."""
+    if len(_log_queue) >= MAX_QUEUED_LINES:
+        with _log_dropped[1]:
+            _log_dropped[0] += 1
+        return
+    _log_queue.append(line)
+    if not _log_wake.is_set():  # set already while the writer has not caught up
+        _log_wake.set()
+
+
+def _write_logs() -> None:
+    """The log writer: whatever is queued, in one write, then the same again."""
+    global _log_writing
+    while True:
+        _log_wake.wait()
+        _log_wake.clear()  # before taking lines: one queued after this sets it again
+        _log_writing = True
         try:
-            batch = []
-            while _log_pending:
-                batch.append(_log_pending.popleft())
-            if batch:
-                sys.stdout.write("".join(batch))
-                sys.stdout.flush()
-        except (OSError, ValueError):
-            pass  # a closed stdout must not take calls down with it
+            while _log_queue:
+                batch = [_log_queue.popleft() for _ in range(len(_log_queue))]
+                with _log_dropped[1]:
+                    dropped, _log_dropped[0] = _log_dropped[0], 0
+                if dropped:
+                    batch.append(json.dumps({"ts": timestamp(), "level": "warning",
+                                             "msg": "log lines dropped: stdout is too slow",
+                                             "dropped": dropped, **_log_fields}) + "\n")
+                try:
+                    sys.stdout.write("".join(batch))
+                    sys.stdout.flush()
+                except Exception:
+                    pass  # a closed or broken stdout must not stop the writer
         finally:
-            _log_lock.release()
-        wait = False
+            _log_writing = False
 
 
-def flush_logs() -> None:
-    write_line("", wait=True)
+def flush_logs(timeout: float = 5.0) -> bool:
+    """Wait (polling, so safe in a signal handler) until every queued line is written."""
+    deadline = time.monotonic() + timeout
+    while (_log_queue or _log_writing) and time.monotonic() < deadline:
+        time.sleep(0.002)
+    return not (_log_queue or _log_writing)
+
+
+threading.Thread(target=_write_logs, name="log-writer", daemon=True).start()
 
 
 def log(level: str, msg: str, **fields: Any) -> None:
@@ -369,27 +394,30 @@ class Watchdog:
                 due = [call for call in self._active if call.deadline <= now]
                 self._active.difference_update(due)
                 self._wake_at = min((call.deadline for call in self._active), default=math.inf)
-                answered = [(call, self._answer(call, now)) for call in due]
+                answered = [(call, *self._answer(call, now)) for call in due]
                 if answered:
-                    self._cond.release()  # logs need not hold up the calls
+                    self._cond.release()  # logs (only queued) need not hold up the calls
                     try:
-                        for call, response in answered:
-                            self._logged(call, response, now - call.started)
+                        for call, response, failure in answered:
+                            self._logged(call, response, failure, now - call.started)
                     finally:
                         self._cond.acquire()
 
-    def _answer(self, call: Call, now: float):
+    @staticmethod
+    def _answer(call: Call, now: float):
+        """(the 504 sent, None), or (None, the traceback of what failed)."""
         try:  # the watchdog must survive anything, or no call would time out any more
-            return call.conn.send_timeout(call, now - call.started)
+            return call.conn.send_timeout(call, now - call.started), None
         except Exception:
-            log("error", "runtime error answering a timeout", requestId=call.request_id,
-                traceback=traceback.format_exc())
-            return None
+            return None, traceback.format_exc()
 
-    def _logged(self, call: Call, response, seconds: float) -> None:
+    def _logged(self, call: Call, response, failure, seconds: float) -> None:
         try:
             if response is not None:
                 log_call(call.method, call.path, response, seconds, call.request_id)
+            else:
+                log("error", "runtime error answering a timeout", requestId=call.request_id,
+                    traceback=failure)
         finally:
             self.runtime.metrics.call_finished()
 
@@ -956,7 +984,7 @@ def install_signal_handlers(runtime: Runtime) -> None:
     def on_signal(signum, frame):
         if runtime.stop_signal:
             line = json.dumps({"level": "warning", "msg": "second signal: exiting now"})
-            write_line("")  # what is queued, unless a thread is writing it right now
+            flush_logs(1.0)  # what is queued, unless stdout is stuck
             os.write(1, (line + "\n").encode())
             os._exit(1)
         runtime.draining = True  # /healthz turns 503 at once

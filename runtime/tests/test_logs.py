@@ -19,6 +19,7 @@ class CallLineTest(unittest.TestCase):
         patcher = mock.patch.object(sys, "stdout", self.out)
         patcher.start()
         self.addCleanup(patcher.stop)
+        self.addCleanup(rt.flush_logs)
 
     @staticmethod
     def restore(saved):
@@ -32,6 +33,7 @@ class CallLineTest(unittest.TestCase):
                  ("PURGE", "/a b", 599, 1234.5, "id-\u2603")]
         for method, path, status, seconds, request_id in cases:
             rt.log_call(method, path, rt.Response(status, []), seconds, request_id)
+        rt.flush_logs()
         lines = self.out.getvalue().splitlines()
         self.assertEqual(len(lines), len(cases))
         for line, (method, path, status, seconds, request_id) in zip(lines, cases):
@@ -47,6 +49,7 @@ class CallLineTest(unittest.TestCase):
         failure = {"msg": "handler raised an exception", "error": "boom", "type": "ValueError",
                    "traceback": "Traceback ..."}
         rt.log_call("GET", "/x", rt.Response(500, [], b"", failure), 0.01, "id")
+        rt.flush_logs()
         record = json.loads(self.out.getvalue())
         self.assertEqual((record["level"], record["msg"], record["type"], record["status"]),
                          ("error", "handler raised an exception", "ValueError", 500))
@@ -100,6 +103,61 @@ class WriteLineTest(unittest.TestCase):
         with mock.patch.object(sys, "stdout", closed):
             rt.write_line("lost\n")
             rt.log("info", "also lost")
+            self.assertTrue(rt.flush_logs())
+        with mock.patch.object(sys, "stdout", io.StringIO()) as out:
+            rt.write_line("the writer still writes\n")
+            rt.flush_logs()
+        self.assertEqual(out.getvalue(), "the writer still writes\n")
+
+    def test_only_the_log_writer_thread_writes_and_a_stuck_stdout_blocks_no_caller(self):
+        out = BlockingStdout()
+        self.addCleanup(rt.flush_logs)
+        self.addCleanup(out.release.set)
+        with mock.patch.object(sys, "stdout", out):
+            rt.write_line("first\n")
+            self.assertTrue(out.entered.wait(5))
+            started = time.monotonic()
+            for i in range(100):
+                rt.write_line(f"queued {i}\n")
+            self.assertLess(time.monotonic() - started, 0.5, "a caller waited on stdout")
+            out.release.set()
+            self.assertTrue(rt.flush_logs())
+        self.assertEqual(out.threads, {"log-writer"})
+        self.assertEqual("".join(out.writes).count("queued"), 100)
+
+    def test_lines_past_the_bound_are_dropped_and_counted(self):
+        out = BlockingStdout()
+        self.addCleanup(rt.flush_logs)
+        self.addCleanup(out.release.set)
+        with mock.patch.object(sys, "stdout", out), mock.patch.object(rt, "MAX_QUEUED_LINES", 10):
+            rt.write_line("first\n")
+            self.assertTrue(out.entered.wait(5))
+            for i in range(15):
+                rt.write_line(f"queued {i}\n")
+            out.release.set()
+            self.assertTrue(rt.flush_logs())
+        text = "".join(out.writes)
+        self.assertEqual(text.count("queued"), 10)
+        warning = json.loads(text.splitlines()[-1])
+        self.assertEqual((warning["msg"], warning["dropped"]),
+                         ("log lines dropped: stdout is too slow", 5))
+
+
+class BlockingStdout:
+    """A stdout whose writes wait until released (a log reader that stopped reading)."""
+
+    def __init__(self):
+        self.writes, self.threads = [], set()
+        self.entered, self.release = threading.Event(), threading.Event()
+
+    def write(self, text):
+        self.threads.add(threading.current_thread().name)
+        self.entered.set()
+        self.release.wait(10)
+        self.writes.append(text)
+
+    def flush(self):
+        pass
 
 
 if __name__ == "__main__":

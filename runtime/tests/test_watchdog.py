@@ -38,6 +38,7 @@ class WatchdogTest(unittest.TestCase):
         patcher = mock.patch.object(sys, "stdout", io.StringIO())
         self.out = patcher.start()
         self.addCleanup(patcher.stop)
+        self.addCleanup(rt.flush_logs)
         self.metrics = FakeMetrics()
         self.watchdog = rt.Watchdog(mock.Mock(metrics=self.metrics))
 
@@ -58,11 +59,11 @@ class WatchdogTest(unittest.TestCase):
         self.assertGreaterEqual(late.conn.answered_at, late.deadline)
         self.assertFalse(self.watchdog.finish(early), "an answered call is not the connection's")
         self.assertFalse(self.watchdog.finish(late))
-        rt.flush_logs()
         deadline = time.monotonic() + 5
         while self.metrics.finished < 2 and time.monotonic() < deadline:
             time.sleep(0.01)
         self.assertEqual(self.metrics.finished, 2)
+        rt.flush_logs()
         self.assertEqual(self.out.getvalue().count('"status": 504'), 2)
 
     def test_a_call_finished_in_time_is_never_answered_by_the_watchdog(self):
@@ -76,10 +77,25 @@ class WatchdogTest(unittest.TestCase):
         broken = self.start(0.05, FakeConnection(fail=True))
         time.sleep(0.2)
         self.assertFalse(self.watchdog.finish(broken))
+        deadline = time.monotonic() + 5
+        while self.metrics.finished < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
         rt.flush_logs()
         self.assertIn("runtime error answering a timeout", self.out.getvalue())
         call = self.start(0.05)
         self.assertTrue(call.conn.answered.wait(5), "the watchdog stopped working")
+
+    def test_a_stuck_stdout_does_not_hold_up_the_next_deadline(self):
+        released = threading.Event()
+        self.addCleanup(rt.flush_logs)
+        self.addCleanup(released.set)
+        stuck = mock.Mock(write=lambda text: released.wait(10), flush=lambda: None)
+        with mock.patch.object(sys, "stdout", stuck):
+            first = self.start(0.05)
+            second = self.start(0.4)
+            self.assertTrue(first.conn.answered.wait(5))
+            self.assertTrue(second.conn.answered.wait(2), "the watchdog was stuck writing logs")
+            self.assertLess(second.conn.answered_at - second.deadline, 0.2)
 
 
 if __name__ == "__main__":
