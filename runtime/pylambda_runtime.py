@@ -591,7 +591,7 @@ def encode_result(result) -> Response:
 # ---------------------------------------------------------------- HTTP
 
 
-MAX_HEADERS, MAX_LINE = 100, 65536  # http.client's limits on a request's header block
+MAX_HEADERS, MAX_LINE = 100, 65536  # header lines per request, bytes per line (README.md)
 
 
 def set_idle_timeout(sock: socket.socket, seconds: float) -> None:
@@ -628,19 +628,24 @@ class Headers:
 
 
 def read_headers(rfile) -> Optional[Headers]:
-    """The header block up to its empty line, within http.client's limits (ValueError past
-    them); None if it stops mid-line. Values lose surrounding blanks; an obsolete folded line
-    joins the previous value with a space; a line that is not `name: value` is skipped."""
+    """The header block, up to its empty line; None if it stops mid-line. Over our limits
+    (MAX_HEADERS lines, MAX_LINE bytes a line) raises ValueError, answered 431. Values lose
+    surrounding blanks; an obsolete folded line joins the previous value with a space; a line
+    with no colon is skipped; a name with a blank in it is answered 400."""
     values: dict = {}
-    last = None  # the values of the last header, and its index there, for a folded line
-    for _ in range(MAX_HEADERS + 1):
+    last = None  # the value list of the header read last, which a folded line extends
+    lines = 0
+    while True:
         line = rfile.readline(MAX_LINE + 1)
         if len(line) > MAX_LINE:
-            raise ValueError("Line too long", f"got more than {MAX_LINE} bytes in a header line")
+            raise ValueError(f"a header line is over the {MAX_LINE // 1024} KiB limit (431)")
         if line in (b"\r\n", b"\n", b""):
             return Headers(values)
         if line[-1:] != b"\n":  # the client went away, or idle past the timeout, mid-line
             return None
+        lines += 1
+        if lines > MAX_HEADERS:
+            raise ValueError(f"over the limit of {MAX_HEADERS} header lines (431)")
         text = line.decode("iso-8859-1")
         if text[0] in " \t":
             if last:
@@ -652,7 +657,6 @@ def read_headers(rfile) -> Optional[Headers]:
                 raise HttpError(400, "InvalidRequest", "a header name contains a blank")
             last = values.setdefault(name.lower(), [])
             last.append(value.strip(" \t\r\n"))
-    raise ValueError("Too many headers", f"got more than {MAX_HEADERS} headers")
 
 
 def framing_problem(headers: Headers) -> Optional[str]:
@@ -730,12 +734,14 @@ class RequestHandler(BaseHTTPRequestHandler):
                             f"{version[:32]} is not served; use HTTP/1.1")
             return False
         self.request_version = version
-        # `//host/path` would read as another host to a client that resolves it against us.
-        self.command, self.path = method, "/" + target.lstrip("/") if target[:2] == "//" else target
+        if target[:2] == "//":  # `//host/path` would read as another host to a client
+            rest = target.lstrip("/")  # that resolves it against us: keep one leading slash
+            target = target[len(target) - len(rest) - 1:]
+        self.command, self.path = method, target
         try:
             self.headers = read_headers(self.rfile)
         except ValueError as exc:
-            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, *exc.args)
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, None, str(exc))
             return False
         except HttpError as exc:
             self.send_error(HTTPStatus.BAD_REQUEST, None, str(exc))
@@ -897,27 +903,27 @@ class RequestHandler(BaseHTTPRequestHandler):
         self.send(Response(status, [("Content-Type", JSON_TYPE)], json.dumps(payload).encode()))
 
     def render(self, response: Response, request_id=None, close=False) -> bytes:
-        """The whole response as bytes, sent in one write (status line and headers as
-        http.server would send them)."""
+        """The whole response as bytes, sent in one write. A handler's `Connection: close`
+        ends the connection after this response; nothing a handler sends keeps open one that
+        the client or the runtime is ending."""
         status, body = response.status, response.body
         no_body = status in (204, 304) or self.command == "HEAD"
-        if self.request_version == "HTTP/0.9":  # http.server sends no status line or headers
-            return b"" if no_body else body
         head = [STATUS_LINES.get(status) or f"HTTP/1.1 {status} \r\n",
                 "Server: pylambda\r\nDate: ", http_date(), "\r\n"]
+        handler_closes = False
         for name, value in response.headers:
             head.append(f"{name}: {value}\r\n")
-            if name.lower() == "connection":  # as BaseHTTPRequestHandler.send_header does
-                if value.lower() == "close":
-                    self.close_connection = True
-                elif value.lower() == "keep-alive":
-                    self.close_connection = False
+            if name.lower() == "connection" and value.strip().lower() == "close":
+                handler_closes = True
         if request_id:
             head.append(f"X-Request-Id: {request_id}\r\n")
         if status not in (204, 304):
             head.append(f"Content-Length: {len(body)}\r\n")
         if close or self.server.runtime.draining:  # so clients reconnect to another pod
-            head.append("Connection: close\r\n")
+            if not handler_closes:
+                head.append("Connection: close\r\n")
+            self.close_connection = True
+        elif handler_closes:
             self.close_connection = True
         head.append("\r\n")
         data = "".join(head).encode("latin-1")

@@ -152,5 +152,25 @@ class AmbiguousFramingTest(FramingTest):
             self.assert_refused(self.post(b"Content-Length: %d\r\n" % len(SMUGGLED)), status=500)
 
 
+class ConnectionHeaderTest(FramingTest):
+    def test_a_handler_keep_alive_does_not_keep_a_connection_the_client_closes(self):
+        self.server.runtime.handler = lambda event, context: ("ok", 200, {"Connection": "keep-alive"})
+        request = b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        self.assert_refused(request + SMUGGLED, status=200)
+
+    def test_a_handler_connection_close_ends_the_connection(self):
+        self.server.runtime.handler = lambda event, context: ("ok", 200, {"Connection": "close"})
+        self.assert_refused(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED, status=200)
+
+    def test_a_header_block_over_the_limits_is_431_saying_which_limit(self):
+        for headers, limit in ((b"X: 1\r\n" * 101, b"100 header lines"),
+                               (b"X: " + b"a" * 65536 + b"\r\n", b"64 KiB")):
+            answers, _ = self.exchange(b"GET / HTTP/1.1\r\n" + headers + b"\r\n")
+            self.assertEqual(answers[0][0], 431)
+            self.assertIn(limit, answers[0][1])
+        answers, _ = self.exchange(b"GET / HTTP/1.1\r\n" + b"X: 1\r\n" * 99 + b"Connection: close\r\n\r\n")
+        self.assertEqual([a[0] for a in answers], [200], "100 header lines are allowed")
+
+
 if __name__ == "__main__":
     unittest.main()
