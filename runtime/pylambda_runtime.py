@@ -706,10 +706,42 @@ class RequestHandler(BaseHTTPRequestHandler):
     timeout = None  # a Python-level timeout would poll() before every recv and send: see setup
     idle_seconds = 120  # an idle keep-alive connection, or a stalled client, holds its thread
     timed_out = False  # the current call was answered 504 by the watchdog
+    body_unread = False  # answered before its body was read: drain a little before closing
+    DRAIN_BYTES, DRAIN_SECONDS = 1 << 20, 1.0
 
     def setup(self) -> None:
         super().setup()
         set_idle_timeout(self.connection, self.idle_seconds)
+
+    def finish(self) -> None:
+        """Closing a socket with unread data makes the kernel send a reset, which can destroy
+        an error answer before the client reads it (a client sending its whole body first).
+        So after such an answer: end our side, then read and drop what still arrives, up to
+        DRAIN_BYTES or DRAIN_SECONDS, before the socket is closed."""
+        super().finish()
+        if not self.body_unread:
+            return
+        sock, left = self.connection, self.DRAIN_BYTES
+        deadline = time.monotonic() + self.DRAIN_SECONDS
+        try:
+            sock.shutdown(socket.SHUT_WR)
+            while left > 0 and (wait := deadline - time.monotonic()) > 0:
+                sock.settimeout(wait)
+                data = sock.recv(min(left, 65536))
+                if not data:
+                    break
+                left -= len(data)
+        except OSError:  # a timeout too
+            pass
+
+    def handle_expect_100(self) -> bool:
+        """No `100 Continue` for a request that will be refused anyway (not ready, or a
+        Content-Length over the limit): its answer comes without the body being sent."""
+        runtime = self.server.runtime
+        length = self.headers.get("content-length")
+        if runtime.state != "ready" or (length and int(length) > runtime.settings.max_body_bytes):
+            return True
+        return super().handle_expect_100()
 
     def parse_request(self) -> bool:
         """Read the request line and headers. Only HTTP/1.0 and HTTP/1.1 are served, so the
@@ -741,15 +773,18 @@ class RequestHandler(BaseHTTPRequestHandler):
         try:
             self.headers = read_headers(self.rfile)
         except ValueError as exc:
+            self.body_unread = True
             self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, None, str(exc))
             return False
         except HttpError as exc:
+            self.body_unread = True
             self.send_error(HTTPStatus.BAD_REQUEST, None, str(exc))
             return False
         if self.headers is None:
             return False
         problem = framing_problem(self.headers)
         if problem:  # answered with Connection: close, as every send_error is
+            self.body_unread = True
             self.send_error(HTTPStatus.BAD_REQUEST, None, problem)
             return False
         connection = self.headers.get("connection", "").lower()
@@ -778,7 +813,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             path, _, query = path.partition("?")
         if path in ("/healthz", "/metrics") and self.command in ("GET", "HEAD"):
             if self.headers.get("transfer-encoding") or self.headers.get("content-length", "0") != "0":
-                self.close_connection = True  # the body is not read: it must not become a request
+                self.close_connection = self.body_unread = True  # it must not become a request
             return self.answer_probe(runtime, path)
         started = time.monotonic()
         given_id = self.headers.get("x-request-id", "")
@@ -789,7 +824,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             try:
                 response = self.call_handler(runtime, path, query, request_id, started)
             except Exception as exc:  # a runtime bug must still answer, count and log
-                self.close_connection = True  # where the body ends may be unknown
+                self.close_connection = self.body_unread = True  # where the body ends is unknown
                 response = error_response(500, "InternalError", "runtime error", request_id,
                                           {"msg": "runtime error", "error": repr(exc),
                                            "traceback": traceback.format_exc()})
@@ -811,13 +846,13 @@ class RequestHandler(BaseHTTPRequestHandler):
         None if the watchdog answered 504 before the handler returned."""
         settings, timeout = runtime.settings, runtime.settings.timeout_seconds
         if runtime.state != "ready":
-            self.close_connection = True  # its body stays unread
+            self.close_connection = self.body_unread = True
             return error_response(503, "NotReady", runtime.reason, request_id)
         try:
             body = read_body(self.rfile, self.headers, settings.max_body_bytes)
             event = decode_event(body, self.headers.get("content-type"))
         except HttpError as exc:
-            self.close_connection = True  # an unread body would corrupt the next request
+            self.close_connection = self.body_unread = True  # it would corrupt the next request
             return error_response(exc.status, exc.kind, str(exc), request_id)
         headers = self.headers.joined()
         query_list = parse_qs(query, keep_blank_values=True) if query else {}

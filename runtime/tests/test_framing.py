@@ -172,5 +172,25 @@ class ConnectionHeaderTest(FramingTest):
         self.assertEqual([a[0] for a in answers], [200], "100 header lines are allowed")
 
 
+class EarlyAnswerTest(FramingTest):
+    def test_a_413_reaches_a_client_that_sends_its_whole_body_before_reading(self):
+        body = b"x" * (3000 << 10)  # more than socket buffers hold: closing at once would reset
+        for _ in range(5):
+            with socket.create_connection(self.server.server_address, timeout=10) as sock:
+                try:
+                    sock.sendall(b"POST / HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+                except OSError as exc:
+                    self.fail(f"the connection was reset while the body was sent: {exc!r}")
+                self.assertTrue(sock.recv(65536).startswith(b"HTTP/1.1 413 "))
+
+    def test_no_100_continue_for_a_body_over_the_limit_or_a_handler_not_ready(self):
+        request = b"POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n"
+        for length, ready, status in ((5000, True, 413), (10, False, 503), (10, True, 100)):
+            self.server.runtime.state = "ready" if ready else "importing"
+            with socket.create_connection(self.server.server_address, timeout=10) as sock:
+                sock.sendall(request % length)
+                self.assertTrue(sock.recv(65536).startswith(b"HTTP/1.1 %d " % status))
+
+
 if __name__ == "__main__":
     unittest.main()
