@@ -176,10 +176,10 @@ describe('hostile: SIGTERM under load (PYLAMBDA_SHUTDOWN_DELAY_SECONDS=1)', func
       // A connection the kernel queued (or the server had just accepted, with no request read
       // yet) as the listener closed is reset: that request never reached the service (the
       // hook-call count below proves it), like a refusal. A client that honours /readyz (a
-      // Service's endpoints) does not open it; Metacontroller retries it.
-      expect(`${outcome.code} ${outcome.phase} reused=${outcome.reused}`, what).to.equal(
-        'ECONNRESET request reused=false',
-      );
+      // Service's endpoints) does not open it; Metacontroller retries it. Under load the reset
+      // can reach the client before its socket reported the handshake done (phase connect).
+      expect(`${outcome.code} reused=${outcome.reused}`, what).to.equal('ECONNRESET reused=false');
+      expect(outcome.phase, what).to.be.oneOf(['connect', 'request']);
       expect(Math.abs(outcome.startedAt - listenerClosed), what).to.be.below(250);
     }
   });
