@@ -200,7 +200,7 @@ function hookSection(hooks: HookResults): string {
     '',
     'Requests: `realistic` is a steady-state resync of the `text-stats` sample as Metacontroller v4.17.2 sends it ' +
       '(hook API v2; the parent and its ConfigMap, Deployment and Service as the informers hold them, managedFields ' +
-      'included; the ConfigMap carries the 48 KB runtime, which is most of the size); `large` is the same with 900 KiB ' +
+      'included; the ConfigMap carries the 53 KB runtime, which is most of the size); `large` is the same with 900 KiB ' +
       'of code (in the parent and again in the ConfigMap); `decorator` is the annotated `greeter` Deployment with its ' +
       "two attachments. Latencies are whole milliseconds (autocannon). CPU µs per call is the server process's " +
       'user + system time over the half-rate runs divided by the calls answered: unlike req/s it hardly moves ' +
