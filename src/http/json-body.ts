@@ -53,6 +53,10 @@ export function rawBodyOf(ctx: Context): Buffer | undefined {
 
 export class InvalidJsonError extends Error {}
 
+function hasByteOrderMark(raw: Buffer): boolean {
+  return raw.length >= 3 && raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf;
+}
+
 /**
  * The body as a value. An empty body is an empty object (so validation names what is missing);
  * a bare value is refused, and so is any `__proto__` key (a key that would replace an object's
@@ -60,7 +64,8 @@ export class InvalidJsonError extends Error {}
  */
 export function parseJsonBody(raw: Buffer): unknown {
   if (raw.length === 0) return {};
-  const text = raw.toString('utf8');
+  // A UTF-8 byte order mark is allowed before JSON text (RFC 8259 §8.1) and means nothing.
+  const text = raw.toString('utf8', hasByteOrderMark(raw) ? 3 : 0);
   if (!STARTS_AS_OBJECT_OR_ARRAY.test(text)) {
     throw new InvalidJsonError('a hook request is a JSON object, not a bare value');
   }

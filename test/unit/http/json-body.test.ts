@@ -15,6 +15,11 @@ describe('parseJsonBody', () => {
     expect(parse('{"code":"\\u003c\\u0026 é 😀"}')).to.deep.equal({ code: '<& é 😀' });
   });
 
+  it('skips a UTF-8 byte order mark', () => {
+    expect(parse('\ufeff{"a":1}')).to.deep.equal({ a: 1 });
+    expect(() => parse('\ufeff\ufeff{}')).to.throw(InvalidJsonError);
+  });
+
   it('reads an empty body as an empty object, for validation to name what is missing', () => {
     expect(parseJsonBody(Buffer.alloc(0))).to.deep.equal({});
   });
