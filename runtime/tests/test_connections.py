@@ -1,16 +1,12 @@
 """Connections in-process, with a short idle timeout: what a stalled or idle client gets."""
 
-import io
 import json
-import os
 import socket
-import sys
-import threading
 import time
 import unittest
-from unittest import mock
 
 from runtime import pylambda_runtime as rt
+from runtime.tests.in_process import serve_in_process
 
 IDLE = 0.3
 
@@ -34,18 +30,7 @@ class ServerTest(unittest.TestCase):
     """A real Server on 127.0.0.1 in this process, its handler set directly."""
 
     def setUp(self):
-        patcher = mock.patch.object(sys, "stdout", io.StringIO())
-        patcher.start()
-        self.addCleanup(patcher.stop)
-        idle = mock.patch.object(rt.RequestHandler, "idle_seconds", IDLE)
-        idle.start()
-        self.addCleanup(idle.stop)
-        runtime = rt.Runtime(rt.load_settings({"PYLAMBDA_CODE_DIR": os.getcwd()}))
-        runtime.handler, runtime.state = (lambda event, context: event), "ready"
-        self.server = rt.Server(("127.0.0.1", 0), runtime)
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-        self.addCleanup(self.server.server_close)
-        self.addCleanup(self.server.shutdown)
+        self.server = serve_in_process(self, lambda event, context: event, IDLE)
 
     def exchange(self, data: bytes, close_after: bool = False) -> tuple:
         """Send data, then read to the server's EOF; (what came back, seconds it took)."""

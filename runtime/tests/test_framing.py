@@ -3,15 +3,13 @@ a malformed or ambiguous request gets (400 and the end of the connection)."""
 
 import io
 import json
-import os
 import socket
-import sys
-import threading
 import time
 import unittest
 from unittest import mock
 
 from runtime import pylambda_runtime as rt
+from runtime.tests.in_process import serve_in_process
 
 IDLE = 2.0  # longer than any answer here should take: a test that waits this long failed
 
@@ -20,20 +18,9 @@ class FramingTest(unittest.TestCase):
     """A real Server on 127.0.0.1 in this process; the handler echoes the body it got."""
 
     def setUp(self):
-        patcher = mock.patch.object(sys, "stdout", io.StringIO())
-        patcher.start()
-        self.addCleanup(patcher.stop)
-        idle = mock.patch.object(rt.RequestHandler, "idle_seconds", IDLE)
-        idle.start()
-        self.addCleanup(idle.stop)
-        env = {"PYLAMBDA_CODE_DIR": os.getcwd(), "PYLAMBDA_MAX_BODY_BYTES": "1000"}
-        runtime = rt.Runtime(rt.load_settings(env))
-        runtime.handler = lambda event, context: {"path": context.path, "body": context.body.decode()}
-        runtime.state = "ready"
-        self.server = rt.Server(("127.0.0.1", 0), runtime)
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-        self.addCleanup(self.server.server_close)
-        self.addCleanup(self.server.shutdown)
+        self.server = serve_in_process(
+            self, lambda event, context: {"path": context.path, "body": context.body.decode()},
+            IDLE, {"PYLAMBDA_MAX_BODY_BYTES": "1000"})
 
     def exchange(self, data: bytes) -> tuple:
         """Send data (the connection left open), read to the server's EOF: (the statuses and

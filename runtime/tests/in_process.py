@@ -1,0 +1,26 @@
+"""A real Server on 127.0.0.1 inside the test process, for tests that set its handler directly
+or reach into it (the subprocess harness runs the runtime as a pod does)."""
+
+import io
+import os
+import sys
+import threading
+from unittest import mock
+
+from runtime import pylambda_runtime as rt
+
+
+def serve_in_process(test, handler, idle_seconds: float, env=None) -> "rt.Server":
+    """Start a ready Server with `handler` and the given idle timeout; stdout is captured and
+    everything is stopped by the test's cleanups."""
+    for patcher in (mock.patch.object(sys, "stdout", io.StringIO()),
+                    mock.patch.object(rt.RequestHandler, "idle_seconds", idle_seconds)):
+        patcher.start()
+        test.addCleanup(patcher.stop)
+    runtime = rt.Runtime(rt.load_settings({"PYLAMBDA_CODE_DIR": os.getcwd(), **(env or {})}))
+    runtime.handler, runtime.state = handler, "ready"
+    server = rt.Server(("127.0.0.1", 0), runtime)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    test.addCleanup(server.server_close)
+    test.addCleanup(server.shutdown)
+    return server
