@@ -13,7 +13,7 @@ const STARTS_AS_OBJECT_OR_ARRAY = /^[ \t\n\r]*[[{]/;
 
 type WithRawBody = Context & { [RAW_BODY]?: Buffer };
 
-export function isJsonRequest(ctx: Context): boolean {
+function isJsonRequest(ctx: Context): boolean {
   return ctx.is('application/json', '+json') !== false;
 }
 
