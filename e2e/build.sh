@@ -6,8 +6,9 @@
 # Usage: e2e/build.sh [kubernetes] [metacontroller]   (default: both)
 #
 # Metacontroller's go.mod says `module metacontroller`, so it comes in through a replace with the
-# GitHub module path at the v4.17.2 commit. When neither the module proxy nor GitHub serves it,
-# the build exits with EXIT_METACONTROLLER_UNAVAILABLE (3), which .ci/run reports as a skip.
+# GitHub module path at the v4.17.2 commit. Some module proxies refuse it, so PYLAMBDA_GOPROXY_DIR
+# may name a local module mirror (see metacontroller_source). When no source has it, the build
+# exits with EXIT_METACONTROLLER_UNAVAILABLE (3) and says what is missing; CI fails on that.
 set -euo pipefail
 # shellcheck source=e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -89,22 +90,55 @@ build_kubernetes() {
   echo "$stamp" >"$BIN/.stamp-kubernetes"
 }
 
-# metacontroller_source: make sure the go command can get the pinned Metacontroller module: from
-# the Go module cache, the module proxy, or (where the proxy does not serve it) straight from
-# GitHub with GOPROXY=direct. Whatever the route, go.sum pins the module's hash.
+# metacontroller_source: make sure the go command has the pinned Metacontroller module. Sources,
+# in order: the Go module cache; the configured module proxy (GOPROXY without its `direct` entry);
+# a local module mirror, PYLAMBDA_GOPROXY_DIR (a directory laid out as a Go module proxy, used as
+# file://); then GitHub (GOPROXY=direct). Whatever the source, go.sum alone decides what is accepted:
+# the module's hash must be the one it pins.
 metacontroller_source() {
-  local dir="$E2E_DIR/tools/metacontroller"
-  if (cd "$dir" && go mod download metacontroller) >"$LOGS/download-metacontroller.log" 2>&1; then
+  local dir="$E2E_DIR/tools/metacontroller" dl="$LOGS/download-metacontroller.log" proxies mirror=""
+  : >"$dl"
+  # try DESCRIPTION GOPROXY-VALUE: go mod download of the module through that GOPROXY.
+  try() {
+    echo "== $1 (GOPROXY=$2)" >>"$dl"
+    (cd "$dir" && GOPROXY=$2 go mod download metacontroller) >>"$dl" 2>&1
+  }
+  if try "the Go module cache" off; then
+    log "metacontroller $METACONTROLLER_VERSION: from the Go module cache"
     return
   fi
-  log "the module proxy does not serve Metacontroller $METACONTROLLER_VERSION; trying GOPROXY=direct"
-  if (cd "$dir" && GOPROXY=direct go mod download metacontroller) >>"$LOGS/download-metacontroller.log" 2>&1; then
+  proxies=$(go env GOPROXY | tr ',|' '\n\n' | grep -vxE 'direct|off|' | paste -sd, -) || true
+  if [[ -n "$proxies" ]] && try "the configured module proxy" "$proxies"; then
+    log "metacontroller $METACONTROLLER_VERSION: from the module proxy ($proxies)"
     return
   fi
-  cat "$LOGS/download-metacontroller.log" >&2
-  echo "e2e: Metacontroller $METACONTROLLER_VERSION ($METACONTROLLER_PSEUDO) cannot be downloaded here: the Go module
-  proxy refuses github.com/metacontroller/metacontroller and GitHub is not reachable (GOPROXY=direct).
-  It is not in this machine's Go module cache either. See e2e/README.md." >&2
+  if [[ -n "${PYLAMBDA_GOPROXY_DIR:-}" ]]; then
+    [[ -d "$PYLAMBDA_GOPROXY_DIR" ]] || die "PYLAMBDA_GOPROXY_DIR=$PYLAMBDA_GOPROXY_DIR is not a directory"
+    mirror=$(cd "$PYLAMBDA_GOPROXY_DIR" && pwd)
+    if try "the local module mirror" "file://$mirror"; then
+      log "metacontroller $METACONTROLLER_VERSION: from the local module mirror $mirror (its hash is go.sum's)"
+      return
+    fi
+    log "the local module mirror $mirror does not hold Metacontroller $METACONTROLLER_PSEUDO with go.sum's hash"
+  fi
+  log "trying GitHub (GOPROXY=direct)"
+  if try "GitHub" direct; then
+    log "metacontroller $METACONTROLLER_VERSION: from GitHub"
+    return
+  fi
+  cat "$dl" >&2
+  cat >&2 <<EOF
+[e2e] ERROR: Metacontroller $METACONTROLLER_VERSION cannot be had on this machine. Missing: the Go module
+  github.com/metacontroller/metacontroller@$METACONTROLLER_PSEUDO (commit $METACONTROLLER_COMMIT).
+  Tried (attempts above): the Go module cache ($(go env GOMODCACHE)); the module proxy (${proxies:-none configured});
+  the local module mirror (${mirror:-none: PYLAMBDA_GOPROXY_DIR is not set}); GitHub (GOPROXY=direct).
+  To provide it, do one of:
+  - set PYLAMBDA_GOPROXY_DIR to a directory laid out as a Go module proxy that holds it
+    (github.com/metacontroller/metacontroller/@v/$METACONTROLLER_PSEUDO.{info,mod,zip});
+    e2e/README.md says how to make one on a machine that reaches GitHub;
+  - or set GOPROXY to a module proxy that serves it;
+  - or fill this machine's Go module cache once: cd e2e/tools/metacontroller && go mod download
+EOF
   exit "$EXIT_METACONTROLLER_UNAVAILABLE"
 }
 
@@ -115,8 +149,8 @@ build_metacontroller() {
     log "metacontroller $METACONTROLLER_VERSION binary is up to date"
     return
   fi
-  log "downloading the Go modules for metacontroller $METACONTROLLER_VERSION (first run only)..."
   metacontroller_source
+  log "downloading the Go modules Metacontroller $METACONTROLLER_VERSION needs (first run only)..."
   (cd "$dir" && go mod download) >>"$LOGS/download-metacontroller.log" 2>&1 || {
     tail -n 20 "$LOGS/download-metacontroller.log" >&2
     die "go mod download failed in e2e/tools/metacontroller"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the scenarios in e2e/scenarios against the running e2e cluster (make cluster-up), each in a
-# namespace of its own with a time limit, and print 'N passed, N failed'.
+# namespace of its own with a time limit, and print 'N passed, N failed'. A skipped scenario fails
+# the run unless E2E_ALLOW_SKIP=1.
 # Usage: e2e/run-scenarios.sh [PATTERN...]   (a scenario runs when its file name contains a PATTERN)
 # Env: E2E_SCENARIO_TIMEOUT=300 (seconds per scenario)
 set -euo pipefail
@@ -37,4 +38,8 @@ done
 ((passed + failed + skipped)) || die "no scenario matched: $*"
 ((failed == 0)) || log "failed: ${failures[*]}"
 echo "e2e: $passed passed, $failed failed, $skipped skipped"
-((failed == 0))
+((failed == 0)) || exit 1
+# A skipped scenario proved nothing: it fails the run unless E2E_ALLOW_SKIP=1 says that is expected.
+if ((skipped)) && [[ "${E2E_ALLOW_SKIP:-}" != 1 ]]; then
+  die "$skipped scenario(s) skipped (set E2E_ALLOW_SKIP=1 to accept that)"
+fi
