@@ -506,10 +506,19 @@ def read_exactly(rfile, size: int) -> bytes:
     return data
 
 
+def parse_json(data):
+    """json.loads, with nesting too deep for the parser's recursion refused as invalid JSON
+    (the client's doing, not a runtime error)."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("it nests too deeply") from None
+
+
 def decode_event(body: bytes, content_type: Optional[str]):
     """JSON values for application/json and */*+json, str for text/*, None for an empty body,
     bytes otherwise. With no Content-Type (clients often omit it) we guess: JSON if it
-    parses, else UTF-8 text, else bytes."""
+    parses, else UTF-8 text, else bytes (JSON that nests too deeply is refused either way)."""
     if not body:
         return None
     media, _, params = (content_type or "").partition(";")
@@ -526,9 +535,11 @@ def decode_event(body: bytes, content_type: Optional[str]):
             return json.loads(text)
         except ValueError:
             return text
+        except RecursionError:
+            raise HttpError(400, "InvalidJSON", "invalid JSON body: it nests too deeply") from None
     if media == JSON_TYPE or media.endswith("+json"):
         try:  # without a charset, json.loads detects UTF-8/16/32 and a BOM itself
-            return json.loads(body.decode(charset) if charset else body)
+            return parse_json(body.decode(charset) if charset else body)
         except (ValueError, LookupError) as exc:
             raise HttpError(400, "InvalidJSON", f"invalid JSON body: {exc}") from None
     if media.startswith("text/"):
