@@ -506,6 +506,29 @@ def read_exactly(rfile, size: int) -> bytes:
     return data
 
 
+# The charsets a body may name, by their usual names, and the codec each means. Only codecs
+# that decode in linear time: Python knows many more, and some (punycode) take seconds of
+# CPU for a few hundred KB, which a client could use to stall a connection's thread.
+CHARSETS = {
+    **dict.fromkeys(("utf-8", "utf8"), "utf-8"),
+    **dict.fromkeys(("utf-16", "utf16"), "utf-16"),
+    **dict.fromkeys(("utf-16le", "utf-16be", "utf-32le", "utf-32be"), None),  # themselves
+    **dict.fromkeys(("utf-32", "utf32"), "utf-32"),
+    **dict.fromkeys(("ascii", "us-ascii"), "ascii"),
+    **dict.fromkeys(("latin-1", "latin1", "iso-8859-1", "iso8859-1", "iso_8859-1"), "latin-1"),
+}
+
+
+def codec_of(charset: str) -> str:
+    """The codec for a charset parameter; 415 for one not in CHARSETS."""
+    name = charset.lower()
+    if name not in CHARSETS:
+        raise HttpError(415, "UnsupportedCharset",
+                        f"charset {charset[:40]!r} is not served; use utf-8, utf-16, utf-32, "
+                        "ascii or latin-1")
+    return CHARSETS[name] or name
+
+
 def parse_json(data):
     """json.loads, with nesting too deep for the parser's recursion refused as invalid JSON
     (the client's doing, not a runtime error)."""
@@ -539,13 +562,13 @@ def decode_event(body: bytes, content_type: Optional[str]):
             raise HttpError(400, "InvalidJSON", "invalid JSON body: it nests too deeply") from None
     if media == JSON_TYPE or media.endswith("+json"):
         try:  # without a charset, json.loads detects UTF-8/16/32 and a BOM itself
-            return parse_json(body.decode(charset) if charset else body)
-        except (ValueError, LookupError) as exc:
+            return parse_json(body.decode(codec_of(charset)) if charset else body)
+        except ValueError as exc:
             raise HttpError(400, "InvalidJSON", f"invalid JSON body: {exc}") from None
     if media.startswith("text/"):
         try:
-            return body.decode(charset or "utf-8")
-        except (ValueError, LookupError) as exc:
+            return body.decode(codec_of(charset) if charset else "utf-8")
+        except ValueError as exc:
             message = f"body is not {charset or 'utf-8'} text: {exc}"
             raise HttpError(400, "InvalidBody", message) from None
     return body
@@ -865,6 +888,9 @@ class RequestHandler(BaseHTTPRequestHandler):
         except HttpError as exc:
             self.close_connection = self.body_unread = True  # it would corrupt the next request
             return error_response(exc.status, exc.kind, str(exc), request_id)
+        if time.monotonic() >= started + timeout:  # the deadline covers reading and decoding
+            return error_response(504, "Timeout", f"the request body was not read and decoded "
+                                  f"within {timeout:g}s", request_id)
         headers = self.headers.joined()
         query_list = parse_qs(query, keep_blank_values=True) if query else {}
         context = Context(
