@@ -693,6 +693,11 @@ def read_headers(rfile) -> Optional[Headers]:
             last.append(value.strip(" \t\r\n"))
 
 
+def connection_tokens(value: str) -> list:
+    """The options of a Connection header (`close, te` is a close), lower-case."""
+    return [token.strip().lower() for token in value.split(",")]
+
+
 def framing_problem(headers: Headers) -> Optional[str]:
     """Why the body's length is ambiguous, else None. A request framed one way here and
     another way by a proxy in front could smuggle a second request inside its body, so only
@@ -975,28 +980,34 @@ class RequestHandler(BaseHTTPRequestHandler):
         self.send(Response(status, [("Content-Type", JSON_TYPE)], json.dumps(payload).encode()))
 
     def render(self, response: Response, request_id=None, close=False) -> bytes:
-        """The whole response as bytes, sent in one write. A handler's `Connection: close`
-        ends the connection after this response; nothing a handler sends keeps open one that
-        the client or the runtime is ending."""
+        """The whole response as bytes, sent in one write. Every answer after which the
+        connection ends says `Connection: close`, so a keep-alive client does not send its
+        next request down a socket being closed. A handler's `Connection: close` ends the
+        connection after this response; nothing a handler sends keeps open one that the
+        client or the runtime is ending."""
         status, body = response.status, response.body
         no_body = status in (204, 304) or self.command == "HEAD"
         head = [STATUS_LINES.get(status) or f"HTTP/1.1 {status} \r\n",
                 "Server: pylambda\r\nDate: ", http_date(), "\r\n"]
-        handler_closes = False
+        # The runtime ends it: an error that leaves the stream unusable, the client's own
+        # close, or draining (so that clients reconnect to another pod).
+        closing = close or self.close_connection or self.server.runtime.draining
+        handler_connection = None
         for name, value in response.headers:
-            head.append(f"{name}: {value}\r\n")
-            if name.lower() == "connection" and value.strip().lower() == "close":
-                handler_closes = True
+            if name.lower() == "connection":  # decided below, together with ours
+                handler_connection = value
+                closing = closing or "close" in connection_tokens(value)
+            else:
+                head.append(f"{name}: {value}\r\n")
         if request_id:
             head.append(f"X-Request-Id: {request_id}\r\n")
         if status not in (204, 304):
             head.append(f"Content-Length: {len(body)}\r\n")
-        if close or self.server.runtime.draining:  # so clients reconnect to another pod
-            if not handler_closes:
-                head.append("Connection: close\r\n")
+        if closing:
+            head.append("Connection: close\r\n")
             self.close_connection = True
-        elif handler_closes:
-            self.close_connection = True
+        elif handler_connection is not None:
+            head.append(f"Connection: {handler_connection}\r\n")
         head.append("\r\n")
         data = "".join(head).encode("latin-1")
         return data if no_body else data + body

@@ -37,9 +37,12 @@ class FramingTest(unittest.TestCase):
             return split_responses(received), time.monotonic() - started
 
     def assert_refused(self, data: bytes, status: int = 400):
-        """One answer, `status`, and the connection closed right after it."""
+        """One answer, `status`, saying `Connection: close`, and the connection closed right
+        after it."""
         answers, seconds = self.exchange(data)
         self.assertEqual([a[0] for a in answers], [status], answers)
+        self.assertEqual(answers[0][2].count(b"\r\nconnection: "), 1, answers[0][2])
+        self.assertIn(b"\r\nconnection: close\r\n", answers[0][2] + b"\r\n")
         self.assertLess(seconds, IDLE * 0.9, "the connection was left open")
 
     def chunked(self, body: bytes) -> bytes:
@@ -47,14 +50,15 @@ class FramingTest(unittest.TestCase):
 
 
 def split_responses(data: bytes) -> list:
-    """(status, body) of each response in data (all framed by Content-Length)."""
+    """(status, body, head in lower case) of each response in data (all framed by
+    Content-Length)."""
     answers = []
     while data:
         head, _, rest = data.partition(b"\r\n\r\n")
         lines = head.split(b"\r\n")
         length = next((int(line.split(b":")[1]) for line in lines
                        if line.lower().startswith(b"content-length:")), 0)
-        answers.append((int(lines[0].split()[1]), rest[:length]))
+        answers.append((int(lines[0].split()[1]), rest[:length], head.lower()))
         data = rest[length:]
     return answers
 
