@@ -37,7 +37,8 @@ from urllib.parse import parse_qs, urlsplit
 JSON_TYPE = "application/json"
 JSON_BODY = json.JSONEncoder(ensure_ascii=False, allow_nan=False)  # stateless, shared by calls
 HANDLER_SPEC = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
-HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # a token (RFC 9110 5.1)
+CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # never in a field line, but HTAB (RFC 9110 5.5)
 HTTP_VERSION = re.compile(r"HTTP/[0-9]{1,3}\.[0-9]{1,3}")
 REQUEST_ID = re.compile(r"[\x21-\x7e]{1,200}")  # printable, so safe to echo as a header
 STATUS_LINES = {code: f"HTTP/1.1 {code} {phrase}\r\n"
@@ -478,7 +479,7 @@ def read_chunked(rfile, limit: int) -> bytes:
         line = rfile.readline(MAX_CHUNK_LINE)
         if line == b"\r\n":
             return bytes(body)
-        if line[-1:] != b"\n":
+        if line[-2:] != b"\r\n":  # a bare LF too: the body's end must be unambiguous
             break
     raise HttpError(400, "InvalidRequest", "malformed chunked body")
 
@@ -664,8 +665,10 @@ class Headers:
 def read_headers(rfile) -> Optional[Headers]:
     """The header block, up to its empty line; None if it stops mid-line. Over our limits
     (MAX_HEADERS lines, MAX_LINE bytes a line) raises ValueError, answered 431. Values lose
-    surrounding blanks; an obsolete folded line joins the previous value with a space; a line
-    with no colon is skipped; a name with a blank in it is answered 400."""
+    surrounding blanks; an obsolete folded line joins the previous value with a space. As
+    h11 does, anything else that is not a field line (RFC 9112 5) is answered 400: a line
+    with no colon, a name that is not a token (`Name : value`), a control character such as
+    a bare CR or a NUL."""
     values: dict = {}
     last = None  # the value list of the header read last, which a folded line extends
     lines = 0
@@ -680,17 +683,19 @@ def read_headers(rfile) -> Optional[Headers]:
         lines += 1
         if lines > MAX_HEADERS:
             raise ValueError(f"over the limit of {MAX_HEADERS} header lines (431)")
-        text = line.decode("iso-8859-1")
+        text = line.decode("iso-8859-1")[:-2 if line[-2:] == b"\r\n" else -1]
+        if CONTROL.search(text):
+            raise HttpError(400, "InvalidRequest", "a header line contains a control character")
         if text[0] in " \t":
             if last:
                 last[-1] = f"{last[-1]} {text.strip()}".strip()
             continue
         name, colon, value = text.partition(":")
-        if colon and name:
-            if " " in name or "\t" in name:  # `Name : value` is refused, not skipped (RFC 9112 5.1)
-                raise HttpError(400, "InvalidRequest", "a header name contains a blank")
-            last = values.setdefault(name.lower(), [])
-            last.append(value.strip(" \t\r\n"))
+        if not (colon and HEADER_NAME.fullmatch(name)):
+            raise HttpError(400, "InvalidRequest", "a header line is not `name: value` with a "
+                            "token for a name (no blank before the colon)")
+        last = values.setdefault(name.lower(), [])
+        last.append(value.strip(" \t"))
 
 
 def connection_tokens(value: str) -> list:
@@ -826,13 +831,19 @@ class RequestHandler(BaseHTTPRequestHandler):
             self.body_unread = True
             self.send_error(HTTPStatus.BAD_REQUEST, None, problem)
             return False
-        connection = self.headers.get("connection", "").lower()
+        connection = self.headers.get("connection")
+        options = connection_tokens(connection) if connection else ()
         if version == "HTTP/1.1":
-            self.close_connection = connection == "close"
+            self.close_connection = "close" in options
             if self.headers.get("expect", "").lower() == "100-continue":
                 return self.handle_expect_100()
+        elif self.headers.get("transfer-encoding"):  # faulty framing in HTTP/1.0 (RFC 9112 6.1)
+            self.body_unread = True
+            self.send_error(HTTPStatus.BAD_REQUEST, None,
+                            "Transfer-Encoding is not allowed in an HTTP/1.0 request")
+            return False
         else:
-            self.close_connection = connection != "keep-alive"
+            self.close_connection = "keep-alive" not in options
         return True
 
     def __getattr__(self, name):
