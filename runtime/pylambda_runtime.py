@@ -8,9 +8,11 @@ annotated-Deployment path ships). The contract for handler authors (event, conte
 return forms, status codes, settings) is in runtime/README.md.
 """
 
+import errno
 import importlib
 import inspect
 import json
+import io
 import math
 import os
 import re
@@ -156,6 +158,7 @@ class Settings:
     timeout_seconds: float
     drain_seconds: float
     max_body_bytes: int
+    header_timeout_seconds: float
     function_name: str
     namespace: str
 
@@ -197,6 +200,8 @@ def load_settings(env) -> Settings:
                               "seconds >= 0"),
         max_body_bytes=_number(env, "PYLAMBDA_MAX_BODY_BYTES", 6 << 20, int, lambda v: v > 0,
                                "bytes > 0"),
+        header_timeout_seconds=_number(env, "PYLAMBDA_HEADER_TIMEOUT_SECONDS", 10.0, float,
+                                       lambda v: v > 0, "seconds > 0"),
         function_name=env.get("PYLAMBDA_FUNCTION_NAME", "").strip() or handler,
         namespace=env.get("PYLAMBDA_NAMESPACE", "").strip(),
     )
@@ -626,10 +631,11 @@ def encode_result(result) -> Response:
 # ---------------------------------------------------------------- HTTP
 
 
-MAX_HEADERS, MAX_LINE = 100, 65536  # header lines per request, bytes per line (README.md)
+MAX_HEADERS = 100  # header lines per request (README.md)
+MAX_HEADER_BYTES = 65536  # the whole header section, as h11, Node and gunicorn bound it
 
 
-def set_idle_timeout(sock: socket.socket, seconds: float) -> None:
+def set_idle_timeout(sock: socket.socket, seconds: float, receive_only=False) -> None:
     """The kernel's receive and send timeouts on a blocking socket: a recv that waited that
     long ends (the buffered reader then returns what it has, b"" when idle, which ends the
     connection), a send fails with BlockingIOError. Unlike socket.settimeout, which makes
@@ -638,9 +644,62 @@ def set_idle_timeout(sock: socket.socket, seconds: float) -> None:
         whole = int(seconds)
         timeval = struct.pack("ll", whole, int((seconds - whole) * 1e6))
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
+        if not receive_only:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
     except (OSError, AttributeError, struct.error):
         sock.settimeout(seconds)  # a platform without them: the same limits, polled
+
+
+class RequestTimeout(Exception):
+    """A request's headers or body did not arrive by their deadline."""
+
+
+class RequestReader(io.RawIOBase):
+    """A connection's receiving side, with a deadline for the request being read.
+
+    The idle timeout alone restarts with every byte, so a client sending one byte now and
+    then would hold its thread for ever (slowloris). Here the clock starts with the first
+    byte of a request: its headers must all arrive within the header timeout, and its body
+    by the call's deadline (set by the caller); past either, a read raises RequestTimeout.
+    The kernel's receive timeout is lowered to the time left only when a request needs more
+    than one recv, so a request that arrives at once costs no extra system call."""
+
+    def __init__(self, sock: socket.socket, idle_seconds: float):
+        self.sock, self.idle_seconds = sock, idle_seconds
+        self.receive_timeout = idle_seconds  # what SO_RCVTIMEO is set to now
+        self.deadline: Optional[float] = None  # monotonic time by which the reads must end
+        self.header_seconds = 0.0  # a deadline this far after the next data, once it arrives
+
+    def readable(self) -> bool:
+        return True
+
+    def expect_request(self, header_seconds: float) -> None:
+        """The next data starts a request, whose headers get `header_seconds`."""
+        self.deadline, self.header_seconds = None, header_seconds
+        if self.receive_timeout != self.idle_seconds:
+            self._set_receive_timeout(self.idle_seconds)
+
+    def _set_receive_timeout(self, seconds: float) -> None:
+        set_idle_timeout(self.sock, seconds, receive_only=True)
+        self.receive_timeout = seconds
+
+    def readinto(self, buffer) -> Optional[int]:
+        deadline = self.deadline
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RequestTimeout()
+            if left < self.receive_timeout:
+                self._set_receive_timeout(max(left, 0.001))
+        try:
+            received = self.sock.recv_into(buffer)
+        except BlockingIOError:  # the kernel's receive timeout
+            if deadline is not None and time.monotonic() >= deadline - 0.01:
+                raise RequestTimeout() from None
+            return None  # idle: the buffered reader returns what it has
+        if self.header_seconds and received:
+            self.deadline, self.header_seconds = time.monotonic() + self.header_seconds, 0.0
+        return received
 
 
 class Headers:
@@ -664,18 +723,20 @@ class Headers:
 
 def read_headers(rfile) -> Optional[Headers]:
     """The header block, up to its empty line; None if it stops mid-line. Over our limits
-    (MAX_HEADERS lines, MAX_LINE bytes a line) raises ValueError, answered 431. Values lose
+    (MAX_HEADERS lines, MAX_HEADER_BYTES in all) raises ValueError, answered 431. Values lose
     surrounding blanks; an obsolete folded line joins the previous value with a space. As
     h11 does, anything else that is not a field line (RFC 9112 5) is answered 400: a line
     with no colon, a name that is not a token (`Name : value`), a control character such as
     a bare CR or a NUL."""
     values: dict = {}
     last = None  # the value list of the header read last, which a folded line extends
-    lines = 0
+    lines, room = 0, MAX_HEADER_BYTES
     while True:
-        line = rfile.readline(MAX_LINE + 1)
-        if len(line) > MAX_LINE:
-            raise ValueError(f"a header line is over the {MAX_LINE // 1024} KiB limit (431)")
+        line = rfile.readline(room + 1)
+        room -= len(line)
+        if room < 0:
+            raise ValueError(f"the header section is over the {MAX_HEADER_BYTES // 1024} KiB "
+                             "limit (431)")
         if line in (b"\r\n", b"\n", b""):
             return Headers(values)
         if line[-1:] != b"\n":  # the client went away, or idle past the timeout, mid-line
@@ -756,6 +817,27 @@ class RequestHandler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         set_idle_timeout(self.connection, self.idle_seconds)
+        self.rfile.close()  # the socket's own reader, replaced by one that keeps deadlines
+        self.reader = RequestReader(self.connection, self.idle_seconds)
+        self.rfile = io.BufferedReader(self.reader)
+
+    def handle_one_request(self) -> None:
+        """One request, its headers read within the header timeout from their first byte. A
+        request line that misses it is answered 408 here; headers and bodies are answered
+        where they are read (parse_request, call_handler)."""
+        self.reader.expect_request(self.server.runtime.settings.header_timeout_seconds)
+        try:
+            super().handle_one_request()
+        except RequestTimeout:
+            self.command, self.request_version = None, "HTTP/1.1"
+            self.body_unread = True
+            self.send_request_timeout()
+
+    def send_request_timeout(self) -> None:
+        seconds = self.server.runtime.settings.header_timeout_seconds
+        self.send_error(HTTPStatus.REQUEST_TIMEOUT, None,
+                        f"the request line and headers did not arrive within {seconds:g}s "
+                        "(PYLAMBDA_HEADER_TIMEOUT_SECONDS)")
 
     def finish(self) -> None:
         """Closing a socket with unread data makes the kernel send a reset, which can destroy
@@ -816,6 +898,10 @@ class RequestHandler(BaseHTTPRequestHandler):
         self.command, self.path = method, target
         try:
             self.headers = read_headers(self.rfile)
+        except RequestTimeout:
+            self.body_unread = True
+            self.send_request_timeout()
+            return False
         except ValueError as exc:
             self.body_unread = True
             self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, None, str(exc))
@@ -898,12 +984,18 @@ class RequestHandler(BaseHTTPRequestHandler):
         if runtime.state != "ready":
             self.close_connection = self.body_unread = True
             return error_response(503, "NotReady", runtime.reason, request_id)
+        self.reader.deadline = started + timeout  # the call's deadline covers the body
         try:
             body = read_body(self.rfile, self.headers, settings.max_body_bytes)
             event = decode_event(body, self.headers.get("content-type"))
         except HttpError as exc:
             self.close_connection = self.body_unread = True  # it would corrupt the next request
             return error_response(exc.status, exc.kind, str(exc), request_id)
+        except RequestTimeout:
+            self.close_connection = self.body_unread = True
+            return error_response(504, "Timeout", f"the request body did not arrive within "
+                                  f"{timeout:g}s (PYLAMBDA_TIMEOUT_SECONDS)", request_id)
+        self.reader.deadline = None
         if time.monotonic() >= started + timeout:  # the deadline covers reading and decoding
             return error_response(504, "Timeout", f"the request body was not read and decoded "
                                   f"within {timeout:g}s", request_id)
