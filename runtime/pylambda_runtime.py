@@ -16,6 +16,7 @@ import io
 import math
 import os
 import re
+import resource
 import signal
 import site
 import socket
@@ -159,6 +160,7 @@ class Settings:
     drain_seconds: float
     max_body_bytes: int
     header_timeout_seconds: float
+    max_connections: int
     function_name: str
     namespace: str
 
@@ -175,6 +177,18 @@ def _number(env, name, default, convert, valid, rule):
     if value is None or not math.isfinite(value) or not valid(value):
         raise SettingsError(name, f"{name}={raw!r} is invalid: expected {rule}")
     return value
+
+
+def default_max_connections() -> int:
+    """Half the file-descriptor limit (1024 in many container runtimes), at most 256: every
+    connection is a descriptor and a thread, and the rest are left to the handler."""
+    try:
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (OSError, ValueError):
+        soft = resource.RLIM_INFINITY
+    if soft == resource.RLIM_INFINITY:
+        return 256
+    return max(1, min(256, soft // 2))
 
 
 def load_settings(env) -> Settings:
@@ -202,6 +216,8 @@ def load_settings(env) -> Settings:
                                "bytes > 0"),
         header_timeout_seconds=_number(env, "PYLAMBDA_HEADER_TIMEOUT_SECONDS", 10.0, float,
                                        lambda v: v > 0, "seconds > 0"),
+        max_connections=_number(env, "PYLAMBDA_MAX_CONNECTIONS", default_max_connections(), int,
+                                lambda v: v > 0, "connections > 0"),
         function_name=env.get("PYLAMBDA_FUNCTION_NAME", "").strip() or handler,
         namespace=env.get("PYLAMBDA_NAMESPACE", "").strip(),
     )
@@ -220,6 +236,7 @@ class Metrics:
         self._lock = threading.Lock()
         self.by_code: dict = {}
         self.errors = self.timeouts = self.inflight = self.abandoned = self.count = 0
+        self.connections = self.refused_connections = self.accept_errors = 0
         self.unfinished = 0  # calls whose response is not written yet: what shutdown waits on
         self.buckets, self.seconds = [0] * (len(self.BUCKETS) + 1), 0.0  # per bucket, +Inf last
 
@@ -248,6 +265,23 @@ class Metrics:
         with self._lock:
             self.abandoned += delta
             self.timeouts += max(delta, 0)
+
+    def connection_opened(self, limit: int) -> bool:
+        """Count a connection in, unless `limit` are open already (then count it refused)."""
+        with self._lock:
+            if self.connections >= limit:
+                self.refused_connections += 1
+                return False
+            self.connections += 1
+            return True
+
+    def connection_closed(self) -> None:
+        with self._lock:
+            self.connections -= 1
+
+    def accept_failed(self) -> None:
+        with self._lock:
+            self.accept_errors += 1
 
     def wait_idle(self, timeout: float) -> bool:
         """Polled, so that calls never pay for waking a waiter that only shutdown needs."""
@@ -287,6 +321,14 @@ class Metrics:
                    [("", self.abandoned)])
             family("pylambda_handler_ready", "gauge", "1 once the handler imported, else 0.",
                    [("", int(ready))])
+            family("pylambda_open_connections", "gauge", "Client connections open now.",
+                   [("", self.connections)])
+            family("pylambda_refused_connections_total", "counter",
+                   "Connections answered 503 because PYLAMBDA_MAX_CONNECTIONS were open.",
+                   [("", self.refused_connections)])
+            family("pylambda_accept_errors_total", "counter",
+                   "Failures to accept a connection (out of file descriptors, memory).",
+                   [("", self.accept_errors)])
         return "\n".join(lines) + "\n"
 
 
@@ -1132,7 +1174,36 @@ class RequestHandler(BaseHTTPRequestHandler):
         log("warning", "http: " + (format % args), client=self.client_address[0])
 
 
+class ThrottledLog:
+    """A warning about something that may happen thousands of times a second (a flood of
+    connections): logged at most once per `seconds`, with how often it happened since."""
+
+    def __init__(self, msg: str, seconds: float = 10.0):
+        self.msg, self.seconds = msg, seconds
+        self.next_at, self.unlogged = 0.0, 0
+
+    def __call__(self, **fields) -> None:
+        now = time.monotonic()
+        self.unlogged += 1
+        if now >= self.next_at:
+            self.next_at = now + self.seconds
+            log("warning", self.msg, times=self.unlogged, **fields)
+            self.unlogged = 0
+
+
+# accept() failing with these is the process or the system out of a resource: retrying at
+# once would spin (the listening socket stays readable), so the accept loop backs off.
+ACCEPT_EXHAUSTED = frozenset(getattr(errno, name) for name in ("EMFILE", "ENFILE", "ENOBUFS", "ENOMEM")
+                             if hasattr(errno, name))
+REFUSAL_LINGER_SECONDS, MAX_LINGERING = 1.0, 64
+
+
 class Server(ThreadingHTTPServer):
+    """One thread per connection, at most PYLAMBDA_MAX_CONNECTIONS of them. A connection
+    past the cap is answered 503 by the accept loop itself, without a thread: sent, its
+    sending side shut, what the client still sends read and dropped for up to a second (so
+    the close does not reset the answer away), then closed."""
+
     daemon_threads = True  # a stuck call never blocks exit
     request_queue_size = 128  # socketserver's default of 5 resets connections under bursts
 
@@ -1142,6 +1213,77 @@ class Server(ThreadingHTTPServer):
         self.runtime = runtime
         super().__init__(address, RequestHandler)
         self.watchdog = Watchdog(runtime)
+        self.max_connections = runtime.settings.max_connections
+        self._lingering: deque = deque()  # (socket, when to close it) of refused connections
+        self._accept_backoff = 0.0
+        self._log_accept_failure = ThrottledLog("cannot accept connections; backing off")
+        self._log_refusal = ThrottledLog("connections refused: too many open")
+
+    def get_request(self):
+        try:
+            accepted = self.socket.accept()
+        except OSError as exc:
+            if exc.errno in ACCEPT_EXHAUSTED:
+                self.runtime.metrics.accept_failed()
+                self._accept_backoff = min(1.0, max(0.01, self._accept_backoff * 2))
+                self._log_accept_failure(error=os.strerror(exc.errno),
+                                         backoffSeconds=self._accept_backoff,
+                                         openConnections=self.runtime.metrics.connections)
+                time.sleep(self._accept_backoff)
+            raise
+        self._accept_backoff = 0.0
+        return accepted
+
+    def process_request(self, request, client_address) -> None:
+        if not self.runtime.metrics.connection_opened(self.max_connections):
+            self.refuse(request)
+            return
+        super().process_request(request, client_address)  # on failure: shutdown_request
+
+    def shutdown_request(self, request) -> None:
+        try:
+            super().shutdown_request(request)
+        finally:
+            self.runtime.metrics.connection_closed()
+
+    def refuse(self, sock: socket.socket) -> None:
+        self._log_refusal(maxConnections=self.max_connections,
+                          variable="PYLAMBDA_MAX_CONNECTIONS")
+        body = json.dumps({"error": f"too many connections: {self.max_connections} are open "
+                                    "(PYLAMBDA_MAX_CONNECTIONS); retry later",
+                           "type": "TooManyConnections"}).encode()
+        head = (f"HTTP/1.1 503 Service Unavailable\r\nServer: pylambda\r\nDate: {http_date()}"
+                f"\r\nContent-Type: {JSON_TYPE}\r\nContent-Length: {len(body)}\r\n"
+                "Retry-After: 1\r\nConnection: close\r\n\r\n")
+        try:
+            sock.setblocking(False)
+            sock.send(head.encode("latin-1") + body)  # fits any empty send buffer
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            sock.close()
+            return
+        self._lingering.append((sock, time.monotonic() + REFUSAL_LINGER_SECONDS))
+        if len(self._lingering) > MAX_LINGERING:
+            self._lingering.popleft()[0].close()
+
+    def service_actions(self) -> None:
+        """Between accepts (and at least every poll interval): drop what refused clients
+        sent, and close those that hung up or whose linger is over."""
+        now = time.monotonic()
+        for _ in range(len(self._lingering)):
+            sock, close_at = self._lingering.popleft()
+            try:
+                while sock.recv(65536):
+                    pass
+                done = True  # the client hung up
+            except BlockingIOError:
+                done = now >= close_at
+            except OSError:
+                done = True
+            if done:
+                sock.close()
+            else:
+                self._lingering.append((sock, close_at))
 
     def server_bind(self) -> None:
         """Skips HTTPServer's getfqdn(), a reverse DNS lookup that can stall startup."""
