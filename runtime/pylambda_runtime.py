@@ -8,12 +8,15 @@ annotated-Deployment path ships). The contract for handler authors (event, conte
 return forms, status codes, settings) is in runtime/README.md.
 """
 
+import errno
 import importlib
 import inspect
 import json
+import io
 import math
 import os
 import re
+import resource
 import signal
 import site
 import socket
@@ -37,7 +40,8 @@ from urllib.parse import parse_qs, urlsplit
 JSON_TYPE = "application/json"
 JSON_BODY = json.JSONEncoder(ensure_ascii=False, allow_nan=False)  # stateless, shared by calls
 HANDLER_SPEC = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
-HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # a token (RFC 9110 5.1)
+CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # never in a field line, but HTAB (RFC 9110 5.5)
 HTTP_VERSION = re.compile(r"HTTP/[0-9]{1,3}\.[0-9]{1,3}")
 REQUEST_ID = re.compile(r"[\x21-\x7e]{1,200}")  # printable, so safe to echo as a header
 STATUS_LINES = {code: f"HTTP/1.1 {code} {phrase}\r\n"
@@ -155,6 +159,8 @@ class Settings:
     timeout_seconds: float
     drain_seconds: float
     max_body_bytes: int
+    header_timeout_seconds: float
+    max_connections: int
     function_name: str
     namespace: str
 
@@ -171,6 +177,18 @@ def _number(env, name, default, convert, valid, rule):
     if value is None or not math.isfinite(value) or not valid(value):
         raise SettingsError(name, f"{name}={raw!r} is invalid: expected {rule}")
     return value
+
+
+def default_max_connections() -> int:
+    """Half the file-descriptor limit (1024 in many container runtimes), at most 256: every
+    connection is a descriptor and a thread, and the rest are left to the handler."""
+    try:
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (OSError, ValueError):
+        soft = resource.RLIM_INFINITY
+    if soft == resource.RLIM_INFINITY:
+        return 256
+    return max(1, min(256, soft // 2))
 
 
 def load_settings(env) -> Settings:
@@ -196,6 +214,10 @@ def load_settings(env) -> Settings:
                               "seconds >= 0"),
         max_body_bytes=_number(env, "PYLAMBDA_MAX_BODY_BYTES", 6 << 20, int, lambda v: v > 0,
                                "bytes > 0"),
+        header_timeout_seconds=_number(env, "PYLAMBDA_HEADER_TIMEOUT_SECONDS", 10.0, float,
+                                       lambda v: v > 0, "seconds > 0"),
+        max_connections=_number(env, "PYLAMBDA_MAX_CONNECTIONS", default_max_connections(), int,
+                                lambda v: v > 0, "connections > 0"),
         function_name=env.get("PYLAMBDA_FUNCTION_NAME", "").strip() or handler,
         namespace=env.get("PYLAMBDA_NAMESPACE", "").strip(),
     )
@@ -214,6 +236,7 @@ class Metrics:
         self._lock = threading.Lock()
         self.by_code: dict = {}
         self.errors = self.timeouts = self.inflight = self.abandoned = self.count = 0
+        self.connections = self.refused_connections = self.accept_errors = 0
         self.unfinished = 0  # calls whose response is not written yet: what shutdown waits on
         self.buckets, self.seconds = [0] * (len(self.BUCKETS) + 1), 0.0  # per bucket, +Inf last
 
@@ -242,6 +265,23 @@ class Metrics:
         with self._lock:
             self.abandoned += delta
             self.timeouts += max(delta, 0)
+
+    def connection_opened(self, limit: int) -> bool:
+        """Count a connection in, unless `limit` are open already (then count it refused)."""
+        with self._lock:
+            if self.connections >= limit:
+                self.refused_connections += 1
+                return False
+            self.connections += 1
+            return True
+
+    def connection_closed(self) -> None:
+        with self._lock:
+            self.connections -= 1
+
+    def accept_failed(self) -> None:
+        with self._lock:
+            self.accept_errors += 1
 
     def wait_idle(self, timeout: float) -> bool:
         """Polled, so that calls never pay for waking a waiter that only shutdown needs."""
@@ -281,6 +321,14 @@ class Metrics:
                    [("", self.abandoned)])
             family("pylambda_handler_ready", "gauge", "1 once the handler imported, else 0.",
                    [("", int(ready))])
+            family("pylambda_open_connections", "gauge", "Client connections open now.",
+                   [("", self.connections)])
+            family("pylambda_refused_connections_total", "counter",
+                   "Connections answered 503 because PYLAMBDA_MAX_CONNECTIONS were open.",
+                   [("", self.refused_connections)])
+            family("pylambda_accept_errors_total", "counter",
+                   "Failures to accept a connection (out of file descriptors, memory).",
+                   [("", self.accept_errors)])
         return "\n".join(lines) + "\n"
 
 
@@ -478,7 +526,7 @@ def read_chunked(rfile, limit: int) -> bytes:
         line = rfile.readline(MAX_CHUNK_LINE)
         if line == b"\r\n":
             return bytes(body)
-        if line[-1:] != b"\n":
+        if line[-2:] != b"\r\n":  # a bare LF too: the body's end must be unambiguous
             break
     raise HttpError(400, "InvalidRequest", "malformed chunked body")
 
@@ -506,10 +554,42 @@ def read_exactly(rfile, size: int) -> bytes:
     return data
 
 
+# The charsets a body may name, by their usual names, and the codec each means. Only codecs
+# that decode in linear time: Python knows many more, and some (punycode) take seconds of
+# CPU for a few hundred KB, which a client could use to stall a connection's thread.
+CHARSETS = {
+    **dict.fromkeys(("utf-8", "utf8"), "utf-8"),
+    **dict.fromkeys(("utf-16", "utf16"), "utf-16"),
+    **dict.fromkeys(("utf-16le", "utf-16be", "utf-32le", "utf-32be"), None),  # themselves
+    **dict.fromkeys(("utf-32", "utf32"), "utf-32"),
+    **dict.fromkeys(("ascii", "us-ascii"), "ascii"),
+    **dict.fromkeys(("latin-1", "latin1", "iso-8859-1", "iso8859-1", "iso_8859-1"), "latin-1"),
+}
+
+
+def codec_of(charset: str) -> str:
+    """The codec for a charset parameter; 415 for one not in CHARSETS."""
+    name = charset.lower()
+    if name not in CHARSETS:
+        raise HttpError(415, "UnsupportedCharset",
+                        f"charset {charset[:40]!r} is not served; use utf-8, utf-16, utf-32, "
+                        "ascii or latin-1")
+    return CHARSETS[name] or name
+
+
+def parse_json(data):
+    """json.loads, with nesting too deep for the parser's recursion refused as invalid JSON
+    (the client's doing, not a runtime error)."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("it nests too deeply") from None
+
+
 def decode_event(body: bytes, content_type: Optional[str]):
     """JSON values for application/json and */*+json, str for text/*, None for an empty body,
     bytes otherwise. With no Content-Type (clients often omit it) we guess: JSON if it
-    parses, else UTF-8 text, else bytes."""
+    parses, else UTF-8 text, else bytes (JSON that nests too deeply is refused either way)."""
     if not body:
         return None
     media, _, params = (content_type or "").partition(";")
@@ -526,15 +606,17 @@ def decode_event(body: bytes, content_type: Optional[str]):
             return json.loads(text)
         except ValueError:
             return text
+        except RecursionError:
+            raise HttpError(400, "InvalidJSON", "invalid JSON body: it nests too deeply") from None
     if media == JSON_TYPE or media.endswith("+json"):
         try:  # without a charset, json.loads detects UTF-8/16/32 and a BOM itself
-            return json.loads(body.decode(charset) if charset else body)
-        except (ValueError, LookupError) as exc:
+            return parse_json(body.decode(codec_of(charset)) if charset else body)
+        except ValueError as exc:
             raise HttpError(400, "InvalidJSON", f"invalid JSON body: {exc}") from None
     if media.startswith("text/"):
         try:
-            return body.decode(charset or "utf-8")
-        except (ValueError, LookupError) as exc:
+            return body.decode(codec_of(charset) if charset else "utf-8")
+        except ValueError as exc:
             message = f"body is not {charset or 'utf-8'} text: {exc}"
             raise HttpError(400, "InvalidBody", message) from None
     return body
@@ -591,10 +673,11 @@ def encode_result(result) -> Response:
 # ---------------------------------------------------------------- HTTP
 
 
-MAX_HEADERS, MAX_LINE = 100, 65536  # header lines per request, bytes per line (README.md)
+MAX_HEADERS = 100  # header lines per request (README.md)
+MAX_HEADER_BYTES = 65536  # the whole header section, as h11, Node and gunicorn bound it
 
 
-def set_idle_timeout(sock: socket.socket, seconds: float) -> None:
+def set_idle_timeout(sock: socket.socket, seconds: float, receive_only=False) -> None:
     """The kernel's receive and send timeouts on a blocking socket: a recv that waited that
     long ends (the buffered reader then returns what it has, b"" when idle, which ends the
     connection), a send fails with BlockingIOError. Unlike socket.settimeout, which makes
@@ -603,9 +686,62 @@ def set_idle_timeout(sock: socket.socket, seconds: float) -> None:
         whole = int(seconds)
         timeval = struct.pack("ll", whole, int((seconds - whole) * 1e6))
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
+        if not receive_only:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
     except (OSError, AttributeError, struct.error):
         sock.settimeout(seconds)  # a platform without them: the same limits, polled
+
+
+class RequestTimeout(Exception):
+    """A request's headers or body did not arrive by their deadline."""
+
+
+class RequestReader(io.RawIOBase):
+    """A connection's receiving side, with a deadline for the request being read.
+
+    The idle timeout alone restarts with every byte, so a client sending one byte now and
+    then would hold its thread for ever (slowloris). Here the clock starts with the first
+    byte of a request: its headers must all arrive within the header timeout, and its body
+    by the call's deadline (set by the caller); past either, a read raises RequestTimeout.
+    The kernel's receive timeout is lowered to the time left only when a request needs more
+    than one recv, so a request that arrives at once costs no extra system call."""
+
+    def __init__(self, sock: socket.socket, idle_seconds: float):
+        self.sock, self.idle_seconds = sock, idle_seconds
+        self.receive_timeout = idle_seconds  # what SO_RCVTIMEO is set to now
+        self.deadline: Optional[float] = None  # monotonic time by which the reads must end
+        self.header_seconds = 0.0  # a deadline this far after the next data, once it arrives
+
+    def readable(self) -> bool:
+        return True
+
+    def expect_request(self, header_seconds: float) -> None:
+        """The next data starts a request, whose headers get `header_seconds`."""
+        self.deadline, self.header_seconds = None, header_seconds
+        if self.receive_timeout != self.idle_seconds:
+            self._set_receive_timeout(self.idle_seconds)
+
+    def _set_receive_timeout(self, seconds: float) -> None:
+        set_idle_timeout(self.sock, seconds, receive_only=True)
+        self.receive_timeout = seconds
+
+    def readinto(self, buffer) -> Optional[int]:
+        deadline = self.deadline
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RequestTimeout()
+            if left < self.receive_timeout:
+                self._set_receive_timeout(max(left, 0.001))
+        try:
+            received = self.sock.recv_into(buffer)
+        except BlockingIOError:  # the kernel's receive timeout
+            if deadline is not None and time.monotonic() >= deadline - 0.01:
+                raise RequestTimeout() from None
+            return None  # idle: the buffered reader returns what it has
+        if self.header_seconds and received:
+            self.deadline, self.header_seconds = time.monotonic() + self.header_seconds, 0.0
+        return received
 
 
 class Headers:
@@ -629,16 +765,20 @@ class Headers:
 
 def read_headers(rfile) -> Optional[Headers]:
     """The header block, up to its empty line; None if it stops mid-line. Over our limits
-    (MAX_HEADERS lines, MAX_LINE bytes a line) raises ValueError, answered 431. Values lose
-    surrounding blanks; an obsolete folded line joins the previous value with a space; a line
-    with no colon is skipped; a name with a blank in it is answered 400."""
+    (MAX_HEADERS lines, MAX_HEADER_BYTES in all) raises ValueError, answered 431. Values lose
+    surrounding blanks; an obsolete folded line joins the previous value with a space. As
+    h11 does, anything else that is not a field line (RFC 9112 5) is answered 400: a line
+    with no colon, a name that is not a token (`Name : value`), a control character such as
+    a bare CR or a NUL."""
     values: dict = {}
     last = None  # the value list of the header read last, which a folded line extends
-    lines = 0
+    lines, room = 0, MAX_HEADER_BYTES
     while True:
-        line = rfile.readline(MAX_LINE + 1)
-        if len(line) > MAX_LINE:
-            raise ValueError(f"a header line is over the {MAX_LINE // 1024} KiB limit (431)")
+        line = rfile.readline(room + 1)
+        room -= len(line)
+        if room < 0:
+            raise ValueError(f"the header section is over the {MAX_HEADER_BYTES // 1024} KiB "
+                             "limit (431)")
         if line in (b"\r\n", b"\n", b""):
             return Headers(values)
         if line[-1:] != b"\n":  # the client went away, or idle past the timeout, mid-line
@@ -646,17 +786,24 @@ def read_headers(rfile) -> Optional[Headers]:
         lines += 1
         if lines > MAX_HEADERS:
             raise ValueError(f"over the limit of {MAX_HEADERS} header lines (431)")
-        text = line.decode("iso-8859-1")
+        text = line.decode("iso-8859-1")[:-2 if line[-2:] == b"\r\n" else -1]
+        if CONTROL.search(text):
+            raise HttpError(400, "InvalidRequest", "a header line contains a control character")
         if text[0] in " \t":
             if last:
                 last[-1] = f"{last[-1]} {text.strip()}".strip()
             continue
         name, colon, value = text.partition(":")
-        if colon and name:
-            if " " in name or "\t" in name:  # `Name : value` is refused, not skipped (RFC 9112 5.1)
-                raise HttpError(400, "InvalidRequest", "a header name contains a blank")
-            last = values.setdefault(name.lower(), [])
-            last.append(value.strip(" \t\r\n"))
+        if not (colon and HEADER_NAME.fullmatch(name)):
+            raise HttpError(400, "InvalidRequest", "a header line is not `name: value` with a "
+                            "token for a name (no blank before the colon)")
+        last = values.setdefault(name.lower(), [])
+        last.append(value.strip(" \t"))
+
+
+def connection_tokens(value: str) -> list:
+    """The options of a Connection header (`close, te` is a close), lower-case."""
+    return [token.strip().lower() for token in value.split(",")]
 
 
 def framing_problem(headers: Headers) -> Optional[str]:
@@ -712,6 +859,27 @@ class RequestHandler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         set_idle_timeout(self.connection, self.idle_seconds)
+        self.rfile.close()  # the socket's own reader, replaced by one that keeps deadlines
+        self.reader = RequestReader(self.connection, self.idle_seconds)
+        self.rfile = io.BufferedReader(self.reader)
+
+    def handle_one_request(self) -> None:
+        """One request, its headers read within the header timeout from their first byte. A
+        request line that misses it is answered 408 here; headers and bodies are answered
+        where they are read (parse_request, call_handler)."""
+        self.reader.expect_request(self.server.runtime.settings.header_timeout_seconds)
+        try:
+            super().handle_one_request()
+        except RequestTimeout:
+            self.command, self.request_version = None, "HTTP/1.1"
+            self.body_unread = True
+            self.send_request_timeout()
+
+    def send_request_timeout(self) -> None:
+        seconds = self.server.runtime.settings.header_timeout_seconds
+        self.send_error(HTTPStatus.REQUEST_TIMEOUT, None,
+                        f"the request line and headers did not arrive within {seconds:g}s "
+                        "(PYLAMBDA_HEADER_TIMEOUT_SECONDS)")
 
     def finish(self) -> None:
         """Closing a socket with unread data makes the kernel send a reset, which can destroy
@@ -772,6 +940,10 @@ class RequestHandler(BaseHTTPRequestHandler):
         self.command, self.path = method, target
         try:
             self.headers = read_headers(self.rfile)
+        except RequestTimeout:
+            self.body_unread = True
+            self.send_request_timeout()
+            return False
         except ValueError as exc:
             self.body_unread = True
             self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, None, str(exc))
@@ -787,13 +959,19 @@ class RequestHandler(BaseHTTPRequestHandler):
             self.body_unread = True
             self.send_error(HTTPStatus.BAD_REQUEST, None, problem)
             return False
-        connection = self.headers.get("connection", "").lower()
+        connection = self.headers.get("connection")
+        options = connection_tokens(connection) if connection else ()
         if version == "HTTP/1.1":
-            self.close_connection = connection == "close"
+            self.close_connection = "close" in options
             if self.headers.get("expect", "").lower() == "100-continue":
                 return self.handle_expect_100()
+        elif self.headers.get("transfer-encoding"):  # faulty framing in HTTP/1.0 (RFC 9112 6.1)
+            self.body_unread = True
+            self.send_error(HTTPStatus.BAD_REQUEST, None,
+                            "Transfer-Encoding is not allowed in an HTTP/1.0 request")
+            return False
         else:
-            self.close_connection = connection != "keep-alive"
+            self.close_connection = "keep-alive" not in options
         return True
 
     def __getattr__(self, name):
@@ -848,12 +1026,21 @@ class RequestHandler(BaseHTTPRequestHandler):
         if runtime.state != "ready":
             self.close_connection = self.body_unread = True
             return error_response(503, "NotReady", runtime.reason, request_id)
+        self.reader.deadline = started + timeout  # the call's deadline covers the body
         try:
             body = read_body(self.rfile, self.headers, settings.max_body_bytes)
             event = decode_event(body, self.headers.get("content-type"))
         except HttpError as exc:
             self.close_connection = self.body_unread = True  # it would corrupt the next request
             return error_response(exc.status, exc.kind, str(exc), request_id)
+        except RequestTimeout:
+            self.close_connection = self.body_unread = True
+            return error_response(504, "Timeout", f"the request body did not arrive within "
+                                  f"{timeout:g}s (PYLAMBDA_TIMEOUT_SECONDS)", request_id)
+        self.reader.deadline = None
+        if time.monotonic() >= started + timeout:  # the deadline covers reading and decoding
+            return error_response(504, "Timeout", f"the request body was not read and decoded "
+                                  f"within {timeout:g}s", request_id)
         headers = self.headers.joined()
         query_list = parse_qs(query, keep_blank_values=True) if query else {}
         context = Context(
@@ -938,28 +1125,34 @@ class RequestHandler(BaseHTTPRequestHandler):
         self.send(Response(status, [("Content-Type", JSON_TYPE)], json.dumps(payload).encode()))
 
     def render(self, response: Response, request_id=None, close=False) -> bytes:
-        """The whole response as bytes, sent in one write. A handler's `Connection: close`
-        ends the connection after this response; nothing a handler sends keeps open one that
-        the client or the runtime is ending."""
+        """The whole response as bytes, sent in one write. Every answer after which the
+        connection ends says `Connection: close`, so a keep-alive client does not send its
+        next request down a socket being closed. A handler's `Connection: close` ends the
+        connection after this response; nothing a handler sends keeps open one that the
+        client or the runtime is ending."""
         status, body = response.status, response.body
         no_body = status in (204, 304) or self.command == "HEAD"
         head = [STATUS_LINES.get(status) or f"HTTP/1.1 {status} \r\n",
                 "Server: pylambda\r\nDate: ", http_date(), "\r\n"]
-        handler_closes = False
+        # The runtime ends it: an error that leaves the stream unusable, the client's own
+        # close, or draining (so that clients reconnect to another pod).
+        closing = close or self.close_connection or self.server.runtime.draining
+        handler_connection = None
         for name, value in response.headers:
-            head.append(f"{name}: {value}\r\n")
-            if name.lower() == "connection" and value.strip().lower() == "close":
-                handler_closes = True
+            if name.lower() == "connection":  # decided below, together with ours
+                handler_connection = value
+                closing = closing or "close" in connection_tokens(value)
+            else:
+                head.append(f"{name}: {value}\r\n")
         if request_id:
             head.append(f"X-Request-Id: {request_id}\r\n")
         if status not in (204, 304):
             head.append(f"Content-Length: {len(body)}\r\n")
-        if close or self.server.runtime.draining:  # so clients reconnect to another pod
-            if not handler_closes:
-                head.append("Connection: close\r\n")
+        if closing:
+            head.append("Connection: close\r\n")
             self.close_connection = True
-        elif handler_closes:
-            self.close_connection = True
+        elif handler_connection is not None:
+            head.append(f"Connection: {handler_connection}\r\n")
         head.append("\r\n")
         data = "".join(head).encode("latin-1")
         return data if no_body else data + body
@@ -981,7 +1174,36 @@ class RequestHandler(BaseHTTPRequestHandler):
         log("warning", "http: " + (format % args), client=self.client_address[0])
 
 
+class ThrottledLog:
+    """A warning about something that may happen thousands of times a second (a flood of
+    connections): logged at most once per `seconds`, with how often it happened since."""
+
+    def __init__(self, msg: str, seconds: float = 10.0):
+        self.msg, self.seconds = msg, seconds
+        self.next_at, self.unlogged = 0.0, 0
+
+    def __call__(self, **fields) -> None:
+        now = time.monotonic()
+        self.unlogged += 1
+        if now >= self.next_at:
+            self.next_at = now + self.seconds
+            log("warning", self.msg, times=self.unlogged, **fields)
+            self.unlogged = 0
+
+
+# accept() failing with these is the process or the system out of a resource: retrying at
+# once would spin (the listening socket stays readable), so the accept loop backs off.
+ACCEPT_EXHAUSTED = frozenset(getattr(errno, name) for name in ("EMFILE", "ENFILE", "ENOBUFS", "ENOMEM")
+                             if hasattr(errno, name))
+REFUSAL_LINGER_SECONDS, MAX_LINGERING = 1.0, 64
+
+
 class Server(ThreadingHTTPServer):
+    """One thread per connection, at most PYLAMBDA_MAX_CONNECTIONS of them. A connection
+    past the cap is answered 503 by the accept loop itself, without a thread: sent, its
+    sending side shut, what the client still sends read and dropped for up to a second (so
+    the close does not reset the answer away), then closed."""
+
     daemon_threads = True  # a stuck call never blocks exit
     request_queue_size = 128  # socketserver's default of 5 resets connections under bursts
 
@@ -991,6 +1213,77 @@ class Server(ThreadingHTTPServer):
         self.runtime = runtime
         super().__init__(address, RequestHandler)
         self.watchdog = Watchdog(runtime)
+        self.max_connections = runtime.settings.max_connections
+        self._lingering: deque = deque()  # (socket, when to close it) of refused connections
+        self._accept_backoff = 0.0
+        self._log_accept_failure = ThrottledLog("cannot accept connections; backing off")
+        self._log_refusal = ThrottledLog("connections refused: too many open")
+
+    def get_request(self):
+        try:
+            accepted = self.socket.accept()
+        except OSError as exc:
+            if exc.errno in ACCEPT_EXHAUSTED:
+                self.runtime.metrics.accept_failed()
+                self._accept_backoff = min(1.0, max(0.01, self._accept_backoff * 2))
+                self._log_accept_failure(error=os.strerror(exc.errno),
+                                         backoffSeconds=self._accept_backoff,
+                                         openConnections=self.runtime.metrics.connections)
+                time.sleep(self._accept_backoff)
+            raise
+        self._accept_backoff = 0.0
+        return accepted
+
+    def process_request(self, request, client_address) -> None:
+        if not self.runtime.metrics.connection_opened(self.max_connections):
+            self.refuse(request)
+            return
+        super().process_request(request, client_address)  # on failure: shutdown_request
+
+    def shutdown_request(self, request) -> None:
+        try:
+            super().shutdown_request(request)
+        finally:
+            self.runtime.metrics.connection_closed()
+
+    def refuse(self, sock: socket.socket) -> None:
+        self._log_refusal(maxConnections=self.max_connections,
+                          variable="PYLAMBDA_MAX_CONNECTIONS")
+        body = json.dumps({"error": f"too many connections: {self.max_connections} are open "
+                                    "(PYLAMBDA_MAX_CONNECTIONS); retry later",
+                           "type": "TooManyConnections"}).encode()
+        head = (f"HTTP/1.1 503 Service Unavailable\r\nServer: pylambda\r\nDate: {http_date()}"
+                f"\r\nContent-Type: {JSON_TYPE}\r\nContent-Length: {len(body)}\r\n"
+                "Retry-After: 1\r\nConnection: close\r\n\r\n")
+        try:
+            sock.setblocking(False)
+            sock.send(head.encode("latin-1") + body)  # fits any empty send buffer
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            sock.close()
+            return
+        self._lingering.append((sock, time.monotonic() + REFUSAL_LINGER_SECONDS))
+        if len(self._lingering) > MAX_LINGERING:
+            self._lingering.popleft()[0].close()
+
+    def service_actions(self) -> None:
+        """Between accepts (and at least every poll interval): drop what refused clients
+        sent, and close those that hung up or whose linger is over."""
+        now = time.monotonic()
+        for _ in range(len(self._lingering)):
+            sock, close_at = self._lingering.popleft()
+            try:
+                while sock.recv(65536):
+                    pass
+                done = True  # the client hung up
+            except BlockingIOError:
+                done = now >= close_at
+            except OSError:
+                done = True
+            if done:
+                sock.close()
+            else:
+                self._lingering.append((sock, close_at))
 
     def server_bind(self) -> None:
         """Skips HTTPServer's getfqdn(), a reverse DNS lookup that can stall startup."""

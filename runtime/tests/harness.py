@@ -7,6 +7,7 @@ cleanup as soon as the process exists.
 import http.client
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -34,7 +35,8 @@ class Reply:
 class RuntimeProcess:
     """One runtime process serving handler modules written to a fresh temp code dir."""
 
-    def __init__(self, files: dict, env: dict = None, port: str = "0", code_dir: str = None):
+    def __init__(self, files: dict, env: dict = None, port: str = "0", code_dir: str = None,
+                 max_open_files: int = None):
         self._tmp = tempfile.TemporaryDirectory(prefix="pylambda-test-")
         self.root = Path(self._tmp.name)
         self.code_dir = self.root / "code"
@@ -54,6 +56,8 @@ class RuntimeProcess:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            preexec_fn=None if max_open_files is None else (
+                lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (max_open_files, max_open_files))),
         )
         self.stdout: list = []
         self.stderr: list = []
@@ -155,6 +159,11 @@ class RuntimeProcess:
             return Reply(response.status, response.headers, response.read())
         finally:
             conn.close()
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the process has used so far (Linux: /proc/PID/stat)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def metrics(self) -> dict:
         """Samples from /metrics as {"name{labels}": value}."""

@@ -270,7 +270,7 @@ class CallTest(unittest.TestCase):
     def test_headers_as_sent_repeated_folded_or_odd(self):
         ctx = self.raw_json(
             b"GET /echo HTTP/1.1\r\nHost: x\r\nX-Twice: a\r\nx-twice:  b \r\n"
-            b"X-Folded: one\r\n   two\r\nX-Empty:\r\nnot a header line\r\n"
+            b"X-Folded: one\r\n   two\r\nX-Empty:\r\nX-Tab: a\tb\r\n"
             b"X-Latin: caf\xe9\r\nX-Colon: a:b\r\nConnection: close\r\n\r\n"
         )
         headers = ctx["headers"]
@@ -279,7 +279,7 @@ class CallTest(unittest.TestCase):
         self.assertEqual(headers["x-empty"], "")
         self.assertEqual(headers["x-latin"], "café")
         self.assertEqual(headers["x-colon"], "a:b")
-        self.assertNotIn("not a header line", json.dumps(headers))
+        self.assertEqual(headers["x-tab"], "a\tb")
         self.assertEqual(ctx["path"], "/echo")
 
     def test_request_line_and_header_block_limits(self):

@@ -37,24 +37,32 @@ class FramingTest(unittest.TestCase):
             return split_responses(received), time.monotonic() - started
 
     def assert_refused(self, data: bytes, status: int = 400):
-        """One answer, `status`, and the connection closed right after it."""
+        """One answer, `status`, saying `Connection: close`, and the connection closed right
+        after it."""
         answers, seconds = self.exchange(data)
         self.assertEqual([a[0] for a in answers], [status], answers)
+        self.assertEqual(answers[0][2].count(b"\r\nconnection: "), 1, answers[0][2])
+        self.assertIn(b"\r\nconnection: close\r\n", answers[0][2] + b"\r\n")
         self.assertLess(seconds, IDLE * 0.9, "the connection was left open")
+
+    def post(self, headers: bytes, body: bytes = None) -> bytes:
+        """A POST with these header lines, then `body` (by default a request smuggled in)."""
+        return b"POST /a HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n" + (SMUGGLED if body is None else body)
 
     def chunked(self, body: bytes) -> bytes:
         return b"POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + body
 
 
 def split_responses(data: bytes) -> list:
-    """(status, body) of each response in data (all framed by Content-Length)."""
+    """(status, body, head in lower case) of each response in data (all framed by
+    Content-Length)."""
     answers = []
     while data:
         head, _, rest = data.partition(b"\r\n\r\n")
         lines = head.split(b"\r\n")
         length = next((int(line.split(b":")[1]) for line in lines
                        if line.lower().startswith(b"content-length:")), 0)
-        answers.append((int(lines[0].split()[1]), rest[:length]))
+        answers.append((int(lines[0].split()[1]), rest[:length], head.lower()))
         data = rest[length:]
     return answers
 
@@ -92,9 +100,6 @@ SMUGGLED = b"GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
 
 class AmbiguousFramingTest(FramingTest):
     """Each request here could be framed differently by a proxy in front: 400, then close."""
-
-    def post(self, headers: bytes, body: bytes = SMUGGLED) -> bytes:
-        return b"POST /a HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n" + body
 
     def test_content_length_must_be_ascii_digits(self):
         for value in (b"\xb2", b"-1", b"+3", b"0x3", b"3 3", b"1" * 19, b"3, 3"):
@@ -137,6 +142,36 @@ class AmbiguousFramingTest(FramingTest):
     def test_a_runtime_error_closes_the_connection(self):
         with mock.patch.object(rt, "decode_event", side_effect=RuntimeError("bug")):
             self.assert_refused(self.post(b"Content-Length: %d\r\n" % len(SMUGGLED)), status=500)
+
+
+class StrictParsingTest(FramingTest):
+    """What RFC 9110/9112 do not allow in a request is refused with 400 and the connection
+    closed, as h11 does, rather than passed on to the handler or read leniently."""
+
+    def test_a_control_character_in_a_header_value_is_400(self):
+        for value in (b"a\rb", b"a\r", b"a\x00b", b"\x00", b"a\x1bb", b"a\x7f"):
+            with self.subTest(value=value):
+                self.assert_refused(self.post(b"X-Odd: " + value + b"\r\nContent-Length: 0\r\n"))
+
+    def test_a_header_name_that_is_not_a_token_is_400(self):
+        for name in (b"X(y)", b"X/y", b"X\"", b"X@y", b"X\xe9", b"", b"not a header line"):
+            with self.subTest(name=name):
+                self.assert_refused(self.post(name + b": 1\r\nContent-Length: 0\r\n"))
+        self.assert_refused(self.post(b"no colon at all\r\nContent-Length: 0\r\n"))
+
+    def test_http_1_0_with_transfer_encoding_is_400_and_closed(self):
+        request = b"POST /c HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
+        self.assert_refused(request + b"2\r\n{}\r\n0\r\n\r\n" + SMUGGLED)
+
+    def test_connection_close_among_other_options_closes(self):
+        for value in (b"close, te", b"TE, Close", b"keep-alive,close"):
+            with self.subTest(value=value):
+                request = b"GET / HTTP/1.1\r\nHost: x\r\nTE: trailers\r\nConnection: " + value + b"\r\n\r\n"
+                self.assert_refused(request + SMUGGLED, status=200)
+
+    def test_a_trailer_section_ended_by_a_bare_lf_is_400_at_once(self):
+        self.assert_refused(self.chunked(b"2\r\n{}\r\n0\r\n\n"))
+        self.assert_refused(self.chunked(b"2\r\n{}\r\n0\r\nX-T: 1\n\r\n"))
 
 
 class ConnectionHeaderTest(FramingTest):

@@ -101,7 +101,7 @@ export function hookEndpoint({
         return;
       }
       const answer = JSON.stringify(hook.handle(body as never, hookContext));
-      const computed = { body: answer, etag: etagOf(answer), identity };
+      const computed = { body: Buffer.from(answer), etag: etagOf(answer), identity };
       if (key !== undefined) responseCache?.set(key, computed);
       send(ctx, computed);
     } catch (err) {

@@ -3,12 +3,15 @@
 // those repeat byte-identical request bodies (Go's encoding/json sorts map keys). The hooks are
 // pure, so the answer to the same bytes is the same bytes: a repeat skips parsing, validation,
 // rendering, JSON encoding and the ETag hash. Bounded by the bytes it holds, least recently
-// used out first.
+// used out first. Answers are kept as Buffers, whose size is exactly their bytes: V8 keeps a
+// string with a single character past Latin-1 at two bytes per character, which a count of
+// UTF-8 bytes would take for half of that.
 import { createHash } from 'node:crypto';
 import type { CallIdentity } from './call-identity.js';
 
 export interface CachedAnswer {
-  body: string;
+  /** The answer's UTF-8 bytes, as sent. */
+  body: Buffer;
   etag: string;
   /** Read from the request when it was first answered, so that a hit logs it unparsed. */
   identity: CallIdentity;
@@ -22,14 +25,21 @@ export function responseCacheKey(hook: string, rawBody: Buffer): string {
   return createHash('sha256').update(hook).update('\0').update(rawBody).digest('hex');
 }
 
+const BEYOND_LATIN_1 = /[\u0100-\uffff]/;
+
+/** What V8 holds for a string's characters: one byte each, or two if any is past Latin-1. */
+export function stringBytes(text: string): number {
+  return BEYOND_LATIN_1.test(text) ? 2 * text.length : text.length;
+}
+
 function sizeOf(key: string, answer: CachedAnswer): number {
   const { namespace = '', name = '' } = answer.identity;
   return (
-    key.length +
-    answer.etag.length +
-    Buffer.byteLength(answer.body) +
-    namespace.length +
-    name.length
+    stringBytes(key) +
+    stringBytes(answer.etag) +
+    answer.body.length +
+    stringBytes(namespace) +
+    stringBytes(name)
   );
 }
 

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { ResponseCache, responseCacheKey } from '../../../src/http/response-cache.js';
+import { ResponseCache, responseCacheKey, stringBytes } from '../../../src/http/response-cache.js';
 
 // Each entry costs its key, ETag, body and identity bytes: 1 + 1 + 8 + 0 = 10 here.
-const answer = (body: string) => ({ body, etag: 'e', identity: {} });
+const answer = (body: string) => ({ body: Buffer.from(body), etag: 'e', identity: {} });
 const bytes = (text: string) => Buffer.from(text);
 
 describe('ResponseCache', () => {
@@ -17,7 +17,7 @@ describe('ResponseCache', () => {
 
   it('counts the identity of the call it logs on a hit', () => {
     const cache = new ResponseCache(100);
-    cache.set('a', { body: 'aaaaaaaa', etag: 'e', identity: { namespace: 'ns', name: 'fn' } });
+    cache.set('a', { ...answer('aaaaaaaa'), identity: { namespace: 'ns', name: 'fn' } });
     expect(cache.bytes).to.equal(14);
     expect(cache.get('a')?.identity).to.deep.equal({ namespace: 'ns', name: 'fn' });
   });
@@ -49,7 +49,7 @@ describe('ResponseCache', () => {
     cache.set('a', answer('aaaaaaaa'));
     cache.set('a', answer('AAAAAAAA'));
     expect(cache.bytes).to.equal(10);
-    expect(cache.get('a')?.body).to.equal('AAAAAAAA');
+    expect(cache.get('a')?.body.toString()).to.equal('AAAAAAAA');
   });
 
   it('skips an answer larger than the whole bound, keeping the rest', () => {
@@ -58,6 +58,14 @@ describe('ResponseCache', () => {
     cache.set('big', answer('x'.repeat(40)));
     expect(cache.get('big')).to.equal(undefined);
     expect(cache.get('a')).to.not.equal(undefined);
+  });
+
+  it('counts a string at two bytes a character once any is past Latin-1, as V8 holds it', () => {
+    expect(stringBytes('café')).to.equal(4);
+    expect(stringBytes('a€')).to.equal(4);
+    const cache = new ResponseCache(100);
+    cache.set('a', { ...answer('x'), identity: { namespace: 'n€' } });
+    expect(cache.bytes).to.equal(1 + 1 + 1 + 4);
   });
 
   it('holds nothing with a bound of 0', () => {
