@@ -17,7 +17,7 @@ import {
   checkChildren,
   describeConflict,
   describeMissing,
-  ownedBy,
+  claimedChild,
   type ChildCheck,
 } from '../metacontroller/ownership.js';
 import { codeConfigMapName, renderCodeConfigMap } from '../render/code-configmap.js';
@@ -26,7 +26,7 @@ import { deploymentName, renderLambdaDeployment } from '../render/lambda-deploym
 import { lambdaServiceName, renderService, serviceUrl } from '../render/lambda-service.js';
 import { commonLabels, selectorLabels } from '../render/labels.js';
 import { codeHashesInUse, codeRecord, type CodeRecord } from '../status/code-retention.js';
-import type { ConditionVerdict } from '../status/conditions.js';
+import { observedConditions, type ConditionVerdict } from '../status/conditions.js';
 import { deploymentView, type DeploymentView } from '../status/deployment-view.js';
 import { lambdaStatus, replicaCounts, stillServed, type Served } from '../status/lambda-status.js';
 import { previousStatus } from '../status/previous-status.js';
@@ -51,7 +51,7 @@ function observe(request: CompositeRequest): Observed {
     DEPLOYMENT_GROUP,
     deploymentName(name),
   );
-  const deployment = found && ownedBy(found, request.parent.metadata.uid) ? found : undefined;
+  const deployment = found && claimedChild(found, request.parent.metadata.uid) ? found : undefined;
   const view = deployment ? deploymentView(deployment) : undefined;
   const previous = previousStatus(request.parent.status);
   return { deployment, view, previousStatus: previous, record: codeRecord(previous, view) };
@@ -78,7 +78,7 @@ function statusWith(
 /** Observed children this lambda owns: the only ones an answer may carry. */
 function ownChildren(request: CompositeRequest): KubeObject[] {
   return allObjects(request.children).filter((child) =>
-    ownedBy(child, request.parent.metadata.uid),
+    claimedChild(child, request.parent.metadata.uid),
   );
 }
 
@@ -282,5 +282,5 @@ function sizeVerdict(
 }
 
 function previousReady(status: PythonLambdaStatus): boolean {
-  return status.conditions?.some((c) => c.type === READY && c.status === 'True') ?? false;
+  return observedConditions(status).some((c) => c.type === READY && c.status === 'True');
 }

@@ -7,6 +7,15 @@
 // sees such an object before it answers, and leaves it out of the answer.
 import { findObject, type KubeObject, type ObjectMap } from './objects.js';
 
+/**
+ * A child Metacontroller sent: it sends only children it owns, so one without a controller
+ * reference (a request written by hand) is taken as ours, one controlled by another uid is not.
+ */
+export function claimedChild(object: KubeObject, parentUid: string | undefined): boolean {
+  const controller = (object.metadata.ownerReferences ?? []).find((ref) => ref.controller === true);
+  return controller === undefined || (parentUid !== undefined && controller.uid === parentUid);
+}
+
 export function ownedBy(object: KubeObject, parentUid: string | undefined): boolean {
   if (!parentUid) return false;
   return (object.metadata.ownerReferences ?? []).some(
@@ -64,7 +73,8 @@ export function checkChildren(
   for (const child of wanted) {
     const observed = findObject(children, child.group, child.name);
     const seen = observed ?? relatedObject(related, child);
-    if (seen && !ownedBy(seen, parentUid)) check.conflicts.push({ child, holder: seen });
+    const ours = observed ? claimedChild(observed, parentUid) : seen && ownedBy(seen, parentUid);
+    if (seen && !ours) check.conflicts.push({ child, holder: seen });
     else if (!observed) check.missing.push(child);
   }
   return check;

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import {
   observedConditions,
   toCondition,
@@ -7,7 +6,6 @@ import {
   type ConditionVerdict,
 } from '../../../src/status/conditions.js';
 import { rfc3339, transitionTimeFrom } from '../../../src/status/transition-time.js';
-import type { KubeObject } from '../../../src/metacontroller/objects.js';
 
 const READY_TRUE: ConditionVerdict = {
   type: 'Ready',
