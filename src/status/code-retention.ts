@@ -7,6 +7,7 @@
 // lambda's ReplicaSets (as `related`), the hook knows exactly which versions have pods and
 // keeps those (replica-sets.ts); the record is what it falls back on without them.
 import type { PythonLambdaStatus } from '../generated/pythonlambda-status.js';
+import { observedConditions } from './conditions.js';
 import { rolloutComplete, type DeploymentView } from './deployment-view.js';
 
 /** Older versions partly serving at once; beyond this the oldest is let go (documented). */
@@ -17,8 +18,21 @@ export type CodeRecord = Pick<
   'servedCodeHash' | 'servedTemplateHash' | 'retainedCodeHashes'
 >;
 
-export function codeRecord(previous: CodeRecord, view: DeploymentView | undefined): CodeRecord {
-  let served = previous.servedCodeHash;
+/**
+ * A status written before `servedCodeHash` existed (an upgraded webhook) still says what
+ * served: a Ready=True status's `codeHash` ran on every replica.
+ */
+function servedBefore(previous: PythonLambdaStatus): string | undefined {
+  if (previous.servedCodeHash) return previous.servedCodeHash;
+  const ready = observedConditions(previous).find((c) => c.type === 'Ready');
+  return ready?.status === 'True' ? previous.codeHash : undefined;
+}
+
+export function codeRecord(
+  previous: PythonLambdaStatus,
+  view: DeploymentView | undefined,
+): CodeRecord {
+  let served = servedBefore(previous);
   let servedTemplate = previous.servedTemplateHash;
   let retained = (previous.retainedCodeHashes ?? []).filter((hash) => hash !== served);
   const current = view?.codeHash;
