@@ -60,8 +60,9 @@ export function problemsFromAjv(errors: ErrorObject[] | null | undefined, root =
   const problems: Problem[] = [];
   for (const error of errors ?? []) {
     // anyOf branches repeat their children's errors; the children say it better.
-    if (error.keyword === 'anyOf' && !error.schemaPath.startsWith(QUANTITY_SCHEMA)) continue;
-    const { pointer, message } = error.schemaPath.startsWith(QUANTITY_SCHEMA)
+    const quantity = (error.schemaPath ?? '').startsWith(QUANTITY_SCHEMA);
+    if (error.keyword === 'anyOf' && !quantity) continue;
+    const { pointer, message } = quantity
       ? { pointer: error.instancePath, message: QUANTITY_MESSAGE }
       : describe(error);
     const problem = { path: pointerToPath(pointer, root), message };
