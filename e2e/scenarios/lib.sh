@@ -166,3 +166,38 @@ make_pods_ready() {
       grep -q NotFound "$TMP/patch.err" || fail "marking pod/$pod ready failed: $(cat "$TMP/patch.err")"
   done
 }
+
+# ---- the kubelet's part (no kubelet runs here; these play it, and are the only place that does)
+
+# kubelet_start_pods CONFIGMAP: start every pod that mounts code ConfigMap CONFIGMAP (Running and
+# Ready, as a kubelet would once the containers run), but only if that ConfigMap exists, as a
+# kubelet can mount only what exists: otherwise the pod would stay ContainerCreating
+# (FailedMount), and this fails naming it.
+kubelet_start_pods() {
+  local cm=$1 pod now
+  absent "configmap/$cm" && fail "pods mounting configmap/$cm cannot start: it does not exist (FailedMount)"
+  now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  for pod in $(pods_mounting "$cm"); do
+    k patch -n "$NS" "pod/$pod" --subresource=status --type=merge -p "{\"status\":{\"phase\":\"Running\",
+      \"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"lastTransitionTime\":\"$now\"},
+      {\"type\":\"ContainersReady\",\"status\":\"True\",\"lastTransitionTime\":\"$now\"}]}}" >/dev/null 2>"$TMP/patch.err" ||
+      grep -q NotFound "$TMP/patch.err" || fail "starting pod/$pod failed: $(cat "$TMP/patch.err")"
+  done
+}
+
+# pods_mounting CONFIGMAP: the live pods (not being deleted) whose code volume is CONFIGMAP.
+pods_mounting() {
+  k get pods -n "$NS" -o go-template='{{range .items}}{{if not .metadata.deletionTimestamp}}{{$pod := .metadata.name}}{{range .spec.volumes}}{{if .configMap}}{{if eq .configMap.name "'"$1"'"}}{{$pod}} {{end}}{{end}}{{end}}{{end}}{{end}}'
+}
+
+# count_pods_mounting CONFIGMAP [READY]: how many live pods mount CONFIGMAP (only ready ones if READY=ready).
+count_pods_mounting() {
+  local n=0 pod
+  for pod in $(pods_mounting "$1"); do
+    if [[ "${2:-}" == ready ]]; then
+      [[ "$(jp "pod/$pod" '{.status.conditions[?(@.type=="Ready")].status}')" == True ]] || continue
+    fi
+    n=$((n + 1))
+  done
+  echo "$n"
+}

@@ -27,6 +27,10 @@ export function finalizePythonLambda(
         updatedReplicas: previous.updatedReplicas ?? 0,
       },
       served: stillServed(previous),
+      record: {
+        ...(previous.servedCodeHash ? { servedCodeHash: previous.servedCodeHash } : {}),
+        ...(previous.servedTemplateHash ? { servedTemplateHash: previous.servedTemplateHash } : {}),
+      },
       now: ctx.now,
     }),
     children: [],

@@ -12,6 +12,7 @@ import type {
 } from 'kubernetes-types/core/v1.js';
 import type { ResourceList } from '../generated/pythonlambda-spec.js';
 import type { LambdaSpec } from '../lambda/python-lambda-spec.js';
+import { canonicalQuantity } from '../lambda/quantity.js';
 import { codeConfigMapName, codeVolumeItems } from './code-configmap.js';
 import { lambdaImage } from './code-hash.js';
 import { sha256Hex } from './hash.js';
@@ -46,10 +47,13 @@ export function deploymentName(lambdaName: string): string {
   return dns1123SubdomainName(lambdaName);
 }
 
-/** Quantities as strings, the form the API server returns, so applies do not flap. */
+/** Quantities in the canonical form the API server returns, so applies do not flap. */
 function quantities(list: ResourceList | undefined): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(list ?? {}).map(([name, q]) => [name, String(q as number | string)]),
+    Object.entries(list ?? {}).map(([name, q]) => {
+      const written = q as number | string;
+      return [name, canonicalQuantity(written) ?? String(written)];
+    }),
   );
 }
 

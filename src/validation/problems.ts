@@ -47,13 +47,24 @@ function describe(error: ErrorObject): { pointer: string; message: string } {
   }
 }
 
+/**
+ * A resource quantity fails as "must be integer", "must be string" and a regular expression at
+ * once (it is int-or-string with a pattern); one sentence says what is wanted instead.
+ */
+const QUANTITY_SCHEMA = '#/definitions/quantity/';
+const QUANTITY_MESSAGE =
+  'must be a quantity: a whole number, or a string such as "500m", "0.5", "64Mi" or "1Gi" (quote a fraction: \'0.5\')';
+
 export function problemsFromAjv(errors: ErrorObject[] | null | undefined, root = ''): Problem[] {
   const seen = new Set<string>();
   const problems: Problem[] = [];
   for (const error of errors ?? []) {
     // anyOf branches repeat their children's errors; the children say it better.
-    if (error.keyword === 'anyOf') continue;
-    const { pointer, message } = describe(error);
+    const quantity = (error.schemaPath ?? '').startsWith(QUANTITY_SCHEMA);
+    if (error.keyword === 'anyOf' && !quantity) continue;
+    const { pointer, message } = quantity
+      ? { pointer: error.instancePath, message: QUANTITY_MESSAGE }
+      : describe(error);
     const problem = { path: pointerToPath(pointer, root), message };
     const key = `${problem.path}\u0000${problem.message}`;
     if (!seen.has(key)) {

@@ -163,13 +163,13 @@ describe('config/components/hook-auth-tls (bearer token and HTTPS between Metaco
   // The PythonLambda controller has no finalize hook unless config/components/composite-finalizer
   // adds one (test/config/composite-finalizer.test.ts renders the two components together).
   for (const [kind, name, hookNames] of [
-    ['CompositeController', 'pythonlambda-controller', ['sync']],
+    ['CompositeController', 'pythonlambda-controller', ['customize', 'sync']],
     ['DecoratorController', 'pylambda-deployment-decorator', ['finalize', 'sync']],
   ] as const) {
     it(`${kind} ${name}: every hook dials https on 443 with the CA and the token from those Secrets`, () => {
       const hooks = one(objects, kind, name).spec.hooks as Record<string, Hook>;
       expect(Object.keys(hooks).sort()).to.deep.equal(hookNames);
-      for (const hook of Object.values(hooks)) {
+      for (const [hookName, hook] of Object.entries(hooks)) {
         const { service, caBundle, authorization } = hook.webhook;
         // Metacontroller v4.17.2 webhookURL(): <protocol>://<name>.<namespace>:<port><path>.
         expect(service).to.deep.equal({
@@ -185,8 +185,9 @@ describe('config/components/hook-auth-tls (bearer token and HTTPS between Metaco
           type: 'Bearer',
           secretRef: { name: TOKEN_SECRET, namespace: NAMESPACE, key: 'token' },
         });
-        // The etag settings of config/controllers are kept.
-        expect(hook.webhook).to.have.property('etag');
+        // The etag settings of config/controllers are kept (Metacontroller caches customize
+        // answers per generation itself, so that hook has none).
+        if (hookName !== 'customize') expect(hook.webhook).to.have.property('etag');
       }
     });
   }
