@@ -41,20 +41,25 @@ describe('hostile: response cache memory (answers past Latin-1)', function () {
       const reply = await call({ port: webhook.port, path: SYNC, body, agent: false });
       expect(reply.kind === 'response' && reply.status, describeOutcome(reply)).to.equal(200);
     }
-    // Requests of a few bytes, so that the garbage of the large ones is collected.
-    for (let i = 0; i < 200; i += 1) {
-      await call({
-        port: webhook.port,
-        path: SYNC,
-        body: syncRequest(1000 + (i % 3)),
-        agent: false,
-      });
+    // Requests of a few bytes, so that the garbage of the large ones is collected; the least of
+    // several readings, since when the collector runs is up to V8 (and to the machine's load).
+    let grown = Infinity;
+    for (let round = 0; round < 5; round += 1) {
+      for (let i = 0; i < 200; i += 1) {
+        await call({
+          port: webhook.port,
+          path: SYNC,
+          body: syncRequest(1000 + (i % 3)),
+          agent: false,
+        });
+      }
+      grown = Math.min(grown, (await heldBytes(webhook.port)) - before);
     }
-    const grown = (await heldBytes(webhook.port)) - before;
     console.log(
       `      heap + external grew by ${(grown / MiB).toFixed(0)} MiB with a ${CACHE_BYTES / MiB} MiB cache`,
     );
-    // Garbage not collected yet comes on top of the cache; counting strings as UTF-8 held twice it.
-    expect(grown).to.be.below(CACHE_BYTES * 1.5);
+    // Garbage not collected yet comes on top of the cache (66 MiB measured alone, 96 MiB once on
+    // a machine loaded by four other test runs); counting strings as UTF-8 held 136 MiB.
+    expect(grown).to.be.below(CACHE_BYTES * 2);
   });
 });
