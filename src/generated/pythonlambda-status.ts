@@ -29,6 +29,10 @@ export interface PythonLambdaStatus {
    * sha256 of the code, files, requirements, handler and runtime being served.
    */
   codeHash?: string;
+  /**
+   * Label selector of the function's pods, as text (the scale subresource's labelSelectorPath, read by autoscalers).
+   */
+  selector?: string;
 }
 export interface Condition {
   type: string;

@@ -3,6 +3,7 @@ import { allObjects } from '../metacontroller/objects.js';
 import { lambdaStatus, stillServed } from '../status/lambda-status.js';
 import { previousStatus } from '../status/previous-status.js';
 import { READY } from '../status/rollout.js';
+import { scaleStatus } from '../status/scale-status.js';
 import type { CompositeRequest, CompositeResponse } from './composite-types.js';
 import type { HookContext } from './hook-context.js';
 
@@ -16,19 +17,20 @@ export function finalizePythonLambda(
     remaining.length === 0
       ? 'all children deleted'
       : `deleting ${remaining.map((c) => `${c.kind} ${c.metadata.name}`).join(', ')}`;
+  const status = lambdaStatus({
+    parent: request.parent,
+    previous,
+    verdict: { type: READY, status: 'False', reason: 'Terminating', message },
+    counts: {
+      replicas: previous.replicas ?? 0,
+      readyReplicas: previous.readyReplicas ?? 0,
+      updatedReplicas: previous.updatedReplicas ?? 0,
+    },
+    served: stillServed(previous),
+    now: ctx.now,
+  });
   return {
-    status: lambdaStatus({
-      parent: request.parent,
-      previous,
-      verdict: { type: READY, status: 'False', reason: 'Terminating', message },
-      counts: {
-        replicas: previous.replicas ?? 0,
-        readyReplicas: previous.readyReplicas ?? 0,
-        updatedReplicas: previous.updatedReplicas ?? 0,
-      },
-      served: stillServed(previous),
-      now: ctx.now,
-    }),
+    status: { ...status, ...scaleStatus(request.parent.metadata.name) },
     children: [],
     finalized: remaining.length === 0,
   };

@@ -12,6 +12,7 @@ import {
   findObject,
   type KubeObject,
 } from '../metacontroller/objects.js';
+import { renderAvailabilityChildren } from '../render/availability.js';
 import { renderCodeConfigMap } from '../render/code-configmap.js';
 import { codeHash } from '../render/code-hash.js';
 import { deploymentName, renderLambdaDeployment } from '../render/lambda-deployment.js';
@@ -21,6 +22,7 @@ import { formatProblems } from '../validation/problems.js';
 import type { ConditionVerdict } from '../status/conditions.js';
 import { lambdaStatus, replicaCounts, stillServed, type Served } from '../status/lambda-status.js';
 import { previousStatus } from '../status/previous-status.js';
+import { scaleStatus } from '../status/scale-status.js';
 import { READY, rolloutVerdict } from '../status/rollout.js';
 import type { CompositeRequest, CompositeResponse } from './composite-types.js';
 import type { HookContext } from './hook-context.js';
@@ -37,7 +39,7 @@ function statusWith(
   served: Served,
   ctx: HookContext,
 ): PythonLambdaStatus {
-  return lambdaStatus({
+  const status = lambdaStatus({
     parent: request.parent,
     previous: observed.previousStatus,
     verdict,
@@ -46,6 +48,7 @@ function statusWith(
     deployment: observed.deployment,
     now: ctx.now,
   });
+  return { ...status, ...scaleStatus(request.parent.metadata.name) };
 }
 
 /** Keep every observed child exactly as it is, and say why in Ready=False. */
@@ -146,6 +149,12 @@ export function syncPythonLambda(request: CompositeRequest, ctx: HookContext): C
   );
   return {
     status: statusWith(request, observed, verdict, { url: children.url, codeHash: hash }, ctx),
-    children: [children.configMap, ...keep, children.deployment, children.service] as KubeObject[],
+    children: [
+      children.configMap,
+      ...keep,
+      children.deployment,
+      ...renderAvailabilityChildren(spec),
+      children.service,
+    ] as KubeObject[],
   };
 }

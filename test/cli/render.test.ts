@@ -78,7 +78,7 @@ describe('pylambda render', function () {
     runs.mainHelp = runCli(['--help']);
   });
 
-  it('prints the ConfigMap, Deployment and Service the PythonLambda sync hook creates', async () => {
+  it('prints the ConfigMap, Deployment, Service and (2 replicas) PodDisruptionBudget the PythonLambda sync hook creates', async () => {
     const result = await runs.textStats!;
     expect(result.code, show(result)).to.equal(0);
     const objects = yamlObjects(result);
@@ -86,6 +86,7 @@ describe('pylambda render', function () {
       'ConfigMap',
       'Deployment',
       'Service',
+      'PodDisruptionBudget',
     ]);
     expect(objects).to.deep.equal(expectedTextStats('default'));
     expect(result.stdout).to.match(/^# children of PythonLambda default\/text-stats\n/);

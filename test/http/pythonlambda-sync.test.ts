@@ -121,6 +121,7 @@ describe('POST /hooks/pythonlambda/sync', () => {
       updatedReplicas: 0,
       url: 'http://hello.demo.svc.cluster.local:8080',
       codeHash,
+      selector: 'pylambda.dev/lambda=hello',
     });
   });
 
@@ -168,6 +169,7 @@ describe('POST /hooks/pythonlambda/sync', () => {
       updatedReplicas: 1,
       url: 'http://hello.demo.svc.cluster.local:8080',
       codeHash: created.status.codeHash,
+      selector: 'pylambda.dev/lambda=hello',
     });
   });
 
