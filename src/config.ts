@@ -6,9 +6,13 @@ export interface ServiceConfig {
   host: string;
   /** Metacontroller sends the parent and every child together: 900 KiB of code travels twice. */
   bodyLimitBytes: number;
-  /** How Metacontroller applies children; decides how the code size is measured. */
-  applyStrategy: ApplyStrategy;
-  maxCodeBytes: number;
+  /**
+   * How Metacontroller applies children, which decides how the code size is measured. Unset:
+   * read from each request (what the observed children show).
+   */
+  applyStrategy: ApplyStrategy | undefined;
+  /** Unset: the limit of the strategy in use. */
+  maxCodeBytes: number | undefined;
   clusterDomain: string;
   logLevel: string;
   /** How long SIGTERM waits for in-flight calls before the process exits anyway. */
@@ -67,8 +71,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
       `LOG_LEVEL=${JSON.stringify(logLevel)}: must be one of ${LOG_LEVELS.join(', ')}`,
     );
   }
-  const applyStrategy = (env.PYLAMBDA_APPLY_STRATEGY || 'dynamic-apply') as ApplyStrategy;
-  if (!APPLY_STRATEGIES.includes(applyStrategy)) {
+  const applyStrategy = (env.PYLAMBDA_APPLY_STRATEGY || undefined) as ApplyStrategy | undefined;
+  if (applyStrategy !== undefined && !APPLY_STRATEGIES.includes(applyStrategy)) {
     throw new ConfigError(
       `PYLAMBDA_APPLY_STRATEGY=${JSON.stringify(applyStrategy)}: must be ${APPLY_STRATEGIES.join(' or ')}, as Metacontroller's --apply-strategy`,
     );
@@ -84,13 +88,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
       256 * 1024 * 1024,
     ),
     applyStrategy,
-    maxCodeBytes: integer(
-      env,
-      'PYLAMBDA_MAX_CODE_BYTES',
-      defaultMaxCodeBytes(applyStrategy),
-      1,
-      1024 * 1024,
-    ),
+    maxCodeBytes:
+      env.PYLAMBDA_MAX_CODE_BYTES || applyStrategy
+        ? integer(
+            env,
+            'PYLAMBDA_MAX_CODE_BYTES',
+            defaultMaxCodeBytes(applyStrategy ?? 'dynamic-apply'),
+            1,
+            1024 * 1024,
+          )
+        : undefined,
     clusterDomain: env.PYLAMBDA_CLUSTER_DOMAIN || 'cluster.local',
     logLevel,
     shutdownTimeoutMs: integer(env, 'PYLAMBDA_SHUTDOWN_TIMEOUT_SECONDS', 20, 0, 3600) * 1000,

@@ -26,9 +26,21 @@ export interface PythonLambdaStatus {
    */
   url?: string;
   /**
-   * sha256 of the code, files, requirements, handler and runtime being served.
+   * sha256 of the code, files, requirements, handler and runtime wanted now (the spec's).
    */
   codeHash?: string;
+  /**
+   * The code hash that last ran on every replica of a finished rollout; its ConfigMap is kept until a newer one has rolled out.
+   */
+  servedCodeHash?: string;
+  /**
+   * The pod template hash (pylambda.dev/template-hash) of that finished rollout: a change of replicas alone keeps Ready while it matches.
+   */
+  servedTemplateHash?: string;
+  /**
+   * Earlier code hashes that pods were seen serving since the last finished rollout, oldest first; their ConfigMaps are kept (at most 3).
+   */
+  retainedCodeHashes?: string[];
   /**
    * Label selector of the function's pods, as text (the scale subresource's labelSelectorPath, read by autoscalers).
    */

@@ -1,4 +1,5 @@
 // The hook routes: path, request schema and pure handler for each. Adding a hook is adding a row.
+import { customizePythonLambda } from './pythonlambda-customize.js';
 import { finalizePythonLambda } from './pythonlambda-finalize.js';
 import { syncPythonLambda } from './pythonlambda-sync.js';
 import type { CompositeRequest } from './composite-types.js';
@@ -39,6 +40,12 @@ export const HOOKS: HookDefinition[] = [
     path: '/hooks/pythonlambda/finalize',
     requestSchema: 'composite-request.schema.json',
     handle: finalizePythonLambda,
+  },
+  {
+    name: 'pythonlambda/customize',
+    path: '/hooks/pythonlambda/customize',
+    requestSchema: 'composite-request.schema.json',
+    handle: customizePythonLambda,
   },
   {
     name: 'lambda-deployment/sync',

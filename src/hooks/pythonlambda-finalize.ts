@@ -17,20 +17,28 @@ export function finalizePythonLambda(
     remaining.length === 0
       ? 'all children deleted'
       : `deleting ${remaining.map((c) => `${c.kind} ${c.metadata.name}`).join(', ')}`;
-  const status = lambdaStatus({
-    parent: request.parent,
-    previous,
-    verdict: { type: READY, status: 'False', reason: 'Terminating', message },
-    counts: {
-      replicas: previous.replicas ?? 0,
-      readyReplicas: previous.readyReplicas ?? 0,
-      updatedReplicas: previous.updatedReplicas ?? 0,
-    },
-    served: stillServed(previous),
-    now: ctx.now,
-  });
   return {
-    status: { ...status, ...scaleStatus(request.parent.metadata.name) },
+    status: {
+      ...lambdaStatus({
+        parent: request.parent,
+        previous,
+        verdict: { type: READY, status: 'False', reason: 'Terminating', message },
+        counts: {
+          replicas: previous.replicas ?? 0,
+          readyReplicas: previous.readyReplicas ?? 0,
+          updatedReplicas: previous.updatedReplicas ?? 0,
+        },
+        served: stillServed(previous),
+        record: {
+          ...(previous.servedCodeHash ? { servedCodeHash: previous.servedCodeHash } : {}),
+          ...(previous.servedTemplateHash
+            ? { servedTemplateHash: previous.servedTemplateHash }
+            : {}),
+        },
+        now: ctx.now,
+      }),
+      ...scaleStatus(request.parent.metadata.name),
+    },
     children: [],
     finalized: remaining.length === 0,
   };

@@ -1,35 +1,63 @@
 // The PythonLambda sync hook: spec -> ConfigMap, Deployment and Service, and a status that says
-// whether the current code serves. Pure: the same request always gives the same response.
+// whether the current code serves. Pure given the injected clock: the same request always gets
+// the same children, and a condition's time changes only when its status flips.
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { PythonLambdaStatus } from '../generated/pythonlambda-status.js';
-import { codeTooLargeMessage, configMapSize } from '../lambda/code-size.js';
+import { codeTooLargeMessage, configMapSize, type ApplyStrategy } from '../lambda/code-size.js';
 import { pythonLambdaSpec, type LambdaSpec } from '../lambda/python-lambda-spec.js';
+import { observedApplyStrategy } from '../metacontroller/apply-strategy.js';
 import { asDesired } from '../metacontroller/carry-over.js';
 import {
   allObjects,
-  CONFIGMAP_GROUP,
   DEPLOYMENT_GROUP,
   findObject,
   type KubeObject,
 } from '../metacontroller/objects.js';
+import {
+  checkChildren,
+  describeConflict,
+  describeMissing,
+  claimedChild,
+  type ChildCheck,
+} from '../metacontroller/ownership.js';
 import { renderAvailabilityChildren } from '../render/availability.js';
-import { renderCodeConfigMap } from '../render/code-configmap.js';
+import { codeConfigMapName, renderCodeConfigMap } from '../render/code-configmap.js';
 import { codeHash } from '../render/code-hash.js';
 import { deploymentName, renderLambdaDeployment } from '../render/lambda-deployment.js';
 import { lambdaServiceName, renderService, serviceUrl } from '../render/lambda-service.js';
 import { commonLabels, selectorLabels } from '../render/labels.js';
-import { formatProblems } from '../validation/problems.js';
-import type { ConditionVerdict } from '../status/conditions.js';
+import { codeHashesInUse, codeRecord, type CodeRecord } from '../status/code-retention.js';
+import { observedConditions, type ConditionVerdict } from '../status/conditions.js';
+import { deploymentView, type DeploymentView } from '../status/deployment-view.js';
 import { lambdaStatus, replicaCounts, stillServed, type Served } from '../status/lambda-status.js';
+import { withoutPendingAvailability } from '../status/availability-check.js';
 import { previousStatus } from '../status/previous-status.js';
+import { liveCodeHashes } from '../status/replica-sets.js';
 import { scaleStatus } from '../status/scale-status.js';
 import { READY, rolloutVerdict } from '../status/rollout.js';
+import { formatProblems } from '../validation/problems.js';
 import type { CompositeRequest, CompositeResponse } from './composite-types.js';
 import type { HookContext } from './hook-context.js';
 
 interface Observed {
+  /** The observed Deployment, only if this lambda owns it. */
   deployment: Deployment | undefined;
+  view: DeploymentView | undefined;
   previousStatus: PythonLambdaStatus;
+  record: CodeRecord;
+}
+
+function observe(request: CompositeRequest): Observed {
+  const { name } = request.parent.metadata;
+  const found = findObject<KubeObject & Deployment>(
+    request.children,
+    DEPLOYMENT_GROUP,
+    deploymentName(name),
+  );
+  const deployment = found && claimedChild(found, request.parent.metadata.uid) ? found : undefined;
+  const view = deployment ? deploymentView(deployment) : undefined;
+  const previous = previousStatus(request.parent.status);
+  return { deployment, view, previousStatus: previous, record: codeRecord(previous, view) };
 }
 
 function statusWith(
@@ -45,13 +73,20 @@ function statusWith(
     verdict,
     counts: replicaCounts(observed.deployment),
     served,
-    deployment: observed.deployment,
+    record: observed.record,
     now: ctx.now,
   });
   return { ...status, ...scaleStatus(request.parent.metadata.name) };
 }
 
-/** Keep every observed child exactly as it is, and say why in Ready=False. */
+/** Observed children this lambda owns: the only ones an answer may carry. */
+function ownChildren(request: CompositeRequest): KubeObject[] {
+  return allObjects(request.children).filter((child) =>
+    claimedChild(child, request.parent.metadata.uid),
+  );
+}
+
+/** Keep every observed child of ours exactly as it is, and say why in Ready=False. */
 function keepChildren(
   request: CompositeRequest,
   observed: Observed,
@@ -62,64 +97,76 @@ function keepChildren(
   const verdict: ConditionVerdict = { type: READY, status: 'False', reason, message };
   return {
     status: statusWith(request, observed, verdict, stillServed(observed.previousStatus), ctx),
-    children: allObjects(request.children).map(asDesired),
+    children: ownChildren(request).map((child) => asDesired(child)),
   };
 }
 
 function render(spec: LambdaSpec, hash: string, ctx: HookContext) {
   const serviceName = lambdaServiceName(spec.name);
   return {
-    configMap: renderCodeConfigMap(spec, ctx.runtimeSource, hash),
+    configMap: renderCodeConfigMap(spec, ctx.runtimeSource, hash) as KubeObject,
     deployment: renderLambdaDeployment(spec, hash),
     service: renderService({
       settings: spec,
       name: serviceName,
       selector: selectorLabels(spec.name),
       labels: commonLabels(spec.name),
-    }),
+    }) as KubeObject,
     url: serviceUrl(serviceName, spec, ctx.clusterDomain),
+    availability: renderAvailabilityChildren(spec),
   };
 }
 
-/** Earlier versions kept during a rollout, newest first: enough for overlapping rollouts. */
-export const KEPT_CODE_VERSIONS = 3;
-
 /**
- * Code ConfigMaps of earlier versions stay until the new version serves everywhere: pods of
- * the old ReplicaSet mount them, and a pod that restarts mid-rollout must find its files.
- * Only the newest few, so a version that never turns ready cannot pile up megabytes.
+ * Code ConfigMaps of other versions that pods may still mount (see status/code-retention.ts);
+ * every other one is left out, so Metacontroller deletes it.
  */
-function newestFirst(a: KubeObject, b: KubeObject): number {
-  const byTime = (b.metadata.creationTimestamp ?? '').localeCompare(
-    a.metadata.creationTimestamp ?? '',
+function olderCodeConfigMaps(
+  request: CompositeRequest,
+  observed: Observed,
+  wanted: string,
+): KubeObject[] {
+  const name = request.parent.metadata.name;
+  const keep = new Set(
+    [
+      ...codeHashesInUse(
+        wanted,
+        observed.view,
+        observed.record,
+        liveCodeHashes(request.related, deploymentName(name)),
+      ),
+    ].map((hash) => codeConfigMapName(name, hash)),
   );
-  return byTime !== 0 ? byTime : a.metadata.name < b.metadata.name ? -1 : 1;
+  keep.delete(codeConfigMapName(name, wanted));
+  return ownChildren(request)
+    .filter((child) => child.kind === 'ConfigMap' && keep.has(child.metadata.name))
+    .map((child) => asDesired(child));
 }
 
-function codeConfigMapsToKeep(
-  request: CompositeRequest,
-  current: string,
-  rolledOut: boolean,
-): KubeObject[] {
-  if (rolledOut) return [];
-  return Object.values(request.children?.[CONFIGMAP_GROUP] ?? {})
-    .filter((configMap) => configMap.metadata.name !== current)
-    .sort(newestFirst)
-    .slice(0, KEPT_CODE_VERSIONS)
-    .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))
-    .map(asDesired);
+function childrenVerdict(check: ChildCheck, rollout: ConditionVerdict): ConditionVerdict {
+  if (check.conflicts.length > 0) {
+    return {
+      type: READY,
+      status: 'False',
+      reason: 'NameConflict',
+      message: `${check.conflicts.map(describeConflict).join('; ')}; pylambda never changes an object it does not own: rename the lambda or remove that object`,
+    };
+  }
+  const missing = check.missing.filter((child) => child.group !== DEPLOYMENT_GROUP);
+  if (rollout.status === 'True' && missing.length > 0) {
+    return {
+      type: READY,
+      status: 'False',
+      reason: 'Creating',
+      message: `waiting for ${missing.map(describeMissing).join(', ')} to be created`,
+    };
+  }
+  return rollout;
 }
 
 export function syncPythonLambda(request: CompositeRequest, ctx: HookContext): CompositeResponse {
   const { name, namespace } = request.parent.metadata;
-  const observed: Observed = {
-    deployment: findObject<KubeObject & Deployment>(
-      request.children,
-      DEPLOYMENT_GROUP,
-      deploymentName(name),
-    ),
-    previousStatus: previousStatus(request.parent.status),
-  };
+  const observed = observe(request);
   const result = pythonLambdaSpec(
     { name, namespace: namespace! },
     request.parent.spec,
@@ -132,29 +179,122 @@ export function syncPythonLambda(request: CompositeRequest, ctx: HookContext): C
   const spec = result.spec;
   const hash = codeHash(spec, ctx.runtimeDigest);
   const children = render(spec, hash, ctx);
-  const bytes = configMapSize(children.configMap.data ?? {}, ctx.applyStrategy);
-  if (bytes > ctx.maxCodeBytes) {
-    const message = codeTooLargeMessage(bytes, ctx.maxCodeBytes, ctx.applyStrategy);
-    return keepChildren(request, observed, 'CodeTooLarge', message, ctx);
+  const size = sizeVerdict(request, children.configMap, ctx);
+  if (size.kind === 'too-large') {
+    return keepChildren(request, observed, 'CodeTooLarge', size.message, ctx);
   }
-  const verdict = rolloutVerdict({
-    desired: children.deployment,
-    observed: observed.deployment,
-    url: children.url,
-  });
-  const keep = codeConfigMapsToKeep(
-    request,
-    children.configMap.metadata!.name!,
-    verdict.status === 'True',
+  const check = withoutPendingAvailability(
+    checkChildren(
+      [
+        children.configMap,
+        children.deployment as KubeObject,
+        ...children.availability,
+        children.service,
+      ].map((child) => ({
+        group: `${child.kind}.${child.apiVersion}`,
+        name: child.metadata.name,
+        namespace: namespace!,
+      })),
+      request.children,
+      request.related,
+      request.parent.metadata.uid,
+    ),
+    children.availability,
   );
-  return {
-    status: statusWith(request, observed, verdict, { url: children.url, codeHash: hash }, ctx),
-    children: [
-      children.configMap,
-      ...keep,
-      children.deployment,
-      ...renderAvailabilityChildren(spec),
-      children.service,
-    ] as KubeObject[],
+  const conflicting = new Set(check.conflicts.map((c) => `${c.child.group}/${c.child.name}`));
+  const ours = (child: KubeObject) =>
+    !conflicting.has(`${child.kind}.${child.apiVersion}/${child.metadata.name}`);
+  const verdict = childrenVerdict(
+    check,
+    rolloutVerdict({
+      desired: children.deployment,
+      observed: observed.view,
+      url: children.url,
+      currentCodeServed:
+        observed.record.servedTemplateHash !== undefined &&
+        observed.record.servedTemplateHash === observed.view?.templateHash &&
+        previousReady(observed.previousStatus),
+    }),
+  );
+  // The URL would lead to someone else's pods while another Service holds the name.
+  const served: Served = {
+    ...(ours(children.service) ? { url: children.url } : {}),
+    codeHash: hash,
   };
+  if (size.kind === 'strategy-unknown') {
+    // Only the Service first: once observed, it shows how Metacontroller applies (see below).
+    const probe: ConditionVerdict = {
+      type: READY,
+      status: 'False',
+      reason: 'Creating',
+      message: size.message,
+    };
+    return {
+      status: statusWith(request, observed, probe, { codeHash: hash }, ctx),
+      children: [...ownChildren(request).map((child) => asDesired(child)), children.service].filter(
+        (child, i, all) => ours(child) && all.findIndex((c) => sameObject(c, child)) === i,
+      ),
+    };
+  }
+  const wanted = [
+    children.configMap,
+    ...olderCodeConfigMaps(request, observed, hash),
+    children.deployment as KubeObject,
+    ...children.availability,
+    children.service,
+  ].filter(ours);
+  return {
+    status: statusWith(request, observed, verdict, served, ctx),
+    children: wanted,
+  };
+}
+
+function sameObject(a: KubeObject, b: KubeObject): boolean {
+  return a.kind === b.kind && a.metadata.name === b.metadata.name;
+}
+
+type SizeVerdict =
+  | { kind: 'fits' }
+  | { kind: 'too-large'; message: string }
+  | { kind: 'strategy-unknown'; message: string };
+
+/**
+ * Does the code ConfigMap fit how Metacontroller applies it? When nothing shows the strategy
+ * yet (a new lambda, no PYLAMBDA_APPLY_STRATEGY) and the code fits only server-side apply, the
+ * hook answers the small Service alone: the next request shows the strategy on it.
+ */
+function sizeVerdict(
+  request: CompositeRequest,
+  configMap: KubeObject,
+  ctx: HookContext,
+): SizeVerdict {
+  const data = (configMap.data ?? {}) as Record<string, string>;
+  const strategy = ctx.applyStrategy ?? observedApplyStrategy(request.children);
+  const measure = (s: ApplyStrategy) => ({
+    bytes: configMapSize(data, s),
+    limit: ctx.maxCodeBytesFor(s),
+  });
+  if (strategy) {
+    const { bytes, limit } = measure(strategy);
+    return bytes > limit
+      ? { kind: 'too-large', message: codeTooLargeMessage(bytes, limit, strategy) }
+      : { kind: 'fits' };
+  }
+  const dynamic = measure('dynamic-apply');
+  if (dynamic.bytes <= dynamic.limit) return { kind: 'fits' };
+  const serverSide = measure('server-side-apply');
+  if (serverSide.bytes > serverSide.limit) {
+    return {
+      kind: 'too-large',
+      message: codeTooLargeMessage(serverSide.bytes, serverSide.limit, 'server-side-apply'),
+    };
+  }
+  return {
+    kind: 'strategy-unknown',
+    message: `the code ConfigMap (${dynamic.bytes} bytes of JSON) fits only if Metacontroller applies with server-side apply; creating the Service first to see which strategy it uses`,
+  };
+}
+
+function previousReady(status: PythonLambdaStatus): boolean {
+  return observedConditions(status).some((c) => c.type === READY && c.status === 'True');
 }

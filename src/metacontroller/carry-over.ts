@@ -2,6 +2,7 @@
 // them (an invalid spec, bad annotations). Metacontroller deletes every observed child left out
 // of a response, so "keep" means "send back what we last asked for".
 import { tooDeepAt } from '../validation/depth.js';
+import { pickFields } from './managed-fields.js';
 import type { KubeObject } from './objects.js';
 
 /** Written by the dynamic-apply strategy: exactly the object as we last desired it. */
@@ -46,14 +47,41 @@ function parseLastApplied(object: KubeObject): KubeObject | undefined {
   return undefined;
 }
 
+/** Server-side apply: the fields of Metacontroller's own Apply entry, nothing else. */
+function appliedFields(object: KubeObject): KubeObject | undefined {
+  const entry = (object.metadata.managedFields ?? []).find(
+    (e) => e.manager === 'metacontroller' && e.operation === 'Apply' && !e.subresource,
+  );
+  const fields = entry?.fieldsV1 as Record<string, unknown> | undefined;
+  if (!fields || typeof fields !== 'object') return undefined;
+  const picked = pickFields(object, fields) as Record<string, unknown>;
+  const metadata = (picked.metadata ?? {}) as Record<string, unknown>;
+  return {
+    ...picked,
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    metadata: {
+      ...metadata,
+      name: object.metadata.name,
+      ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
+    },
+  } as KubeObject;
+}
+
 /**
  * The observed object as a desired object: the last applied configuration when Metacontroller
- * kept one (dynamic-apply); otherwise the observed object without status and system metadata
- * (server-side apply, where Metacontroller only owns the fields it sends).
+ * kept one (dynamic-apply); under server-side apply exactly the fields its Apply entry owns.
+ * Otherwise (neither shows) the observed object without status and system metadata.
  */
 export function asDesired(object: KubeObject): KubeObject {
+  const applied = appliedFields(object);
+  if (applied) return withoutSystemMetadata(applied);
   const lastApplied = parseLastApplied(object);
   if (lastApplied) return lastApplied;
+  return withoutSystemMetadata(object);
+}
+
+function withoutSystemMetadata(object: KubeObject): KubeObject {
   const { status: _status, metadata, ...rest } = object;
   const cleanMetadata: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(metadata)) {

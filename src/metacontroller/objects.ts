@@ -44,3 +44,8 @@ export function findObject<T extends KubeObject = KubeObject>(
   }
   return undefined;
 }
+
+/** Every object of `group`, whichever key format the hook version used. */
+export function findObjects(map: ObjectMap | null | undefined, group: string): KubeObject[] {
+  return Object.values(map?.[group] ?? {});
+}

@@ -1,15 +1,18 @@
 // A PythonLambda's status from a Ready verdict: the condition (its transition time carried over
-// unless it flips), replica counts, and what is served where. Both composite hooks build it here.
+// unless it flips), replica counts, what is wanted and what serves where. Both composite hooks
+// build it here.
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { PythonLambdaStatus } from '../generated/pythonlambda-status.js';
 import type { KubeObject } from '../metacontroller/objects.js';
+import type { CodeRecord } from './code-retention.js';
 import { observedConditions, toCondition, type ConditionVerdict } from './conditions.js';
-import { requestTime, transitionTimeFrom } from './transition-time.js';
+import { transitionTimeFrom } from './transition-time.js';
 
 export type ReplicaCounts = Pick<
   PythonLambdaStatus,
   'replicas' | 'readyReplicas' | 'updatedReplicas'
 >;
+/** Where the lambda answers and which code it wants; `url` only while its Service is ours. */
 export type Served = Pick<PythonLambdaStatus, 'url' | 'codeHash'>;
 
 export function replicaCounts(deployment: Deployment | undefined): ReplicaCounts {
@@ -35,19 +38,17 @@ export interface StatusInput {
   verdict: ConditionVerdict;
   counts: ReplicaCounts;
   served: Served;
-  /** The observed Deployment, whose rollout times date a flip of Ready. */
-  deployment?: Deployment;
+  record: CodeRecord;
   now: () => Date;
 }
 
 export function lambdaStatus(input: StatusInput): PythonLambdaStatus {
-  const when = transitionTimeFrom(requestTime(input.parent, [input.deployment]), input.now);
   const ready = toCondition(
     input.verdict,
     observedConditions(input.previous),
     input.parent.metadata.generation,
-    when,
+    transitionTimeFrom(input.now),
   );
   // Conditions other than Ready belong to nobody else; drop them rather than let them go stale.
-  return { conditions: [ready], ...input.counts, ...input.served };
+  return { conditions: [ready], ...input.counts, ...input.served, ...input.record };
 }

@@ -1,81 +1,122 @@
-// Is the observed Deployment serving the pod template we want now? The same test as
-// `kubectl rollout status`, plus "its template is ours", so Ready never reports old code.
+// Is the code we want now what the lambda serves? Judged on the Deployment the controller is
+// really running: its template and replicas must be the ones we want, its controller must have
+// observed them, and only then do its counts say anything about the current code.
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import { ANNOTATION_TEMPLATE_HASH } from '../render/labels.js';
 import type { ConditionVerdict } from './conditions.js';
+import type { DeploymentView } from './deployment-view.js';
 
 export const READY = 'Ready';
 
 export interface RolloutInput {
   desired: Deployment;
-  observed: Deployment | undefined;
+  observed: DeploymentView | undefined;
   url: string;
-}
-
-function templateHashOf(deployment: Deployment | undefined): string | undefined {
-  return deployment?.spec?.template?.metadata?.annotations?.[ANNOTATION_TEMPLATE_HASH];
+  /**
+   * The current code already ran on every replica and Ready said so: a change of replicas
+   * alone then keeps Ready True while pods start or stop (they all run the current code).
+   */
+  currentCodeServed: boolean;
 }
 
 function notReady(reason: string, message: string): ConditionVerdict {
   return { type: READY, status: 'False', reason, message };
 }
 
-export function rolloutVerdict({ desired, observed, url }: RolloutInput): ConditionVerdict {
-  const name = desired.metadata!.name!;
-  if (!observed) return notReady('Creating', `waiting for Deployment ${name} to be created`);
-  const wanted = templateHashOf(desired);
-  if (templateHashOf(observed) !== wanted) {
-    return notReady('RollingOut', `Deployment ${name} is being updated to pod template ${wanted}`);
-  }
-  const generation = observed.metadata?.generation ?? 0;
-  const status = observed.status ?? {};
-  if ((status.observedGeneration ?? 0) < generation) {
+function ready(reason: string, message: string): ConditionVerdict {
+  return { type: READY, status: 'True', reason, message };
+}
+
+function replicasText(n: number): string {
+  return `${n} ${n === 1 ? 'replica' : 'replicas'}`;
+}
+
+/** The verdict once the observed Deployment runs the template we want. */
+function countsVerdict(view: DeploymentView, want: number, input: RolloutInput): ConditionVerdict {
+  const { name, specReplicas, total, updated, available } = view;
+  const old = total - updated;
+  if (old > 0) {
     return notReady(
       'RollingOut',
-      `waiting for the Deployment controller to observe generation ${generation} of ${name}`,
+      `${updated} of ${specReplicas} replicas of ${name} run the current code; ${replicasText(old)} with older code still running`,
     );
   }
-  const stalled = status.conditions?.find(
-    (c) =>
-      c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded',
-  );
-  if (stalled) {
+  if (view.replicaFailure && updated < specReplicas) {
     return notReady(
-      'RolloutStalled',
-      `Deployment ${name}: ${stalled.message ?? 'progress deadline exceeded'}`,
+      'ReplicaFailure',
+      `Deployment ${name} cannot create pods: ${view.replicaFailure}`,
     );
   }
-  const want = desired.spec?.replicas ?? 1;
-  const updated = status.updatedReplicas ?? 0;
-  const total = status.replicas ?? 0;
-  const available = status.availableReplicas ?? 0;
-  if (updated < want) {
-    return notReady('RollingOut', `${updated} of ${want} replicas of ${name} run the current code`);
+  const scaling = specReplicas !== want || total !== specReplicas;
+  if (input.currentCodeServed) {
+    if (want === 0 && total === 0) {
+      return ready('ScaledToZero', `scaled to zero; ${input.url} answers once replicas > 0`);
+    }
+    if (available > 0 || want === 0) {
+      if (scaling) {
+        return ready(
+          'Scaling',
+          `${available} of ${replicasText(total)} serve the current code at ${input.url}; scaling to ${want}`,
+        );
+      }
+      if (available < specReplicas) {
+        // A pod starting after a scale-up and one crashing look the same in the counts.
+        return ready(
+          'PartlyAvailable',
+          `${available} of ${specReplicas} replicas serve the current code at ${input.url}; ${specReplicas - available} not available (starting, crashing or failing their readiness probe)`,
+        );
+      }
+      return ready(
+        'Available',
+        `${available} of ${specReplicas} replicas serve the current code at ${input.url}`,
+      );
+    }
+    return notReady(
+      'Unavailable',
+      `none of the ${replicasText(specReplicas)} of ${name} is available; the current code rolled out before, so its pods are starting, crashing or failing their readiness probe`,
+    );
   }
-  if (total > updated) {
+  if (updated < specReplicas) {
     return notReady(
       'RollingOut',
-      `${total - updated} old replicas of ${name} are still terminating`,
+      `${updated} of ${specReplicas} replicas of ${name} run the current code`,
     );
   }
   if (available < updated) {
     return notReady(
       'RollingOut',
-      `${available} of ${updated} updated replicas of ${name} are available`,
+      `${available} of ${updated} replicas of ${name} with the current code are available`,
     );
   }
-  if (want === 0) {
-    return {
-      type: READY,
-      status: 'True',
-      reason: 'ScaledToZero',
-      message: `scaled to zero; ${url} answers once replicas > 0`,
-    };
+  if (specReplicas !== want) {
+    return notReady('RollingOut', `waiting for Deployment ${name} to be scaled to ${want}`);
   }
-  return {
-    type: READY,
-    status: 'True',
-    reason: 'Available',
-    message: `${available} of ${want} replicas serve the current code at ${url}`,
-  };
+  return want === 0
+    ? ready('ScaledToZero', `scaled to zero; ${input.url} answers once replicas > 0`)
+    : ready('Available', `${available} of ${want} replicas serve the current code at ${input.url}`);
+}
+
+export function rolloutVerdict(input: RolloutInput): ConditionVerdict {
+  const { desired, observed: view } = input;
+  const name = desired.metadata!.name!;
+  if (!view) return notReady('Creating', `waiting for Deployment ${name} to be created`);
+  const wanted = desired.spec?.template?.metadata?.annotations?.[ANNOTATION_TEMPLATE_HASH];
+  const want = desired.spec?.replicas ?? 1;
+  if (view.templateHash !== wanted) {
+    return notReady('RollingOut', `Deployment ${name} is being updated to pod template ${wanted}`);
+  }
+  if (!view.generationObserved) {
+    if (input.currentCodeServed) {
+      return ready(
+        'Scaling',
+        `the current code serves at ${input.url}; waiting for the Deployment controller to scale ${name} to ${want}`,
+      );
+    }
+    return notReady(
+      'RollingOut',
+      `waiting for the Deployment controller to observe generation ${view.generation} of ${name}`,
+    );
+  }
+  if (view.stalled) return notReady('RolloutStalled', `Deployment ${name}: ${view.stalled}`);
+  return countsVerdict(view, want, input);
 }

@@ -85,8 +85,8 @@ describe('pylambda render', function () {
     expect(objects.map((o) => (o as KubeObject).kind)).to.deep.equal([
       'ConfigMap',
       'Deployment',
-      'Service',
       'PodDisruptionBudget',
+      'Service',
     ]);
     expect(objects).to.deep.equal(expectedTextStats('default'));
     expect(result.stdout).to.match(/^# children of PythonLambda default\/text-stats\n/);

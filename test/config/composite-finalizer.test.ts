@@ -22,7 +22,7 @@ function hooksOf(objects: RenderedObject[]): Hooks {
 
 /** The sync hook with the finalize path: what the component's finalize hook must be. */
 function expectFinalizeMirrorsSync(hooks: Hooks): void {
-  expect(Object.keys(hooks).sort()).to.deep.equal(['finalize', 'sync']);
+  expect(Object.keys(hooks).sort()).to.deep.equal(['customize', 'finalize', 'sync']);
   const { sync, finalize } = hooks;
   expect(finalize!.webhook.path).to.equal('/hooks/pythonlambda/finalize');
   expect({

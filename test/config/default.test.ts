@@ -8,7 +8,6 @@ import type { Container, PodSpec, Service } from 'kubernetes-types/core/v1.js';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import { configFromEnv } from '../../src/config.js';
-import { SERVER_SIDE_APPLY_MAX_CODE_BYTES } from '../../src/lambda/code-size.js';
 import { find, kustomizeBuild, type RenderedObject } from './kustomize.js';
 
 const NAMESPACE = 'pylambda-system';
@@ -155,12 +154,12 @@ describe('config/default', () => {
       expect(env.PORT).to.equal('8080');
     });
 
-    it('accepts the code sizes server-side apply allows, and drains before it stops', () => {
+    it('reads the apply strategy from each request (fits either Metacontroller), and drains before it stops', () => {
       const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value]));
-      // config/metacontroller runs Metacontroller with --apply-strategy=server-side-apply.
-      expect(env.PYLAMBDA_APPLY_STRATEGY).to.equal('server-side-apply');
+      // Users apply config/default to clusters whose Metacontroller runs either strategy.
+      expect(env.PYLAMBDA_APPLY_STRATEGY).to.equal(undefined);
       expect(env.PYLAMBDA_MAX_CODE_BYTES).to.equal(undefined);
-      expect(configFromEnv(env).maxCodeBytes).to.equal(SERVER_SIDE_APPLY_MAX_CODE_BYTES);
+      expect(configFromEnv(env).applyStrategy).to.equal(undefined);
       const delay = Number(env.PYLAMBDA_SHUTDOWN_DELAY_SECONDS);
       expect(delay).to.be.within(1, 15);
       const timeout = Number(env.PYLAMBDA_SHUTDOWN_TIMEOUT_SECONDS ?? 20);
@@ -208,6 +207,7 @@ describe('config/default', () => {
     expect(paths.sort()).to.deep.equal([
       '/hooks/lambda-deployment/finalize',
       '/hooks/lambda-deployment/sync',
+      '/hooks/pythonlambda/customize',
       '/hooks/pythonlambda/sync',
     ]);
     const port80 = service.spec!.ports!.find((p) => p.port === 80);
@@ -219,7 +219,7 @@ describe('config/default', () => {
     // (pkg/controller/composite/controller.go, newParentController: cc.Spec.Hooks.Finalize != nil).
     const composite = find(objects, 'CompositeController', 'pythonlambda-controller');
     const hooks = (composite.spec as { hooks: Hooks }).hooks;
-    expect(Object.keys(hooks)).to.deep.equal(['sync']);
+    expect(Object.keys(hooks).sort()).to.deep.equal(['customize', 'sync']);
     // The decorator keeps its finalize hook: the attachments of a Deployment that stays are not
     // garbage-collected when the annotation goes.
     const decorator = find(objects, 'DecoratorController', 'pylambda-deployment-decorator');

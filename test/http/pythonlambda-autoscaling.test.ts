@@ -10,12 +10,21 @@ import { postHook, testApp } from '../fixtures/app.js';
 import { contractProblems } from '../fixtures/contract.js';
 import { helloSpec } from '../fixtures/lambda.js';
 import { compositeRequest, pythonLambda, SYNC_PATH } from '../fixtures/metacontroller.js';
-import { observeChildren } from '../fixtures/observed.js';
+import { observeChildren, withStatus } from '../fixtures/observed.js';
 
 const app = testApp();
 
-async function sync(spec: PythonLambdaSpec, observed: KubeObject[] = [], generation = 1) {
-  const parent = pythonLambda({ spec, generation });
+async function sync(
+  spec: PythonLambdaSpec,
+  observed: KubeObject[] = [],
+  generation = 1,
+  status?: CompositeResponse['status'],
+) {
+  const parent = pythonLambda({
+    spec,
+    generation,
+    ...(status ? { status: { ...status, observedGeneration: generation - 1 } } : {}),
+  });
   const res = await postHook(app, SYNC_PATH, compositeRequest({ parent, children: observed }));
   expect(res.status, res.text).to.equal(200);
   expect(contractProblems(res.body, 'sync')).to.deep.equal([]);
@@ -126,5 +135,41 @@ describe('POST /hooks/pythonlambda/sync with spec.autoscaling', () => {
     expect(kinds(body.children)).to.deep.equal(['ConfigMap', 'Deployment', 'Service']);
     const deployment = ofKind<Deployment>(body.children, 'Deployment')!;
     expect(deployment.spec!.template.spec).to.not.have.property('topologySpreadConstraints');
+  });
+
+  it('an autoscaler scaling up (2 to 4) never flips Ready while the current code serves', async () => {
+    const spec = (replicas: number) => helloSpec({ replicas, autoscaling: AUTOSCALING });
+    const created = await sync(spec(2));
+    const ready = await sync(spec(2), created.observed, 2, created.body.status);
+    const readyCondition = ready.body.status.conditions![0]!;
+    expect(readyCondition).to.include({ status: 'True', reason: 'Available' });
+
+    // The autoscaler writes spec.replicas = 4; the Deployment still runs 2.
+    const scaled = await sync(spec(4), ready.observed, 3, ready.body.status);
+    expect(scaled.body.status.conditions![0]).to.include({
+      status: 'True',
+      lastTransitionTime: readyCondition.lastTransitionTime,
+    });
+    expect(ofKind<Deployment>(scaled.body.children, 'Deployment')!.spec!.replicas).to.equal(4);
+
+    // Metacontroller applied 4: two new pods start, the two others serve.
+    const starting = scaled.observed.map((child) =>
+      child.kind === 'Deployment'
+        ? withStatus(child, {
+            ...(child.status as object),
+            replicas: 4,
+            updatedReplicas: 4,
+            readyReplicas: 2,
+            availableReplicas: 2,
+            unavailableReplicas: 2,
+          })
+        : child,
+    );
+    const during = await sync(spec(4), starting, 4, scaled.body.status);
+    expect(during.body.status.conditions![0]).to.include({
+      status: 'True',
+      lastTransitionTime: readyCondition.lastTransitionTime,
+    });
+    expect(during.body.status).to.include({ replicas: 4, readyReplicas: 2, updatedReplicas: 4 });
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { CompositeResponse } from '../../src/hooks/composite-types.js';
-import { postHook, testApp } from '../fixtures/app.js';
+import { FIXED_NOW_RFC3339, postHook, testApp } from '../fixtures/app.js';
 import { contractProblems } from '../fixtures/contract.js';
 import { helloSpec } from '../fixtures/lambda.js';
 import {
@@ -55,7 +55,7 @@ describe('POST /hooks/pythonlambda/finalize', () => {
           type: 'Ready',
           status: 'False',
           observedGeneration: 1,
-          lastTransitionTime: '2026-08-20T10:00:00Z',
+          lastTransitionTime: FIXED_NOW_RFC3339,
           reason: 'Terminating',
           message: `deleting ConfigMap ${observed[0]!.metadata.name}, Deployment hello, Service hello`,
         },
@@ -135,7 +135,7 @@ describe('POST /hooks/pythonlambda/finalize', () => {
           type: 'Ready',
           status: 'False',
           observedGeneration: 1,
-          lastTransitionTime: '2026-08-20T10:00:00Z',
+          lastTransitionTime: FIXED_NOW_RFC3339,
           reason: 'Terminating',
           message: 'all children deleted',
         },

@@ -6,10 +6,11 @@ import {
   DEFAULT_MAX_CODE_BYTES,
   SERVER_SIDE_APPLY_MAX_CODE_BYTES,
   storedDataBytes,
+  rawDataBytes,
 } from '../../src/lambda/code-size.js';
 import type { KubeObject } from '../../src/metacontroller/objects.js';
 import { readRuntimeSource } from '../../src/render/runtime-source.js';
-import { postHook, testApp } from '../fixtures/app.js';
+import { FIXED_NOW_RFC3339, postHook, testApp } from '../fixtures/app.js';
 import { contractProblems } from '../fixtures/contract.js';
 import { HELPERS_CODE, helloSpec } from '../fixtures/lambda.js';
 import {
@@ -22,6 +23,10 @@ import {
 import { observeChildren } from '../fixtures/observed.js';
 
 const app = testApp();
+/** Told the strategy (PYLAMBDA_APPLY_STRATEGY), as for a new lambda whose children show none. */
+const dynamicApply = testApp({
+  config: configFromEnv({ PYLAMBDA_APPLY_STRATEGY: 'dynamic-apply' }),
+});
 const GOOD_SPEC = helloSpec({ files: { 'pkg/helpers.py': HELPERS_CODE }, replicas: 2 });
 const EDITED_AT = '2026-08-22T09:30:00Z';
 /** testApp serves the real runtime file, and the size limit counts it. */
@@ -35,8 +40,13 @@ function storedBytes(data: Record<string, string>): number {
 /** Room left for main.py under the default limit, beside `data` and the runtime. */
 const ROOM = DEFAULT_MAX_CODE_BYTES - storedBytes({ 'main.py': '' });
 
-async function post(parent: KubeObject, children: KubeObject[], version: HookVersion = 'v2') {
-  const res = await postHook(app, SYNC_PATH, compositeRequest({ parent, children, version }));
+async function post(
+  parent: KubeObject,
+  children: KubeObject[],
+  version: HookVersion = 'v2',
+  on = app,
+) {
+  const res = await postHook(on, SYNC_PATH, compositeRequest({ parent, children, version }));
   expect(res.status, res.text).to.equal(200);
   expect(contractProblems(res.body, 'sync')).to.deep.equal([]);
   return res.body as CompositeResponse;
@@ -133,7 +143,7 @@ describe('POST /hooks/pythonlambda/sync with an invalid spec', () => {
           type: 'Ready',
           status: 'False',
           observedGeneration: 2,
-          lastTransitionTime: EDITED_AT,
+          lastTransitionTime: FIXED_NOW_RFC3339,
           reason,
         });
         expect(ready.message).to.contain(field);
@@ -158,7 +168,7 @@ describe('POST /hooks/pythonlambda/sync with an invalid spec', () => {
 
   it('the CodeTooLarge message names the stored size, the limit and how to raise it', async () => {
     const code = 'x'.repeat(ROOM + 1);
-    const body = await post(pythonLambda({ spec: { code } }), []);
+    const body = await post(pythonLambda({ spec: { code } }), [], 'v2', dynamicApply);
     const ready = body.status.conditions![0]!;
     expect(ready.reason).to.equal('CodeTooLarge');
     expect(ready.message).to.equal(
@@ -171,13 +181,23 @@ describe('POST /hooks/pythonlambda/sync with an invalid spec', () => {
   it('counts the ConfigMap data as stored: code at exactly the limit is accepted, a byte more is not', async () => {
     // The runtime (about 53 KB, 56 KB as JSON) is part of what the limit counts.
     expect(ROOM).to.be.within(DEFAULT_MAX_CODE_BYTES - 62_000, DEFAULT_MAX_CODE_BYTES - 50_000);
-    const atLimit = await post(pythonLambda({ spec: { code: 'x'.repeat(ROOM) } }), []);
+    const atLimit = await post(
+      pythonLambda({ spec: { code: 'x'.repeat(ROOM) } }),
+      [],
+      'v2',
+      dynamicApply,
+    );
     expect(atLimit.status.conditions![0]!.reason).to.equal('Creating');
     expect(atLimit.children).to.have.length(3);
     expect(storedDataBytes(atLimit.children[0]!.data as Record<string, string>)).to.equal(
       DEFAULT_MAX_CODE_BYTES,
     );
-    const over = await post(pythonLambda({ spec: { code: 'x'.repeat(ROOM + 1) } }), []);
+    const over = await post(
+      pythonLambda({ spec: { code: 'x'.repeat(ROOM + 1) } }),
+      [],
+      'v2',
+      dynamicApply,
+    );
     expect(over.status.conditions![0]!.reason).to.equal('CodeTooLarge');
     expect(over.children).to.deep.equal([]);
   });
@@ -185,11 +205,16 @@ describe('POST /hooks/pythonlambda/sync with an invalid spec', () => {
   it('counts <, > and & as the six bytes Go writes for each', async () => {
     // Four characters fewer than there is room for, one of them '<': one byte over.
     const code = `${'x'.repeat(ROOM - 5)}<`;
-    const body = await post(pythonLambda({ spec: { code } }), []);
+    const body = await post(pythonLambda({ spec: { code } }), [], 'v2', dynamicApply);
     expect(body.status.conditions![0]!.message).to.equal(
       codeTooLargeMessage(DEFAULT_MAX_CODE_BYTES + 1, DEFAULT_MAX_CODE_BYTES, 'dynamic-apply'),
     );
-    const fits = await post(pythonLambda({ spec: { code: code.slice(1) } }), []);
+    const fits = await post(
+      pythonLambda({ spec: { code: code.slice(1) } }),
+      [],
+      'v2',
+      dynamicApply,
+    );
     expect(fits.children).to.have.length(3);
   });
 
@@ -201,9 +226,9 @@ describe('POST /hooks/pythonlambda/sync with an invalid spec', () => {
       files: { 'a.py': 'y'.repeat(fill) },
       requirements: 'six\n',
     });
-    const atLimit = await post(pythonLambda({ spec: spec(room) }), []);
+    const atLimit = await post(pythonLambda({ spec: spec(room) }), [], 'v2', dynamicApply);
     expect(atLimit.children).to.have.length(3);
-    const split = await post(pythonLambda({ spec: spec(room + 1) }), []);
+    const split = await post(pythonLambda({ spec: spec(room + 1) }), [], 'v2', dynamicApply);
     expect(split.status.conditions![0]!.reason).to.equal('CodeTooLarge');
     expect(split.children).to.deep.equal([]);
   });
@@ -211,10 +236,14 @@ describe('POST /hooks/pythonlambda/sync with an invalid spec', () => {
   it('a raised limit (server-side apply) accepts what the default refuses', async () => {
     const ssa = testApp({
       config: configFromEnv({
+        PYLAMBDA_APPLY_STRATEGY: 'server-side-apply',
         PYLAMBDA_MAX_CODE_BYTES: String(SERVER_SIDE_APPLY_MAX_CODE_BYTES),
       }),
     });
-    const code = 'x'.repeat(SERVER_SIDE_APPLY_MAX_CODE_BYTES - storedBytes({ 'main.py': '' }));
+    const code = 'x'.repeat(
+      SERVER_SIDE_APPLY_MAX_CODE_BYTES -
+        rawDataBytes({ 'main.py': '', 'pylambda_runtime.py': RUNTIME }),
+    );
     const res = await postHook(
       ssa,
       SYNC_PATH,
@@ -240,7 +269,7 @@ describe('POST /hooks/pythonlambda/sync with an invalid spec', () => {
             type: 'Ready',
             status: 'False',
             observedGeneration: 1,
-            lastTransitionTime: '2026-08-20T10:00:00Z',
+            lastTransitionTime: FIXED_NOW_RFC3339,
             reason: 'InvalidSpec',
             message: 'invalid spec: spec.replicas: must be integer',
           },
@@ -316,5 +345,70 @@ describe('POST /hooks/pythonlambda/sync with an invalid spec', () => {
     });
     const c = await post(again, running.observed);
     expect(c.status).to.deep.equal(a.body.status);
+  });
+
+  describe('the apply strategy, read from the request', () => {
+    // Between the two limits: refused under dynamic-apply, accepted under server-side apply.
+    const code = 'x'.repeat(ROOM + 10_000);
+
+    async function withObserved(mark: (child: KubeObject) => void) {
+      const probe = await post(pythonLambda({ spec: { code } }), []);
+      const parent = pythonLambda({ spec: { code }, status: probe.status });
+      const observed = observeChildren(probe.children, parent).map((child) => {
+        mark(child);
+        return child;
+      });
+      return post(parent, observed);
+    }
+
+    it('a new lambda whose code fits only server-side apply gets its Service first, to see', async () => {
+      const probe = await post(pythonLambda({ spec: { code } }), []);
+      expect(probe.children.map((c) => c.kind)).to.deep.equal(['Service']);
+      expect(probe.status.conditions![0]).to.include({ status: 'False', reason: 'Creating' });
+      expect(probe.status.conditions![0]!.message).to.contain(
+        'fits only if Metacontroller applies with server-side apply',
+      );
+    });
+
+    it('the last-applied annotation says dynamic-apply: CodeTooLarge, the Service kept', async () => {
+      const body = await withObserved(() => undefined);
+      expect(body.status.conditions![0]!.reason).to.equal('CodeTooLarge');
+      expect(body.status.conditions![0]!.message).to.contain('apply strategy dynamic-apply');
+      expect(body.children.map((c) => c.kind)).to.deep.equal(['Service']);
+    });
+
+    it('a managedFields Apply entry of metacontroller says server-side apply: all children', async () => {
+      const body = await withObserved((child) => {
+        delete child.metadata.annotations!['metacontroller.k8s.io/last-applied-configuration'];
+        (child.metadata as { managedFields: unknown[] }).managedFields = [
+          {
+            manager: 'metacontroller',
+            operation: 'Apply',
+            fieldsType: 'FieldsV1',
+            fieldsV1: { 'f:spec': {} },
+          },
+        ];
+      });
+      expect(body.children.map((c) => c.kind)).to.deep.equal([
+        'ConfigMap',
+        'Deployment',
+        'Service',
+      ]);
+      expect(body.status.conditions![0]!.reason).to.not.equal('CodeTooLarge');
+    });
+
+    it('PYLAMBDA_APPLY_STRATEGY overrides what the request shows', async () => {
+      const probe = await post(pythonLambda({ spec: { code } }), []);
+      const parent = pythonLambda({ spec: { code }, status: probe.status });
+      const body = await post(
+        parent,
+        observeChildren(probe.children, parent),
+        'v2',
+        testApp({
+          config: configFromEnv({ PYLAMBDA_APPLY_STRATEGY: 'server-side-apply' }),
+        }),
+      );
+      expect(body.children).to.have.length(3);
+    });
   });
 });

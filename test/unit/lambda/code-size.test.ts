@@ -74,7 +74,9 @@ describe('code size', () => {
     // What is left of 256 KiB for the ConfigMap's metadata in the annotation, and the key.
     expect(256 * 1024 - DEFAULT_MAX_CODE_BYTES).to.be.at.least(10_000);
     expect(SERVER_SIDE_APPLY_MAX_CODE_BYTES).to.be.below(1024 * 1024);
-    expect(configFromEnv({}).maxCodeBytes).to.equal(DEFAULT_MAX_CODE_BYTES);
+    // Unset: the limit follows the strategy each request shows (see the sync hook).
+    expect(configFromEnv({}).maxCodeBytes).to.equal(undefined);
+    expect(configFromEnv({}).applyStrategy).to.equal(undefined);
     expect(configFromEnv({ PYLAMBDA_MAX_CODE_BYTES: '983040' }).maxCodeBytes).to.equal(983040);
   });
 

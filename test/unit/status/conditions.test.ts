@@ -1,13 +1,11 @@
 import { expect } from 'chai';
-import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import {
   observedConditions,
   toCondition,
   type Condition,
   type ConditionVerdict,
 } from '../../../src/status/conditions.js';
-import { requestTime, rfc3339, transitionTimeFrom } from '../../../src/status/transition-time.js';
-import type { KubeObject } from '../../../src/metacontroller/objects.js';
+import { rfc3339, transitionTimeFrom } from '../../../src/status/transition-time.js';
 
 const READY_TRUE: ConditionVerdict = {
   type: 'Ready',
@@ -113,59 +111,9 @@ describe('conditions', () => {
 });
 
 describe('transition times', () => {
-  const parent = (metadata: Partial<KubeObject['metadata']>): KubeObject => ({
-    apiVersion: 'pylambda.dev/v1alpha1',
-    kind: 'PythonLambda',
-    metadata: { name: 'hello', namespace: 'demo', ...metadata },
-  });
-  const deployment = (times: string[]): Deployment => ({
-    status: {
-      conditions: times.map((t, i) => ({
-        type: `C${i}`,
-        status: 'True',
-        lastUpdateTime: t,
-        lastTransitionTime: '2000-01-01T00:00:00Z',
-      })),
-    },
-  });
-
-  it('are the newest time the request carries: creation, managedFields, Deployment conditions', () => {
-    const p = parent({
-      creationTimestamp: '2026-08-20T10:00:00Z',
-      managedFields: [
-        { manager: 'kubectl', operation: 'Update', time: '2026-08-22T08:00:00Z' },
-        { manager: 'metacontroller', operation: 'Update', time: '2026-08-21T08:00:00Z' },
-      ],
-    });
-    expect(rfc3339(requestTime(p, [])!)).to.equal('2026-08-22T08:00:00Z');
-    expect(rfc3339(requestTime(p, [deployment(['2026-08-23T00:00:01Z'])])!)).to.equal(
-      '2026-08-23T00:00:01Z',
-    );
-    expect(rfc3339(requestTime(p, [undefined, deployment(['2026-08-19T00:00:00Z'])])!)).to.equal(
-      '2026-08-22T08:00:00Z',
-    );
-  });
-
-  it('ignore times that do not parse', () => {
-    const p = parent({
-      creationTimestamp: '2026-08-20T10:00:00Z',
-      managedFields: [{ manager: 'x', time: 'not a time' }],
-    });
-    expect(rfc3339(requestTime(p, [])!)).to.equal('2026-08-20T10:00:00Z');
-  });
-
-  it('come from the request, not the clock, whenever the request has a time', () => {
+  it('are read from the injected clock, and only when asked for (a flip)', () => {
     let read = 0;
-    const now = () => (read++, new Date('2031-01-01T00:00:00Z'));
-    const at = transitionTimeFrom(Date.parse('2026-08-20T10:00:00.123Z'), now);
-    expect(at()).to.equal('2026-08-20T10:00:00Z');
-    expect(read).to.equal(0);
-  });
-
-  it('fall back to the injected clock only when the request carries no time', () => {
-    expect(requestTime(parent({}), [])).to.equal(undefined);
-    let read = 0;
-    const at = transitionTimeFrom(undefined, () => (read++, new Date('2031-01-01T00:00:00.999Z')));
+    const at = transitionTimeFrom(() => (read++, new Date('2031-01-01T00:00:00.999Z')));
     expect(read, 'a thunk: not read before it is needed').to.equal(0);
     expect(at()).to.equal('2031-01-01T00:00:00Z');
     expect(read).to.equal(1);

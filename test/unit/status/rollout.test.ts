@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { KubeObject } from '../../../src/metacontroller/objects.js';
+import { deploymentView } from '../../../src/status/deployment-view.js';
 import { rolloutVerdict } from '../../../src/status/rollout.js';
 import { helloSpec, lambdaSpec, lambdaDeployment } from '../../fixtures/lambda.js';
 import { pythonLambda } from '../../fixtures/metacontroller.js';
@@ -20,8 +21,13 @@ function observed(d: Deployment, state: DeploymentState, generation = 1): Deploy
   }) as Deployment;
 }
 
-function verdict(want: Deployment, seen: Deployment | undefined) {
-  return rolloutVerdict({ desired: want, observed: seen, url: URL });
+function verdict(want: Deployment, seen: Deployment | undefined, currentCodeServed = false) {
+  return rolloutVerdict({
+    desired: want,
+    observed: seen && deploymentView(seen),
+    url: URL,
+    currentCodeServed,
+  });
 }
 
 describe('rollout verdicts (Ready from the observed Deployment)', () => {
@@ -76,7 +82,8 @@ describe('rollout verdicts (Ready from the observed Deployment)', () => {
       type: 'Ready',
       status: 'False',
       reason: 'RollingOut',
-      message: '1 of 2 replicas of hello run the current code',
+      message:
+        '1 of 2 replicas of hello run the current code; 2 replicas with older code still running',
     });
   });
 
@@ -87,7 +94,8 @@ describe('rollout verdicts (Ready from the observed Deployment)', () => {
       type: 'Ready',
       status: 'False',
       reason: 'RollingOut',
-      message: '1 old replicas of hello are still terminating',
+      message:
+        '2 of 2 replicas of hello run the current code; 1 replica with older code still running',
     });
   });
 
@@ -103,7 +111,7 @@ describe('rollout verdicts (Ready from the observed Deployment)', () => {
       type: 'Ready',
       status: 'False',
       reason: 'RollingOut',
-      message: '1 of 2 updated replicas of hello are available',
+      message: '1 of 2 replicas of hello with the current code are available',
     });
   });
 
@@ -141,7 +149,115 @@ describe('rollout verdicts (Ready from the observed Deployment)', () => {
       type: 'Ready',
       status: 'False',
       reason: 'RollingOut',
-      message: '1 old replicas of hello are still terminating',
+      message:
+        '0 of 0 replicas of hello run the current code; 1 replica with older code still running',
+    });
+  });
+
+  describe('a change of replicas judged on the Deployment the controller runs', () => {
+    it('2 -> 1 with the current code serving: still Ready, Scaling, never "2 of 1"', () => {
+      // The desired Deployment says 1; the observed one still says 2 (not applied yet).
+      const seen = observed(desired(2), 'rolled-out', 2);
+      expect(verdict(desired(1), seen, true)).to.deep.equal({
+        type: 'Ready',
+        status: 'True',
+        reason: 'Scaling',
+        message: `2 of 2 replicas serve the current code at ${URL}; scaling to 1`,
+      });
+      // Applied, not yet observed by the Deployment controller: still Ready.
+      const applied = observed(desired(1), 'rolled-out', 3);
+      applied.status!.observedGeneration = 2;
+      expect(verdict(desired(1), applied, true)).to.include({ status: 'True', reason: 'Scaling' });
+      // Observed, one pod going.
+      const going = observed(desired(1), 'rolled-out', 3);
+      going.status = { ...going.status, replicas: 2, updatedReplicas: 2, availableReplicas: 2 };
+      expect(verdict(desired(1), going, true)).to.include({ status: 'True', reason: 'Scaling' });
+      expect(verdict(desired(1), observed(desired(1), 'rolled-out', 3), true)).to.include({
+        status: 'True',
+        reason: 'Available',
+      });
+    });
+
+    it('1 -> 0: not ScaledToZero while a pod still runs, and no flip to False on the way', () => {
+      const going = observed(desired(0), 'rolled-out', 2);
+      going.status = { ...going.status, replicas: 1, updatedReplicas: 1, availableReplicas: 1 };
+      expect(verdict(desired(0), going, true)).to.deep.equal({
+        type: 'Ready',
+        status: 'True',
+        reason: 'Scaling',
+        message: `1 of 1 replica serve the current code at ${URL}; scaling to 0`,
+      });
+      expect(verdict(desired(0), observed(desired(0), 'rolled-out', 2), true)).to.include({
+        reason: 'ScaledToZero',
+      });
+    });
+
+    it('a scale-up keeps Ready while the new replicas start', () => {
+      const up = observed(desired(3), 'rolled-out', 2);
+      up.status = { ...up.status, replicas: 3, updatedReplicas: 3, availableReplicas: 1 };
+      expect(verdict(desired(3), up, true)).to.deep.equal({
+        type: 'Ready',
+        status: 'True',
+        reason: 'PartlyAvailable',
+        message: `1 of 3 replicas serve the current code at ${URL}; 2 not available (starting, crashing or failing their readiness probe)`,
+      });
+    });
+
+    it('before the current code ever served everywhere, a scale is part of the rollout', () => {
+      const seen = observed(desired(2), 'rolled-out', 2);
+      expect(verdict(desired(1), seen)).to.deep.equal({
+        type: 'Ready',
+        status: 'False',
+        reason: 'RollingOut',
+        message: 'waiting for Deployment hello to be scaled to 1',
+      });
+    });
+  });
+
+  describe('what really happens, in the message', () => {
+    it('ReplicaFailure (quota, admission) at once, with the Deployment controller’s message', () => {
+      const seen = observed(desired(2), 'rolling', 2);
+      seen.status!.conditions!.push({
+        type: 'ReplicaFailure',
+        status: 'True',
+        reason: 'FailedCreate',
+        message: 'pods "hello-5c4b3a2f1-x" is forbidden: exceeded quota: compute',
+      });
+      seen.status = { ...seen.status, replicas: 2, updatedReplicas: 0 };
+      expect(verdict(desired(2), seen)).to.deep.equal({
+        type: 'Ready',
+        status: 'False',
+        reason: 'RollingOut',
+        message:
+          '0 of 2 replicas of hello run the current code; 2 replicas with older code still running',
+      });
+      seen.status = { ...seen.status, replicas: 0, updatedReplicas: 0, availableReplicas: 0 };
+      expect(verdict(desired(2), seen)).to.deep.equal({
+        type: 'Ready',
+        status: 'False',
+        reason: 'ReplicaFailure',
+        message:
+          'Deployment hello cannot create pods: FailedCreate: pods "hello-5c4b3a2f1-x" is forbidden: exceeded quota: compute',
+      });
+    });
+
+    it('a crash loop after a finished rollout is not called RollingOut', () => {
+      const crashing = observed(desired(2), 'rolled-out', 2);
+      crashing.status = { ...crashing.status, availableReplicas: 0, readyReplicas: 0 };
+      expect(verdict(desired(2), crashing, true)).to.deep.equal({
+        type: 'Ready',
+        status: 'False',
+        reason: 'Unavailable',
+        message:
+          'none of the 2 replicas of hello is available; the current code rolled out before, so its pods are starting, crashing or failing their readiness probe',
+      });
+      crashing.status = { ...crashing.status, availableReplicas: 1 };
+      expect(verdict(desired(2), crashing, true)).to.deep.equal({
+        type: 'Ready',
+        status: 'True',
+        reason: 'PartlyAvailable',
+        message: `1 of 2 replicas serve the current code at ${URL}; 1 not available (starting, crashing or failing their readiness probe)`,
+      });
     });
   });
 });

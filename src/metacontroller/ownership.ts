@@ -1,0 +1,81 @@
+// Is an object ours? Metacontroller creates every child with a controller owner reference to
+// the parent, and sends a sync only the children it owns. An object of the same name that some
+// one else made is never sent as a child: with dynamic-apply its create fails (AlreadyExists,
+// which Metacontroller ignores), with server-side apply Metacontroller would force-apply over it
+// and add our owner reference, so the garbage collector would later delete it with the lambda.
+// The customize hook asks for objects by the names we want (as `related`), which is how a sync
+// sees such an object before it answers, and leaves it out of the answer.
+import { findObject, type KubeObject, type ObjectMap } from './objects.js';
+
+/**
+ * A child Metacontroller sent: it sends only children it owns, so one without a controller
+ * reference (a request written by hand) is taken as ours, one controlled by another uid is not.
+ */
+export function claimedChild(object: KubeObject, parentUid: string | undefined): boolean {
+  const controller = (object.metadata.ownerReferences ?? []).find((ref) => ref.controller === true);
+  return controller === undefined || (parentUid !== undefined && controller.uid === parentUid);
+}
+
+export function ownedBy(object: KubeObject, parentUid: string | undefined): boolean {
+  if (!parentUid) return false;
+  return (object.metadata.ownerReferences ?? []).some(
+    (ref) => ref.controller === true && ref.uid === parentUid,
+  );
+}
+
+export interface WantedChild {
+  group: string;
+  name: string;
+  namespace: string;
+}
+
+export interface ChildCheck {
+  /** Wanted names held by objects this lambda does not own. */
+  conflicts: { child: WantedChild; holder: KubeObject }[];
+  /** Wanted children not observed (yet) as ours. */
+  missing: WantedChild[];
+}
+
+function describe(child: WantedChild): string {
+  const kind = child.group.split('.')[0];
+  return `${kind} ${child.namespace}/${child.name}`;
+}
+
+export function describeConflict(conflict: ChildCheck['conflicts'][number]): string {
+  const refs = conflict.holder.metadata.ownerReferences ?? [];
+  const controller = refs.find((ref) => ref.controller === true);
+  const owner = controller
+    ? `it is controlled by ${controller.kind} ${controller.name}`
+    : 'it has no controller';
+  return `${describe(conflict.child)} already exists and is not owned by this lambda (${owner})`;
+}
+
+export function describeMissing(child: WantedChild): string {
+  return describe(child);
+}
+
+/** A related object of the wanted name in the lambda's namespace (v2 keys may span others). */
+function relatedObject(related: ObjectMap | null | undefined, child: WantedChild) {
+  return Object.values(related?.[child.group] ?? {}).find(
+    (object) =>
+      object.metadata.name === child.name &&
+      (object.metadata.namespace ?? child.namespace) === child.namespace,
+  );
+}
+
+export function checkChildren(
+  wanted: WantedChild[],
+  children: ObjectMap | null | undefined,
+  related: ObjectMap | null | undefined,
+  parentUid: string | undefined,
+): ChildCheck {
+  const check: ChildCheck = { conflicts: [], missing: [] };
+  for (const child of wanted) {
+    const observed = findObject(children, child.group, child.name);
+    const seen = observed ?? relatedObject(related, child);
+    const ours = observed ? claimedChild(observed, parentUid) : seen && ownedBy(seen, parentUid);
+    if (seen && !ours) check.conflicts.push({ child, holder: seen });
+    else if (!observed) check.missing.push(child);
+  }
+  return check;
+}

@@ -1,0 +1,63 @@
+// What the observed Deployment says about its rollout, in the terms the Deployment controller
+// itself uses (`kubectl rollout status`, DeploymentComplete): read once, judged elsewhere.
+import type { Deployment } from 'kubernetes-types/apps/v1.js';
+import { ANNOTATION_CODE_HASH, ANNOTATION_TEMPLATE_HASH } from '../render/labels.js';
+
+export interface DeploymentView {
+  name: string;
+  templateHash: string | undefined;
+  codeHash: string | undefined;
+  /** spec.replicas of the observed object: what the controller is working towards. */
+  specReplicas: number;
+  /** The controller's status describes the latest spec. */
+  generationObserved: boolean;
+  generation: number;
+  /** Pods of every ReplicaSet, of the newest one, and available ones (status counts). */
+  total: number;
+  updated: number;
+  available: number;
+  /** ProgressDeadlineExceeded's message, when the rollout stalled. */
+  stalled: string | undefined;
+  /** ReplicaFailure's message (quota, admission refusals), when pods cannot be created. */
+  replicaFailure: string | undefined;
+}
+
+export function deploymentView(deployment: Deployment): DeploymentView {
+  const annotations = deployment.spec?.template?.metadata?.annotations ?? {};
+  const status = deployment.status ?? {};
+  const generation = deployment.metadata?.generation ?? 0;
+  const conditions = status.conditions ?? [];
+  const stalled = conditions.find(
+    (c) =>
+      c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded',
+  );
+  const failure = conditions.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
+  return {
+    name: deployment.metadata?.name ?? '',
+    templateHash: annotations[ANNOTATION_TEMPLATE_HASH],
+    codeHash: annotations[ANNOTATION_CODE_HASH],
+    specReplicas: deployment.spec?.replicas ?? 1,
+    generationObserved: (status.observedGeneration ?? 0) >= generation,
+    generation,
+    total: status.replicas ?? 0,
+    updated: status.updatedReplicas ?? 0,
+    available: status.availableReplicas ?? 0,
+    stalled: stalled ? (stalled.message ?? 'progress deadline exceeded') : undefined,
+    replicaFailure: failure
+      ? `${failure.reason ?? 'ReplicaFailure'}: ${failure.message ?? 'pods cannot be created'}`
+      : undefined,
+  };
+}
+
+/**
+ * Every pod runs the newest template and is available, and no older ReplicaSet has any pod:
+ * the controller's own DeploymentComplete. Only then are older ReplicaSets at zero for good.
+ */
+export function rolloutComplete(view: DeploymentView): boolean {
+  return (
+    view.generationObserved &&
+    view.updated === view.specReplicas &&
+    view.total === view.specReplicas &&
+    view.available === view.specReplicas
+  );
+}

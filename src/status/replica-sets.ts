@@ -1,0 +1,29 @@
+// The lambda's ReplicaSets, when the customize hook brought them (as `related`): the exact
+// answer to "which code versions may still have pods". A ReplicaSet that wants replicas can
+// recreate a pod at any time (an eviction, a node drain), and one that still has pods has them
+// mounting its code; only when both are zero may its ConfigMap go.
+import type { ReplicaSet } from 'kubernetes-types/apps/v1.js';
+import { findObjects, type ObjectMap } from '../metacontroller/objects.js';
+import { ANNOTATION_CODE_HASH } from '../render/labels.js';
+
+export const REPLICASET_GROUP = 'ReplicaSet.apps/v1';
+
+/** Code hashes of the live ReplicaSets of Deployment `deployment`; undefined if none were sent. */
+export function liveCodeHashes(
+  related: ObjectMap | null | undefined,
+  deployment: string,
+): Set<string> | undefined {
+  if (!related || !(REPLICASET_GROUP in related)) return undefined;
+  const hashes = new Set<string>();
+  for (const object of findObjects(related, REPLICASET_GROUP)) {
+    const rs = object as unknown as ReplicaSet;
+    const ours = (rs.metadata?.ownerReferences ?? []).some(
+      (ref) => ref.kind === 'Deployment' && ref.name === deployment && ref.controller === true,
+    );
+    if (!ours) continue;
+    const live = (rs.spec?.replicas ?? 1) > 0 || (rs.status?.replicas ?? 0) > 0;
+    const hash = rs.spec?.template?.metadata?.annotations?.[ANNOTATION_CODE_HASH];
+    if (live && hash) hashes.add(hash);
+  }
+  return hashes;
+}

@@ -1,0 +1,288 @@
+// One lambda's life as the model runs it: the user (spec changes, invalid specs, scale changes,
+// deletes, someone else's object under a name the lambda wants), Metacontroller and the
+// Deployment controller (./metacontroller.ts, ./cluster.ts), and the clock. The real hook
+// functions answer every sync; the invariants below are checked after every step.
+import { expect } from 'chai';
+import type { CompositeResponse } from '../../../src/hooks/composite-types.js';
+import { createHookContext } from '../../../src/hooks/hook-context.js';
+import type { ApplyStrategy } from '../../../src/lambda/code-size.js';
+import type { KubeObject } from '../../../src/metacontroller/objects.js';
+import { ownedBy } from '../../../src/metacontroller/ownership.js';
+import { MAX_RETAINED_CODE_HASHES } from '../../../src/status/code-retention.js';
+import { rfc3339 } from '../../../src/status/transition-time.js';
+import { RUNTIME_SOURCE } from '../../fixtures/lambda.js';
+import { Cluster, GOOD_CODE_MARK, type Json } from './cluster.js';
+import { MetacontrollerModel, type HookVersion, type Parent } from './metacontroller.js';
+
+/** The wanted one, the observed template's, the served one and the retained ones. */
+export const MAX_CODE_CONFIGMAPS = 3 + MAX_RETAINED_CODE_HASHES;
+export const USER_LABEL = 'team.example/owner';
+
+const PARENT_UID = 'aaaaaaaa-0000-4000-8000-000000000001';
+
+function clone<T>(value: T): T {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+}
+
+export function lambdaCode(version: number, good: boolean): string {
+  return good
+    ? `${GOOD_CODE_MARK} (v${version})\ndef handler(event, context):\n    return ${version}\n`
+    : `import module_that_is_not_there_v${version}\n`;
+}
+
+export interface WorldOptions {
+  strategy: ApplyStrategy;
+  version: HookVersion;
+  /** Someone else's object already holds the Service or Deployment name. */
+  foreign: 'none' | 'Service' | 'Deployment';
+  /** Without the customize hook (default: with it, as config/controllers installs it). */
+  customize?: boolean;
+}
+
+/** One hook context (compiling its validators once), reading the clock of the running world. */
+const clock: { world?: LambdaWorld } = {};
+const ctx = createHookContext({
+  runtimeSource: RUNTIME_SOURCE,
+  clusterDomain: 'cluster.local',
+  now: () => new Date(clock.world!.clockMs),
+});
+
+export class LambdaWorld {
+  readonly cluster = new Cluster();
+  readonly metacontroller: MetacontrollerModel;
+  readonly parent: Parent;
+  clockMs = Date.parse('2030-01-01T00:00:00Z');
+  pushes = 0;
+  specValid = true;
+  lastPushGood = true;
+  deleted = false;
+  /** Objects someone else made, as they were made: pylambda must never change them. */
+  readonly foreign = new Map<string, string>();
+
+  constructor(readonly options: WorldOptions) {
+    clock.world = this;
+    this.metacontroller = new MetacontrollerModel(
+      this.cluster,
+      options.strategy,
+      options.version,
+      ctx,
+      options.customize ?? true,
+    );
+    this.parent = {
+      apiVersion: 'pylambda.dev/v1alpha1',
+      kind: 'PythonLambda',
+      metadata: { name: 'hello', namespace: 'demo', uid: PARENT_UID, generation: 1 },
+      spec: { code: lambdaCode(0, true) },
+    };
+    if (options.foreign !== 'none') this.addForeign(options.foreign);
+  }
+
+  tick(seconds = 1): void {
+    this.clockMs += seconds * 1000;
+  }
+
+  // ---- the user ----
+
+  private writeSpec(spec: Json): void {
+    this.parent.spec = spec;
+    (this.parent.metadata as unknown as Json).generation =
+      (this.parent.metadata.generation ?? 1) + 1;
+  }
+
+  push(good: boolean): void {
+    this.pushes += 1;
+    this.lastPushGood = good;
+    this.specValid = true;
+    const { port: _port, ...spec } = this.parent.spec;
+    this.writeSpec({ ...spec, code: lambdaCode(this.pushes, good) });
+  }
+
+  pushInvalid(): void {
+    this.specValid = false;
+    this.writeSpec({ ...this.parent.spec, port: 80 });
+  }
+
+  scale(replicas: number): void {
+    this.writeSpec({ ...this.parent.spec, replicas });
+  }
+
+  /** kubectl delete of one of the lambda's children (Metacontroller makes it again). */
+  deleteChild(kind: 'Service' | 'Deployment'): void {
+    const object = this.cluster.get(kind, 'hello');
+    if (object && ownedBy(object, PARENT_UID)) this.cluster.deleteObject(kind, 'hello');
+  }
+
+  /** Someone creates an object under the name, if it is free. */
+  addForeign(kind: 'Service' | 'Deployment'): void {
+    if (this.cluster.get(kind, 'hello')) return;
+    const object: KubeObject = {
+      apiVersion: kind === 'Service' ? 'v1' : 'apps/v1',
+      kind,
+      metadata: {
+        name: 'hello',
+        namespace: 'demo',
+        uid: this.cluster.nextUid(),
+        labels: { app: 'theirs' },
+      },
+      spec:
+        kind === 'Service'
+          ? { selector: { app: 'theirs' }, ports: [{ port: 80 }] }
+          : { replicas: 1 },
+    };
+    this.cluster.objects.set(Cluster.key(kind, 'hello'), object);
+    this.foreign.set(Cluster.key(kind, 'hello'), JSON.stringify(object));
+  }
+
+  /** kubectl label on the lambda's Service: a field of another manager. */
+  labelService(): void {
+    const service = this.cluster.get('Service', 'hello');
+    if (service && ownedBy(service, PARENT_UID)) {
+      service.metadata.labels = { ...service.metadata.labels, [USER_LABEL]: 'ops' };
+    }
+  }
+
+  deleteLambda(): void {
+    this.deleted = true;
+    for (const [key, object] of [...this.cluster.objects.entries()]) {
+      if (ownedBy(object, PARENT_UID)) {
+        this.cluster.deleteObject(object.kind, object.metadata.name);
+        this.cluster.objects.delete(key);
+      }
+    }
+  }
+
+  // ---- Metacontroller ----
+
+  sync(): CompositeResponse | undefined {
+    if (this.deleted) return undefined;
+    const before = clone(this.parent.status);
+    const truth = this.truthBeforeApply();
+    const response = this.metacontroller.sync(clone(this.parent));
+    this.checkAnswer(response, before, truth);
+    this.metacontroller.apply(this.parent, response);
+    return response;
+  }
+
+  // ---- invariants ----
+
+  private truthBeforeApply() {
+    const deployment = this.cluster.deployment();
+    const template = (deployment?.spec.template as Json | undefined)?.metadata as Json | undefined;
+    const templateHash = (template?.annotations as Record<string, string> | undefined)?.[
+      'pylambda.dev/template-hash'
+    ];
+    return {
+      templateHash,
+      podTemplates: this.cluster.allPods().map(({ rs }) => rs.templateHash),
+    };
+  }
+
+  private checkAnswer(
+    response: CompositeResponse,
+    before: Json | undefined,
+    truth: ReturnType<LambdaWorld['truthBeforeApply']>,
+  ): void {
+    // No object pylambda does not own is in an answer (the customize hook is how the sync hook
+    // sees one; without it, only dynamic-apply's failed create keeps it untouched).
+    for (const child of response.children) {
+      const existing = this.cluster.get(child.kind, child.metadata.name);
+      expect(
+        !existing || ownedBy(existing, PARENT_UID) || this.options.customize === false,
+        `the answer holds ${child.kind} ${child.metadata.name}, which is not the lambda's`,
+      ).to.equal(true);
+      if (child.kind === 'Service') {
+        const spec = (child.spec ?? {}) as Json;
+        expect(spec.clusterIP, 'an answer claims the server-defaulted clusterIP').to.equal(
+          undefined,
+        );
+        expect(
+          child.metadata.labels?.[USER_LABEL],
+          'an answer claims a label someone else set',
+        ).to.equal(undefined);
+      }
+    }
+    const configMaps = response.children.filter((c) => c.kind === 'ConfigMap');
+    expect(configMaps.length, 'code ConfigMaps in an answer').to.be.at.most(MAX_CODE_CONFIGMAPS);
+
+    const ready = response.status.conditions?.find((c) => c.type === 'Ready');
+    expect(ready, 'a Ready condition').to.not.equal(undefined);
+    const previous = (before?.conditions as Json[] | undefined)?.find((c) => c.type === 'Ready');
+    // lastTransitionTime changes exactly when the status flips, and then to now.
+    if (previous && previous.status === ready!.status) {
+      expect(ready!.lastTransitionTime, 'no flip keeps the time').to.equal(
+        previous.lastTransitionTime,
+      );
+    } else {
+      expect(ready!.lastTransitionTime, 'a flip is dated now').to.equal(rfc3339(this.clockMs));
+    }
+    if (ready!.status !== 'True') return;
+    // Ready=True: the spec is valid, every replica runs the wanted template, and every child is
+    // observed and the lambda's, with nobody else's object under its names.
+    expect(this.specValid, 'Ready=True for an invalid spec').to.equal(true);
+    const desired = response.children.find((c) => c.kind === 'Deployment') as
+      (KubeObject & { spec: Json }) | undefined;
+    const wanted = ((desired?.spec.template as Json).metadata as Json).annotations as Record<
+      string,
+      string
+    >;
+    expect(
+      truth.templateHash,
+      'Ready=True before the Deployment runs the wanted template',
+    ).to.equal(wanted['pylambda.dev/template-hash']);
+    for (const template of truth.podTemplates) {
+      expect(template, 'Ready=True while a pod runs another template').to.equal(
+        wanted['pylambda.dev/template-hash'],
+      );
+    }
+    for (const child of response.children) {
+      if (child.kind === 'ConfigMap' && child !== configMaps[0]) continue;
+      // An autoscaler or a disruption budget not created yet does not hold Ready back: a budget
+      // comes with a scale to 2 replicas, which must not flip Ready (status/availability-check.ts).
+      if (child.kind === 'HorizontalPodAutoscaler' || child.kind === 'PodDisruptionBudget')
+        continue;
+      const existing = this.cluster.get(child.kind, child.metadata.name);
+      expect(
+        existing && ownedBy(existing, PARENT_UID),
+        `Ready=True without ${child.kind} ${child.metadata.name} observed`,
+      ).to.equal(true);
+    }
+    // Every foreign object holds one of the lambda's names ("hello").
+    expect(this.foreign.size, 'Ready=True despite a name conflict').to.equal(0);
+  }
+
+  /** After every step: serving code is never deleted, foreign objects are untouched, bounds hold. */
+  checkWorld(): void {
+    for (const [key, made] of this.foreign) {
+      expect(JSON.stringify(this.cluster.objects.get(key)), `${key} was changed`).to.equal(made);
+    }
+    if (this.deleted) return;
+    const newest = this.cluster.newestReplicaSet();
+    for (const rs of this.cluster.replicaSets) {
+      const live = rs.replicas > 0 || rs.pods.length > 0;
+      if (!live || !(rs.everServed || rs === newest)) continue;
+      expect(
+        this.cluster.get('ConfigMap', rs.configMap),
+        `ReplicaSet of template ${rs.templateHash} (${rs.pods.length} pods, ${rs.replicas} wanted) lost its ConfigMap ${rs.configMap}`,
+      ).to.not.equal(undefined);
+    }
+    const configMaps = [...this.cluster.objects.values()].filter(
+      (o) => o.kind === 'ConfigMap' && ownedBy(o, PARENT_UID),
+    );
+    expect(configMaps.length, 'code ConfigMaps in the cluster').to.be.at.most(MAX_CODE_CONFIGMAPS);
+  }
+
+  /** Everything settles: syncs, controllers and pods until nothing changes (bounded). */
+  settle(): CompositeResponse | undefined {
+    let last: CompositeResponse | undefined;
+    for (let round = 0; round < 8; round += 1) {
+      this.tick();
+      last = this.sync();
+      this.cluster.deploymentControllerSync();
+      this.cluster.replicaSetControllerSync();
+      for (const pod of this.cluster.startablePods()) this.cluster.markReady(pod);
+      this.cluster.deploymentControllerSync();
+      this.checkWorld();
+    }
+    return last;
+  }
+}
