@@ -5,10 +5,11 @@ import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2.js';
 import type { PythonLambdaSpec } from '../../src/generated/pythonlambda-spec.js';
 import type { CompositeResponse } from '../../src/hooks/composite-types.js';
+import { customizePythonLambda } from '../../src/hooks/pythonlambda-customize.js';
 import type { KubeObject } from '../../src/metacontroller/objects.js';
 import { postHook, testApp } from '../fixtures/app.js';
 import { contractProblems } from '../fixtures/contract.js';
-import { helloSpec } from '../fixtures/lambda.js';
+import { helloSpec, testHookContext } from '../fixtures/lambda.js';
 import { compositeRequest, pythonLambda, SYNC_PATH } from '../fixtures/metacontroller.js';
 import { observeChildren, withStatus } from '../fixtures/observed.js';
 
@@ -171,5 +172,32 @@ describe('POST /hooks/pythonlambda/sync with spec.autoscaling', () => {
       lastTransitionTime: readyCondition.lastTransitionTime,
     });
     expect(during.body.status).to.include({ replicas: 4, readyReplicas: 2, updatedReplicas: 4 });
+  });
+
+  it('someone else’s HorizontalPodAutoscaler of the name is a conflict, never taken over', async () => {
+    // The customize hook asks for both availability kinds by name, autoscaling or not.
+    const rules = customizePythonLambda(
+      { parent: pythonLambda({ spec: helloSpec() }) },
+      testHookContext(),
+    ).relatedResources;
+    expect(
+      rules.filter((r) => r.names?.includes('hello')).map((r) => r.resource),
+    ).to.include.members(['horizontalpodautoscalers', 'poddisruptionbudgets']);
+    const parent = pythonLambda({ spec: helloSpec({ autoscaling: AUTOSCALING }) });
+    const foreign = {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'hello', namespace: 'demo', uid: 'someone-else' },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'hello' } },
+    };
+    const request = compositeRequest({ parent });
+    request.related = { 'HorizontalPodAutoscaler.autoscaling/v2': { 'demo/hello': foreign } };
+    const res = await postHook(app, SYNC_PATH, request);
+    const body = res.body as CompositeResponse;
+    expect(kinds(body.children)).to.not.include('HorizontalPodAutoscaler');
+    expect(body.status.conditions![0]).to.include({ status: 'False' });
+    expect(body.status.conditions![0]!.message).to.match(
+      /HorizontalPodAutoscaler demo\/hello already exists/,
+    );
   });
 });
