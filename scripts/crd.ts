@@ -85,7 +85,16 @@ export function pythonLambdaCrd(spec: JSONSchema7, status: JSONSchema7): Schema 
           name: 'v1alpha1',
           served: true,
           storage: true,
-          subresources: { status: {} },
+          // `scale` lets `kubectl scale` and any HorizontalPodAutoscaler or KEDA ScaledObject
+          // set spec.replicas; the sync hook gives the Deployment that count.
+          subresources: {
+            status: {},
+            scale: {
+              specReplicasPath: '.spec.replicas',
+              statusReplicasPath: '.status.replicas',
+              labelSelectorPath: '.status.selector',
+            },
+          },
           additionalPrinterColumns: [
             {
               name: 'Ready',
@@ -102,6 +111,8 @@ export function pythonLambdaCrd(spec: JSONSchema7, status: JSONSchema7): Schema 
               jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
             },
             { name: 'Runtime', type: 'string', priority: 1, jsonPath: '.spec.runtime' },
+            // What an autoscaler or `kubectl scale` asked for, beside the ready count above.
+            { name: 'Desired', type: 'integer', priority: 1, jsonPath: '.spec.replicas' },
           ],
           schema: {
             openAPIV3Schema: {

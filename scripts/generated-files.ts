@@ -21,6 +21,8 @@ async function typesFor(file: string, name: string): Promise<string> {
     bannerComment: `// ${GENERATED_NOTE}`,
     additionalProperties: false,
     unreachableDefinitions: false,
+    // Plain arrays: bounded ones would be emitted as unions of tuples of every length.
+    maxItems: -1,
     format: true,
     style: { singleQuote: true, printWidth: 100 },
   });

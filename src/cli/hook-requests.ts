@@ -4,8 +4,10 @@
 import type { CompositeRequest } from '../hooks/composite-types.js';
 import type { DecoratorRequest, DeploymentObject } from '../hooks/decorator-types.js';
 import {
+  AUTOSCALER_GROUP,
   CONFIGMAP_GROUP,
   DEPLOYMENT_GROUP,
+  DISRUPTION_BUDGET_GROUP,
   SERVICE_GROUP,
   type KubeObject,
 } from '../metacontroller/objects.js';
@@ -13,7 +15,13 @@ import {
 export function firstCompositeSync(parent: KubeObject): CompositeRequest {
   return {
     parent: { ...parent, metadata: { generation: 1, ...parent.metadata } },
-    children: { [CONFIGMAP_GROUP]: {}, [DEPLOYMENT_GROUP]: {}, [SERVICE_GROUP]: {} },
+    children: {
+      [CONFIGMAP_GROUP]: {},
+      [DEPLOYMENT_GROUP]: {},
+      [SERVICE_GROUP]: {},
+      [AUTOSCALER_GROUP]: {},
+      [DISRUPTION_BUDGET_GROUP]: {},
+    },
     related: {},
     finalizing: false,
   };

@@ -46,9 +46,57 @@ export interface PythonLambdaSpec {
     };
   }[];
   /**
-   * Number of pods serving the function.
+   * Number of pods serving the function. With autoscaling set, the HorizontalPodAutoscaler writes this field (through the scale subresource) and the Deployment follows it; 0 pauses the lambda and its autoscaling.
    */
   replicas?: number;
+  /**
+   * Scale between minReplicas and maxReplicas on CPU and/or memory utilization: pylambda keeps a HorizontalPodAutoscaler (autoscaling/v2) whose target is this PythonLambda's scale subresource, so the autoscaler writes spec.replicas and the Deployment follows it. Utilization is measured against the container's requests (spec.resources, or the defaults).
+   */
+  autoscaling?: {
+    /**
+     * Fewest replicas the autoscaler keeps (1 to 1000).
+     */
+    minReplicas?: number;
+    /**
+     * Most replicas the autoscaler starts (1 to 1000, the most spec.replicas allows).
+     */
+    maxReplicas: number;
+    /**
+     * Average CPU use the autoscaler aims at, in percent of the CPU request.
+     */
+    targetCPUUtilizationPercentage?: number;
+    /**
+     * Average memory use the autoscaler aims at, in percent of the memory request.
+     */
+    targetMemoryUtilizationPercentage?: number;
+    behavior?: ScalingBehavior;
+  };
+  /**
+   * The PodDisruptionBudget pylambda keeps for a lambda that can have 2 or more replicas (spec.replicas, or autoscaling.maxReplicas when autoscaling): at most 1 pod evicted at a time unless maxUnavailable or minAvailable says otherwise. enabled: false removes it.
+   */
+  disruptionBudget?: {
+    /**
+     * Keep a PodDisruptionBudget (default true).
+     */
+    enabled?: boolean;
+    /**
+     * Pods that may be evicted at once: a number, or a percentage such as 25% (default 1).
+     */
+    maxUnavailable?: number | string;
+    /**
+     * Pods that must stay while others are evicted: a number, or a percentage such as 50%.
+     */
+    minAvailable?: number | string;
+  };
+  /**
+   * Spread the pods across nodes: a topologySpreadConstraint on kubernetes.io/hostname with maxSkew 1 and whenUnsatisfiable ScheduleAnyway (a preference, never a reason to stay Pending). enabled: false leaves placement to the scheduler's defaults.
+   */
+  topologySpread?: {
+    /**
+     * Add the constraint (default true).
+     */
+    enabled?: boolean;
+  };
   /**
    * CPU and memory for the function's container; defaults are small.
    */
@@ -69,6 +117,48 @@ export interface KeySelector {
   name: string;
   key: string;
   optional?: boolean;
+}
+/**
+ * How fast the autoscaler scales up and down: autoscaling/v2's HorizontalPodAutoscalerBehavior, passed to the HorizontalPodAutoscaler as given (Kubernetes' defaults for what is left out).
+ */
+export interface ScalingBehavior {
+  scaleUp?: ScalingRules;
+  scaleDown?: ScalingRules;
+}
+/**
+ * autoscaling/v2 HPAScalingRules.
+ */
+export interface ScalingRules {
+  /**
+   * Past recommendations considered, in seconds (0 to 3600).
+   */
+  stabilizationWindowSeconds?: number;
+  /**
+   * Which policy wins: Max, Min, or Disabled (no scaling in this direction).
+   */
+  selectPolicy?: 'Max' | 'Min' | 'Disabled';
+  /**
+   * Bounds on the change per period; Kubernetes' defaults when left out.
+   *
+   * @minItems 1
+   * @maxItems 10
+   */
+  policies?: [ScalingPolicy, ...ScalingPolicy[]];
+  /**
+   * Relative difference from the target ignored, such as 0.05 (Kubernetes 1.35 and later).
+   */
+  tolerance?: number | string;
+}
+export interface ScalingPolicy {
+  /**
+   * Pods (a number of pods) or Percent (of the current replicas).
+   */
+  type: 'Pods' | 'Percent';
+  value: number;
+  /**
+   * Window the value applies to (1 to 1800 seconds).
+   */
+  periodSeconds: number;
 }
 export interface ResourceList {
   cpu?: Quantity;

@@ -41,6 +41,10 @@ export interface PythonLambdaStatus {
    * Earlier code hashes that pods were seen serving since the last finished rollout, oldest first; their ConfigMaps are kept (at most 3).
    */
   retainedCodeHashes?: string[];
+  /**
+   * Label selector of the function's pods, as text (the scale subresource's labelSelectorPath, read by autoscalers).
+   */
+  selector?: string;
 }
 export interface Condition {
   type: string;

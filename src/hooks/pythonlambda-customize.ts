@@ -5,6 +5,7 @@
 // take it over). The answer depends on the parent's name, namespace and spec only, as
 // Metacontroller caches it per generation.
 import { pythonLambdaSpec } from '../lambda/python-lambda-spec.js';
+import { availabilityRelatedRules } from '../render/availability.js';
 import { codeConfigMapName } from '../render/code-configmap.js';
 import { codeHash } from '../render/code-hash.js';
 import { deploymentName } from '../render/lambda-deployment.js';
@@ -44,6 +45,7 @@ export function customizePythonLambda(
       names: [deploymentName(name)],
     },
     { apiVersion: 'v1', resource: 'services', namespace: ns, names: [lambdaServiceName(name)] },
+    ...availabilityRelatedRules(name, ns),
   ];
   const result = pythonLambdaSpec({ name, namespace: ns }, request.parent.spec, ctx.validateSpec);
   if (result.ok) {

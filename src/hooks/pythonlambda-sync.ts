@@ -20,6 +20,7 @@ import {
   claimedChild,
   type ChildCheck,
 } from '../metacontroller/ownership.js';
+import { renderAvailabilityChildren } from '../render/availability.js';
 import { codeConfigMapName, renderCodeConfigMap } from '../render/code-configmap.js';
 import { codeHash } from '../render/code-hash.js';
 import { deploymentName, renderLambdaDeployment } from '../render/lambda-deployment.js';
@@ -29,8 +30,10 @@ import { codeHashesInUse, codeRecord, type CodeRecord } from '../status/code-ret
 import { observedConditions, type ConditionVerdict } from '../status/conditions.js';
 import { deploymentView, type DeploymentView } from '../status/deployment-view.js';
 import { lambdaStatus, replicaCounts, stillServed, type Served } from '../status/lambda-status.js';
+import { withoutPendingAvailability } from '../status/availability-check.js';
 import { previousStatus } from '../status/previous-status.js';
 import { liveCodeHashes } from '../status/replica-sets.js';
+import { scaleStatus } from '../status/scale-status.js';
 import { READY, rolloutVerdict } from '../status/rollout.js';
 import { formatProblems } from '../validation/problems.js';
 import type { CompositeRequest, CompositeResponse } from './composite-types.js';
@@ -64,7 +67,7 @@ function statusWith(
   served: Served,
   ctx: HookContext,
 ): PythonLambdaStatus {
-  return lambdaStatus({
+  const status = lambdaStatus({
     parent: request.parent,
     previous: observed.previousStatus,
     verdict,
@@ -73,6 +76,7 @@ function statusWith(
     record: observed.record,
     now: ctx.now,
   });
+  return { ...status, ...scaleStatus(request.parent.metadata.name) };
 }
 
 /** Observed children this lambda owns: the only ones an answer may carry. */
@@ -109,6 +113,7 @@ function render(spec: LambdaSpec, hash: string, ctx: HookContext) {
       labels: commonLabels(spec.name),
     }) as KubeObject,
     url: serviceUrl(serviceName, spec, ctx.clusterDomain),
+    availability: renderAvailabilityChildren(spec),
   };
 }
 
@@ -178,15 +183,23 @@ export function syncPythonLambda(request: CompositeRequest, ctx: HookContext): C
   if (size.kind === 'too-large') {
     return keepChildren(request, observed, 'CodeTooLarge', size.message, ctx);
   }
-  const check = checkChildren(
-    [children.configMap, children.deployment as KubeObject, children.service].map((child) => ({
-      group: `${child.kind}.${child.apiVersion}`,
-      name: child.metadata.name,
-      namespace: namespace!,
-    })),
-    request.children,
-    request.related,
-    request.parent.metadata.uid,
+  const check = withoutPendingAvailability(
+    checkChildren(
+      [
+        children.configMap,
+        children.deployment as KubeObject,
+        ...children.availability,
+        children.service,
+      ].map((child) => ({
+        group: `${child.kind}.${child.apiVersion}`,
+        name: child.metadata.name,
+        namespace: namespace!,
+      })),
+      request.children,
+      request.related,
+      request.parent.metadata.uid,
+    ),
+    children.availability,
   );
   const conflicting = new Set(check.conflicts.map((c) => `${c.child.group}/${c.child.name}`));
   const ours = (child: KubeObject) =>
@@ -227,6 +240,7 @@ export function syncPythonLambda(request: CompositeRequest, ctx: HookContext): C
     children.configMap,
     ...olderCodeConfigMaps(request, observed, hash),
     children.deployment as KubeObject,
+    ...children.availability,
     children.service,
   ].filter(ours);
   return {

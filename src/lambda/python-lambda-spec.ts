@@ -5,6 +5,7 @@ import type { ValidateFunction } from 'ajv';
 import type { PythonLambdaSpec } from '../generated/pythonlambda-spec.js';
 import { problemsFromAjv, type Problem } from '../validation/problems.js';
 import type { LambdaSettings } from './settings.js';
+import { autoscalingProblems } from './autoscaling-problems.js';
 import { filePathProblems } from './file-paths.js';
 import { resourceProblems } from './resource-problems.js';
 
@@ -42,7 +43,11 @@ export function pythonLambdaSpec(
     return { ok: false, problems: problemsFromAjv(validateSpec.errors, 'spec') };
   }
   const files = spec.files ?? {};
-  const problems = [...filePathProblems(files), ...resourceProblems(spec.resources)];
+  const problems = [
+    ...filePathProblems(files),
+    ...resourceProblems(spec.resources),
+    ...autoscalingProblems(spec),
+  ];
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,

@@ -15,6 +15,8 @@ export type ObjectMap = Record<string, Record<string, KubeObject> | null | undef
 export const CONFIGMAP_GROUP = 'ConfigMap.v1';
 export const SERVICE_GROUP = 'Service.v1';
 export const DEPLOYMENT_GROUP = 'Deployment.apps/v1';
+export const AUTOSCALER_GROUP = 'HorizontalPodAutoscaler.autoscaling/v2';
+export const DISRUPTION_BUDGET_GROUP = 'PodDisruptionBudget.policy/v1';
 
 /** Every object of every group, ordered by group then name, so output does not depend on key order. */
 export function allObjects(map: ObjectMap | null | undefined): KubeObject[] {

@@ -33,6 +33,7 @@ import {
 } from './pod-layout.js';
 import { runtimeVariables } from './runtime-variables.js';
 import { containerSecurityContext, podSecurityContext } from './security.js';
+import { topologySpreadConstraints } from './topology-spread.js';
 
 export const LAMBDA_CONTAINER = 'lambda';
 export const INSTALL_CONTAINER = 'install-requirements';
@@ -177,6 +178,7 @@ function lambdaContainer(spec: LambdaSpec, image: string, mounts: VolumeMount[])
 function podTemplate(spec: LambdaSpec, hash: string): PodTemplateSpec {
   const image = lambdaImage(spec);
   const { volumes: vols, mounts } = volumes(spec, hash);
+  const spread = topologySpreadConstraints(spec);
   return {
     metadata: {
       labels: commonLabels(spec.name),
@@ -191,6 +193,7 @@ function podTemplate(spec: LambdaSpec, hash: string): PodTemplateSpec {
       ...(spec.requirements ? { initContainers: [installContainer(spec, image)] } : {}),
       containers: [lambdaContainer(spec, image, mounts)],
       volumes: vols,
+      ...(spread.length ? { topologySpreadConstraints: spread } : {}),
     },
   };
 }
@@ -213,6 +216,8 @@ export function renderLambdaDeployment(spec: LambdaSpec, hash: string): Deployme
       labels: commonLabels(spec.name),
     },
     spec: {
+      // Whoever set spec.replicas (the user, `kubectl scale`, an autoscaler through the scale
+      // subresource), the Deployment follows it; nothing else writes the Deployment's count.
       replicas: spec.replicas,
       revisionHistoryLimit: 3,
       selector: { matchLabels: selectorLabels(spec.name) },

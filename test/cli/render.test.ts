@@ -78,13 +78,14 @@ describe('pylambda render', function () {
     runs.mainHelp = runCli(['--help']);
   });
 
-  it('prints the ConfigMap, Deployment and Service the PythonLambda sync hook creates', async () => {
+  it('prints the ConfigMap, Deployment, Service and (2 replicas) PodDisruptionBudget the PythonLambda sync hook creates', async () => {
     const result = await runs.textStats!;
     expect(result.code, show(result)).to.equal(0);
     const objects = yamlObjects(result);
     expect(objects.map((o) => (o as KubeObject).kind)).to.deep.equal([
       'ConfigMap',
       'Deployment',
+      'PodDisruptionBudget',
       'Service',
     ]);
     expect(objects).to.deep.equal(expectedTextStats('default'));

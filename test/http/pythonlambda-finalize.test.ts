@@ -143,6 +143,7 @@ describe('POST /hooks/pythonlambda/finalize', () => {
       replicas: 0,
       readyReplicas: 0,
       updatedReplicas: 0,
+      selector: 'pylambda.dev/lambda=hello',
     });
   });
 

@@ -277,6 +277,7 @@ describe('POST /hooks/pythonlambda/sync with an invalid spec', () => {
         replicas: 0,
         readyReplicas: 0,
         updatedReplicas: 0,
+        selector: 'pylambda.dev/lambda=hello',
       },
       children: [],
     });
@@ -306,6 +307,7 @@ describe('POST /hooks/pythonlambda/sync with an invalid spec', () => {
     expect(body.children.map((c) => `${c.kind}/${c.metadata.name}`)).to.deep.equal([
       `ConfigMap/${configMap}`,
       'Deployment/hello',
+      'PodDisruptionBudget/hello',
       'Service/hello',
     ]);
     for (const child of body.children) {

@@ -116,6 +116,7 @@ describe('POST /hooks/pythonlambda/sync', () => {
       updatedReplicas: 0,
       url: 'http://hello.demo.svc.cluster.local:8080',
       codeHash,
+      selector: 'pylambda.dev/lambda=hello',
     });
   });
 
@@ -166,6 +167,7 @@ describe('POST /hooks/pythonlambda/sync', () => {
       // What serves: the rollout of that code finished.
       servedCodeHash: created.status.codeHash,
       servedTemplateHash: templateHash(byKind(created.children).deployment),
+      selector: 'pylambda.dev/lambda=hello',
     });
   });
 

@@ -58,7 +58,13 @@ const TOP_LEVEL = {
   decorator: ['labels', 'annotations', 'attachments', 'resyncAfterSeconds', 'finalized'],
 };
 const CHILD_KINDS = {
-  composite: ['ConfigMap', 'Deployment', 'Service'],
+  composite: [
+    'ConfigMap',
+    'Deployment',
+    'Service',
+    'HorizontalPodAutoscaler',
+    'PodDisruptionBudget',
+  ],
   decorator: ['ConfigMap', 'Service'],
 };
 
@@ -123,13 +129,13 @@ function nameProblems(where: string, kind: string, name: string): string[] {
   const ok =
     kind === 'Service'
       ? isDns1035Label(name)
-      : kind === 'ConfigMap' || kind === 'Deployment'
+      : ['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget'].includes(kind)
         ? isDns1123Subdomain(name)
         : false;
   return ok ? [] : [`${where}: ${JSON.stringify(name)} is not a valid ${kind} name`];
 }
 
-/** Rules the API server applies to ConfigMaps, Deployments and Services (rendered or kept). */
+/** Rules the API server applies to the children (rendered or kept). */
 function objectProblems(where: string, child: Child): string[] {
   const problems: string[] = [];
   if (child.kind === 'ConfigMap') {
@@ -153,6 +159,10 @@ function objectProblems(where: string, child: Child): string[] {
   if (child.kind === 'Service') {
     const spec = (child.spec ?? {}) as { selector?: Record<string, string> };
     problems.push(...labelProblems(`${where} selector`, spec.selector));
+  }
+  if (child.kind === 'PodDisruptionBudget') {
+    const spec = (child.spec ?? {}) as { selector?: { matchLabels?: Record<string, string> } };
+    problems.push(...labelProblems(`${where} selector`, spec.selector?.matchLabels));
   }
   return problems;
 }

@@ -22,7 +22,13 @@ export type ApplyStrategy = 'dynamic-apply' | 'server-side-apply';
 export type DeploymentState = 'none' | 'created' | 'rolling' | 'stalled' | 'rolled-out';
 
 export const LAST_APPLIED = 'metacontroller.k8s.io/last-applied-configuration';
-export const COMPOSITE_GROUPS = ['ConfigMap.v1', 'Deployment.apps/v1', 'Service.v1'];
+export const COMPOSITE_GROUPS = [
+  'ConfigMap.v1',
+  'Deployment.apps/v1',
+  'Service.v1',
+  'HorizontalPodAutoscaler.autoscaling/v2',
+  'PodDisruptionBudget.policy/v1',
+];
 export const DECORATOR_GROUPS = ['ConfigMap.v1', 'Service.v1'];
 const OBSERVED_AT = '2026-08-20T10:00:01Z';
 

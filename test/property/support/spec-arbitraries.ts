@@ -11,6 +11,8 @@ import {
   subdomainName,
 } from './kube-arbitraries.js';
 import { dottedPath } from './contract.js';
+import { autoscalingProblems } from '../../../src/lambda/autoscaling-problems.js';
+import type { PythonLambdaSpec } from '../../../src/generated/pythonlambda-spec.js';
 
 export type Spec = Record<string, unknown>;
 
@@ -30,6 +32,9 @@ const KNOWN_FIELDS = [
   'requirements',
   'env',
   'replicas',
+  'autoscaling',
+  'disruptionBudget',
+  'topologySpread',
   'resources',
   'port',
   'timeoutSeconds',
@@ -131,29 +136,85 @@ const envVar = fc.oneof(
   }),
 );
 
+const scalingRules = fc.record(
+  {
+    stabilizationWindowSeconds: fc.integer({ min: 0, max: 3600 }),
+    selectPolicy: fc.constantFrom('Max', 'Min', 'Disabled'),
+    policies: fc.array(
+      fc.record({
+        type: fc.constantFrom('Pods', 'Percent'),
+        value: fc.integer({ min: 1, max: 1000 }),
+        periodSeconds: fc.integer({ min: 1, max: 1800 }),
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
+    tolerance: fc.constantFrom('0.05', '0', 1, '100m'),
+  },
+  { requiredKeys: [] },
+);
+
+const autoscaling = fc
+  .record(
+    {
+      minReplicas: fc.integer({ min: 1, max: 3 }),
+      maxReplicas: fc.oneof(fc.integer({ min: 3, max: 20 }), fc.constant(1000)),
+      targetCPUUtilizationPercentage: fc.integer({ min: 1, max: 1000 }),
+      targetMemoryUtilizationPercentage: fc.integer({ min: 1, max: 1000 }),
+      behavior: fc.record({ scaleUp: scalingRules, scaleDown: scalingRules }, { requiredKeys: [] }),
+    },
+    { requiredKeys: ['maxReplicas'] },
+  )
+  .filter(
+    (a) =>
+      a.targetCPUUtilizationPercentage !== undefined ||
+      a.targetMemoryUtilizationPercentage !== undefined,
+  );
+
+const intOrPercent = fc.oneof(
+  fc.integer({ min: 0, max: 5 }),
+  fc.constantFrom('0%', '25%', '50%', '100%'),
+);
+const disruptionBudget = fc.oneof(
+  fc.record({ enabled: fc.boolean(), maxUnavailable: intOrPercent }, { requiredKeys: [] }),
+  fc.record({ enabled: fc.boolean(), minAvailable: intOrPercent }, { requiredKeys: [] }),
+);
+
+/** A generated autoscaler whose target has a zero request would be invalid: leave it out then. */
+function withUsableAutoscaling(spec: Spec): Spec {
+  if (!spec.autoscaling || autoscalingProblems(spec as unknown as PythonLambdaSpec).length === 0)
+    return spec;
+  const { autoscaling: _dropped, ...rest } = spec;
+  return rest;
+}
+
 function specWith(
   code: fc.Arbitrary<string>,
   requirements: fc.Arbitrary<string>,
 ): fc.Arbitrary<Spec> {
-  return fc.record(
-    {
-      code,
-      files,
-      handler: validHandler,
-      runtime: fc.constantFrom('3.10', '3.11', '3.12', '3.13'),
-      image: fc.oneof(
-        fc.stringMatching(/^[a-z0-9./:@-]{1,60}$/),
-        fc.constant(`registry.example/${'i'.repeat(495)}`),
-      ),
-      requirements,
-      env: fc.uniqueArray(envVar, { selector: (e) => e.name, maxLength: 5 }),
-      replicas: fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constantFrom(0, 1000)),
-      resources,
-      port: fc.oneof(fc.constantFrom(1024, 8080, 65535), fc.integer({ min: 1024, max: 65535 })),
-      timeoutSeconds: fc.oneof(fc.constantFrom(1, 30, 900), fc.integer({ min: 1, max: 900 })),
-    },
-    { requiredKeys: ['code'] },
-  );
+  return fc
+    .record(
+      {
+        code,
+        files,
+        handler: validHandler,
+        runtime: fc.constantFrom('3.10', '3.11', '3.12', '3.13'),
+        image: fc.oneof(
+          fc.stringMatching(/^[a-z0-9./:@-]{1,60}$/),
+          fc.constant(`registry.example/${'i'.repeat(495)}`),
+        ),
+        requirements,
+        env: fc.uniqueArray(envVar, { selector: (e) => e.name, maxLength: 5 }),
+        replicas: fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constantFrom(0, 1000)),
+        autoscaling,
+        disruptionBudget,
+        topologySpread: fc.record({ enabled: fc.boolean() }, { requiredKeys: [] }),
+        resources,
+        port: fc.oneof(fc.constantFrom(1024, 8080, 65535), fc.integer({ min: 1024, max: 65535 })),
+        timeoutSeconds: fc.oneof(fc.constantFrom(1, 30, 900), fc.integer({ min: 1, max: 900 })),
+      },
+      { requiredKeys: ['code'] },
+    )
+    .map(withUsableAutoscaling);
 }
 
 /** A spec the CRD schema and the hook both accept, now and then at its size limits. */
@@ -244,6 +305,15 @@ const wrongTypes = fc.oneof(
 
 const outOfRange = fc.oneof(
   replace('replicas', fc.constantFrom(-1, 1001, 2 ** 53), 'out of range'),
+  replace(
+    'autoscaling',
+    fc.constantFrom(
+      { maxReplicas: 2, minReplicas: 3, targetCPUUtilizationPercentage: 50 },
+      { maxReplicas: 3 },
+    ),
+    'an impossible autoscaler',
+  ),
+  replace('disruptionBudget', fc.constant({ maxUnavailable: 1, minAvailable: 1 }), 'both limits'),
   replace('port', fc.constantFrom(0, 80, 1023, 65536), 'out of range'),
   replace('timeoutSeconds', fc.constantFrom(0, -5, 901), 'out of range'),
   replace('runtime', fc.constantFrom('2.7', '3.9', '', '3.12 ', 'latest'), 'not a runtime'),

@@ -21,6 +21,8 @@ describe('Metacontroller object maps', () => {
       'ConfigMap.v1',
       'Deployment.apps/v1',
       'Service.v1',
+      'HorizontalPodAutoscaler.autoscaling/v2',
+      'PodDisruptionBudget.policy/v1',
     ]);
     expect(Object.keys(childMap(objects, parent, 'v1')['ConfigMap.v1']!)).to.deep.equal(['z', 'a']);
     expect(Object.keys(childMap(objects, parent, 'v2')['ConfigMap.v1']!)).to.deep.equal([

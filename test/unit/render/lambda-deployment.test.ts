@@ -191,6 +191,15 @@ describe('the lambda Deployment', () => {
               { name: 'deps', emptyDir: {} },
               { name: 'pip-tmp', emptyDir: {} },
             ],
+            topologySpreadConstraints: [
+              {
+                maxSkew: 1,
+                topologyKey: 'kubernetes.io/hostname',
+                whenUnsatisfiable: 'ScheduleAnyway',
+                labelSelector: { matchLabels: { 'pylambda.dev/lambda': 'hello' } },
+                matchLabelKeys: ['pod-template-hash'],
+              },
+            ],
           },
         },
       },
