@@ -4,7 +4,7 @@ import { helloSpec, testHookContext } from '../../fixtures/lambda.js';
 import { pythonLambda } from '../../fixtures/metacontroller.js';
 
 describe('PythonLambda customize hook', () => {
-  it('asks for whatever holds the children’s names, and for the lambda’s ReplicaSets', () => {
+  it('asks for whatever holds the children’s names (the availability children’s too), and for the lambda’s ReplicaSets', () => {
     const ctx = testHookContext();
     const answer = customizePythonLambda({ parent: pythonLambda({ spec: helloSpec() }) }, ctx);
     const [configMaps, ...rest] = answer.relatedResources;
@@ -13,6 +13,18 @@ describe('PythonLambda customize hook', () => {
     expect(rest).to.deep.equal([
       { apiVersion: 'apps/v1', resource: 'deployments', namespace: 'demo', names: ['hello'] },
       { apiVersion: 'v1', resource: 'services', namespace: 'demo', names: ['hello'] },
+      {
+        apiVersion: 'autoscaling/v2',
+        resource: 'horizontalpodautoscalers',
+        namespace: 'demo',
+        names: ['hello'],
+      },
+      {
+        apiVersion: 'policy/v1',
+        resource: 'poddisruptionbudgets',
+        namespace: 'demo',
+        names: ['hello'],
+      },
       {
         apiVersion: 'apps/v1',
         resource: 'replicasets',
@@ -30,6 +42,8 @@ describe('PythonLambda customize hook', () => {
     expect(answer.relatedResources.map((r) => r.resource)).to.deep.equal([
       'deployments',
       'services',
+      'horizontalpodautoscalers',
+      'poddisruptionbudgets',
       'replicasets',
     ]);
     expect(answer.relatedResources[1]!.names![0]).to.match(/^l-9lives-[0-9a-f]+$/);
