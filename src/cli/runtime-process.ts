@@ -67,7 +67,7 @@ function endedMessage(end: ProcessEnd, python: string): string {
   if (end.error) {
     const missing = (end.error as NodeJS.ErrnoException).code === 'ENOENT';
     return missing
-      ? `cannot run ${python}: not found (install Python 3.10+ or pass --python)`
+      ? `cannot run ${python}: not found (install Python 3.11+ or pass --python)`
       : `cannot run ${python}: ${end.error.message}`;
   }
   return `the runtime exited (${end.signal ?? `code ${end.code}`}) before serving`;

@@ -21,9 +21,9 @@ export interface PythonLambdaSpec {
    */
   handler?: string;
   /**
-   * Python version; the image is python:<runtime>-slim unless image is set.
+   * Python version, 3.11 to 3.14 (3.10 reached its end of life in October 2026); the image is python:<runtime>-slim unless image is set.
    */
-  runtime?: '3.10' | '3.11' | '3.12' | '3.13';
+  runtime?: '3.11' | '3.12' | '3.13' | '3.14';
   /**
    * Container image to run instead of python:<runtime>-slim. It must provide python3 on the PATH as `python`.
    */

@@ -7,6 +7,7 @@ import { problemsFromAjv, type Problem } from '../validation/problems.js';
 import type { LambdaSettings } from './settings.js';
 import { autoscalingProblems } from './autoscaling-problems.js';
 import { filePathProblems } from './file-paths.js';
+import { explainRetiredRuntime } from './retired-runtimes.js';
 import { resourceProblems } from './resource-problems.js';
 
 type Defaulted<T, K extends keyof T> = T & Required<Pick<T, K>>;
@@ -40,7 +41,10 @@ export function pythonLambdaSpec(
   }
   const spec = { ...(rawSpec as Record<string, unknown>) };
   if (!validateSpec(spec)) {
-    return { ok: false, problems: problemsFromAjv(validateSpec.errors, 'spec') };
+    return {
+      ok: false,
+      problems: explainRetiredRuntime(problemsFromAjv(validateSpec.errors, 'spec'), spec.runtime),
+    };
   }
   const files = spec.files ?? {};
   const problems = [

@@ -197,7 +197,7 @@ function specWith(
         code,
         files,
         handler: validHandler,
-        runtime: fc.constantFrom('3.10', '3.11', '3.12', '3.13'),
+        runtime: fc.constantFrom('3.11', '3.12', '3.13', '3.14'),
         image: fc.oneof(
           fc.stringMatching(/^[a-z0-9./:@-]{1,60}$/),
           fc.constant(`registry.example/${'i'.repeat(495)}`),
@@ -316,7 +316,7 @@ const outOfRange = fc.oneof(
   replace('disruptionBudget', fc.constant({ maxUnavailable: 1, minAvailable: 1 }), 'both limits'),
   replace('port', fc.constantFrom(0, 80, 1023, 65536), 'out of range'),
   replace('timeoutSeconds', fc.constantFrom(0, -5, 901), 'out of range'),
-  replace('runtime', fc.constantFrom('2.7', '3.9', '', '3.12 ', 'latest'), 'not a runtime'),
+  replace('runtime', fc.constantFrom('2.7', '3.9', '3.10', '', '3.12 ', 'latest'), 'not a runtime'),
   replace('code', fc.constant(''), 'empty'),
   replace('image', fc.constantFrom('', 'has space', 'tab\there', 'x'.repeat(513)), 'bad image'),
   replace(

@@ -23,7 +23,7 @@ describe('PythonLambda spec validation', () => {
       spec: {
         code: HELLO_CODE,
         handler: 'main.handler',
-        runtime: '3.12',
+        runtime: '3.13',
         replicas: 1,
         port: 8080,
         timeoutSeconds: 30,
@@ -79,7 +79,17 @@ describe('PythonLambda spec validation', () => {
 
   it('says which runtimes exist', () => {
     expect(problems({ code: HELLO_CODE, runtime: '2.7' })).to.deep.equal([
-      { path: 'spec.runtime', message: 'must be one of "3.10", "3.11", "3.12", "3.13"' },
+      { path: 'spec.runtime', message: 'must be one of "3.11", "3.12", "3.13", "3.14"' },
+    ]);
+  });
+
+  it('says a retired runtime reached its end of life, and which to pick instead', () => {
+    expect(problems({ code: HELLO_CODE, runtime: '3.10' })).to.deep.equal([
+      {
+        path: 'spec.runtime',
+        message:
+          'Python 3.10 reached its end of life in October 2026 and is no longer served; must be one of "3.11", "3.12", "3.13", "3.14"',
+      },
     ]);
   });
 

@@ -107,7 +107,7 @@ describe('the code ConfigMap', () => {
       { files: { 'more.py': 'X = 1\n' } },
       { requirements: 'six\n' },
       { handler: 'main.other' },
-      { runtime: '3.13' },
+      { runtime: '3.11' },
     ] as Partial<PythonLambdaSpec>[]) {
       expect(name(extra), JSON.stringify(extra)).to.match(/^hello-code-[0-9a-f]{10}$/);
       expect(name(extra), JSON.stringify(extra)).to.not.equal(before);

@@ -435,7 +435,7 @@ describe('the lambda Deployment', () => {
       ['an added file', { files: { 'pkg/util.py': 'X = 1\n', 'more.py': '' } }],
       ['the requirements', { requirements: 'six==1.16.0\n' }],
       ['the handler', { handler: 'main.other' }],
-      ['the runtime', { runtime: '3.13' }],
+      ['the runtime', { runtime: '3.11' }],
       ['the image', { image: 'python:3.12-bookworm' }],
     ];
     for (const [what, extra] of changes) {
@@ -455,7 +455,7 @@ describe('the lambda Deployment', () => {
       ['the port', { port: 9090 }],
       ['the timeout', { timeoutSeconds: 5 }],
       ['the default handler written out', { handler: 'main.handler' }],
-      ['the default runtime written out', { runtime: '3.12' }],
+      ['the default runtime written out', { runtime: '3.13' }],
     ];
     for (const [what, extra] of nonChanges) {
       it(`does not change with ${what}`, () => {
@@ -471,7 +471,7 @@ describe('the lambda Deployment', () => {
         `code\0${Buffer.byteLength(HELLO_CODE)}\0${HELLO_CODE}` +
         'files/a.py\u00005\u0000é<1>files/b.py\u00001\u00002' +
         'handler\u000012\u0000main.handler' +
-        'image\u000016\u0000python:3.12-slim' +
+        'image\u000016\u0000python:3.13-slim' +
         'requirements\u00000\u0000' +
         `runtimeDigest\u000064\u0000${runtimeDigest}`;
       expect(codeHash(spec, runtimeDigest)).to.equal(
@@ -487,8 +487,8 @@ describe('the lambda Deployment', () => {
 
     it('names the image a lambda runs', () => {
       const spec = lambdaSpec(helloSpec());
-      expect(lambdaImage(spec)).to.equal('python:3.12-slim');
-      expect(lambdaImage({ runtime: '3.10', image: 'registry.example.com/py:1' })).to.equal(
+      expect(lambdaImage(spec)).to.equal('python:3.13-slim');
+      expect(lambdaImage({ runtime: '3.11', image: 'registry.example.com/py:1' })).to.equal(
         'registry.example.com/py:1',
       );
     });
