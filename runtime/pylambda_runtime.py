@@ -2,7 +2,7 @@
 """pylambda runtime: serve one Python function, handler(event, context), over HTTP.
 
 The operator ships this file in a ConfigMap so that the stock python:<v>-slim image runs
-it with no image build: hence one file, standard library only, Python 3.11+. Settings come
+it with no image build: hence one file, standard library only, Python 3.10+. Settings come
 from PYLAMBDA_* environment variables (or a settings.json beside this file, which the
 annotated-Deployment path ships). The contract for handler authors (event, context,
 return forms, status codes, settings) is in runtime/README.md.
