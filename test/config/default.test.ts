@@ -75,9 +75,13 @@ describe('config/default', () => {
     expect(labels['pod-security.kubernetes.io/enforce']).to.equal('restricted');
   });
 
-  it('grants the webhook no API access: no RBAC objects, no token', () => {
+  it('grants the webhook no API access: no role bound to it, no token', () => {
     const rbac = objects.filter((o) => o.apiVersion.startsWith('rbac.authorization.k8s.io/'));
-    expect(rbac.map((o) => `${o.kind}/${o.metadata.name}`)).to.deep.equal([]);
+    // Only the users' aggregated roles; nothing binds a role to anyone.
+    expect(rbac.map((o) => `${o.kind}/${o.metadata.name}`)).to.deep.equal([
+      'ClusterRole/pylambda-edit',
+      'ClusterRole/pylambda-view',
+    ]);
     const account = find(objects, 'ServiceAccount', WEBHOOK);
     expect(account.automountServiceAccountToken).to.equal(false);
     expect(pod.serviceAccountName).to.equal(WEBHOOK);
