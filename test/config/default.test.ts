@@ -16,6 +16,7 @@ const CLUSTER_SCOPED = new Set([
   'Namespace',
   'CustomResourceDefinition',
   'CompositeController',
+  'ClusterRole',
   'DecoratorController',
 ]);
 
@@ -40,10 +41,12 @@ describe('config/default', () => {
     container = pod.containers.find((c) => c.name === 'webhook')!;
   });
 
-  it('renders the CRD, both controllers and the webhook service, nothing else', () => {
+  it('renders the CRD, both controllers, the users’ roles and the webhook service, nothing else', () => {
     const ids = objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
     expect(ids.slice().sort()).to.deep.equal(
       [
+        'ClusterRole//pylambda-edit',
+        'ClusterRole//pylambda-view',
         'CompositeController//pythonlambda-controller',
         'CustomResourceDefinition//pythonlambdas.pylambda.dev',
         'DecoratorController//pylambda-deployment-decorator',
