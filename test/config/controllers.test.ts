@@ -1,5 +1,4 @@
-// config/controllers: neither controller is re-queued by status writes that cannot change its
-// hook's answer (the reasons are in the YAML's comments).
+// config/controllers: which parent status changes re-queue (the reasons are in the YAML's comments).
 import { expect } from 'chai';
 import { find, kustomizeBuild } from './kustomize.js';
 
@@ -19,12 +18,12 @@ describe('config/controllers', function () {
     expect(cc.spec.parentResource.ignoreStatusChanges).to.equal(true);
   });
 
-  it('ignores a decorated Deployment’s status changes: the hook never reads status', () => {
+  it('re-queues a decorated Deployment on its status changes: they retry a dropped conflicting update', () => {
     const dc = find(objects, 'DecoratorController', 'pylambda-deployment-decorator') as unknown as {
       spec: { resources: ParentResource[] };
     };
     expect(dc.spec.resources.map((r) => [r.resource, r.ignoreStatusChanges])).to.deep.equal([
-      ['deployments', true],
+      ['deployments', undefined],
     ]);
   });
 });

@@ -84,6 +84,8 @@ function needed(): Set<string> {
     add({ apiVersion: 'metacontroller.k8s.io/v1alpha1', resource }, READ);
   add({ apiVersion: 'metacontroller.k8s.io/v1alpha1', resource: 'controllerrevisions' }, CRUD);
   add({ apiVersion: 'apiextensions.k8s.io/v1', resource: 'customresourcedefinitions' }, READ);
+  // The customize manager's namespace informer (for namespaceSelector), started whatever the hook asks.
+  add({ apiVersion: 'v1', resource: 'namespaces' }, READ);
   return out;
 }
 
