@@ -97,8 +97,16 @@ extendedKeyUsage=clientAuth'
   chmod 600 ./*.key
 )
 
-# kubeconfig NAME FILE: a kubeconfig for the client certificate NAME.
+# kubeconfig NAME FILE [TOKEN]: a kubeconfig for user NAME, with the client certificate NAME, or
+# with TOKEN when given.
 kubeconfig() {
+  local credentials
+  if (($# > 2)); then
+    credentials="    token: $3"
+  else
+    credentials="    client-certificate-data: $(base64 -w0 <"$PKI/$1.crt")
+    client-key-data: $(base64 -w0 <"$PKI/$1.key")"
+  fi
   cat >"$2" <<EOF
 apiVersion: v1
 kind: Config
@@ -110,8 +118,7 @@ clusters:
 users:
 - name: $1
   user:
-    client-certificate-data: $(base64 -w0 <"$PKI/$1.crt")
-    client-key-data: $(base64 -w0 <"$PKI/$1.key")
+$credentials
 contexts:
 - name: pylambda-e2e
   context:
@@ -189,26 +196,7 @@ metacontroller_identity() {
     --serviceaccount=metacontroller:metacontroller >/dev/null
   # The certificates live 2 days; so does the token.
   token=$("$KUBECTL" create token metacontroller -n metacontroller --duration=48h)
-  cat >"$RUN/metacontroller.kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: pylambda-e2e
-  cluster:
-    server: https://127.0.0.1:$APISERVER_PORT
-    certificate-authority-data: $(base64 -w0 <"$PKI/ca.crt")
-users:
-- name: metacontroller
-  user:
-    token: $token
-contexts:
-- name: pylambda-e2e
-  context:
-    cluster: pylambda-e2e
-    user: metacontroller
-current-context: pylambda-e2e
-EOF
-  chmod 600 "$RUN/metacontroller.kubeconfig"
+  kubeconfig metacontroller "$RUN/metacontroller.kubeconfig" "$token"
 }
 metacontroller_identity
 
