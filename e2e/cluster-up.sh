@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start a real control plane on 127.0.0.1 and leave it running:
 #   etcd, kube-apiserver, kube-controller-manager (pinned builds from e2e/build.sh),
-#   Metacontroller v4.17.2 out of cluster with --kubeconfig (CRDs from its module),
+#   Metacontroller v4.17.2 out of cluster with --kubeconfig (CRDs from its module), as its
+#   ServiceAccount under config/metacontroller's ClusterRole (a token in metacontroller.kubeconfig),
 #   our webhook service on the host (if src/server.ts exists), and config/local applied
 #   (our CRD and controllers, hooks pointed at the host webhook).
 # Certificates are generated per run; ports are free loopback ports picked per run.
@@ -96,8 +97,16 @@ extendedKeyUsage=clientAuth'
   chmod 600 ./*.key
 )
 
-# kubeconfig NAME FILE: a kubeconfig for the client certificate NAME.
+# kubeconfig NAME FILE [TOKEN]: a kubeconfig for user NAME, with the client certificate NAME, or
+# with TOKEN when given.
 kubeconfig() {
+  local credentials
+  if (($# > 2)); then
+    credentials="    token: $3"
+  else
+    credentials="    client-certificate-data: $(base64 -w0 <"$PKI/$1.crt")
+    client-key-data: $(base64 -w0 <"$PKI/$1.key")"
+  fi
   cat >"$2" <<EOF
 apiVersion: v1
 kind: Config
@@ -109,8 +118,7 @@ clusters:
 users:
 - name: $1
   user:
-    client-certificate-data: $(base64 -w0 <"$PKI/$1.crt")
-    client-key-data: $(base64 -w0 <"$PKI/$1.key")
+$credentials
 contexts:
 - name: pylambda-e2e
   context:
@@ -176,8 +184,24 @@ log "applying Metacontroller $METACONTROLLER_VERSION CRDs"
   crd/compositecontrollers.metacontroller.k8s.io crd/decoratorcontrollers.metacontroller.k8s.io \
   crd/controllerrevisions.metacontroller.k8s.io >/dev/null
 
-log "starting Metacontroller $METACONTROLLER_VERSION (--apply-strategy=$APPLY_STRATEGY)"
-start metacontroller "$BIN/metacontroller" --kubeconfig="$RUN/kubeconfig" \
+# metacontroller_identity: Metacontroller's ServiceAccount bound to config/metacontroller's
+# ClusterRole (and leader-election Role), and a kubeconfig with a token for it, so that every
+# scenario runs under the RBAC `make deploy` installs rather than as cluster-admin.
+metacontroller_identity() {
+  local rbac="$ROOT/config/metacontroller" token
+  log "binding Metacontroller's ServiceAccount to config/metacontroller/clusterrole.yaml"
+  "$KUBECTL" apply --server-side -f "$rbac/clusterrole.yaml" -f "$rbac/leader-election-rbac.yaml" >/dev/null
+  "$KUBECTL" create serviceaccount metacontroller -n metacontroller >/dev/null
+  "$KUBECTL" create clusterrolebinding metacontroller --clusterrole=metacontroller \
+    --serviceaccount=metacontroller:metacontroller >/dev/null
+  # The certificates live 2 days; so does the token.
+  token=$("$KUBECTL" create token metacontroller -n metacontroller --duration=48h)
+  kubeconfig metacontroller "$RUN/metacontroller.kubeconfig" "$token"
+}
+metacontroller_identity
+
+log "starting Metacontroller $METACONTROLLER_VERSION (--apply-strategy=$APPLY_STRATEGY, as system:serviceaccount:metacontroller:metacontroller)"
+start metacontroller "$BIN/metacontroller" --kubeconfig="$RUN/metacontroller.kubeconfig" \
   --discovery-interval=2s --apply-strategy="$APPLY_STRATEGY" \
   --metrics-address="127.0.0.1:$MC_METRICS_PORT" --health-probe-bind-address="127.0.0.1:$MC_HEALTH_PORT" \
   --pprof-address=0 --client-go-qps=50 --client-go-burst=100 --zap-log-level=4

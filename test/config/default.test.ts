@@ -16,6 +16,7 @@ const CLUSTER_SCOPED = new Set([
   'Namespace',
   'CustomResourceDefinition',
   'CompositeController',
+  'ClusterRole',
   'DecoratorController',
 ]);
 
@@ -40,10 +41,12 @@ describe('config/default', () => {
     container = pod.containers.find((c) => c.name === 'webhook')!;
   });
 
-  it('renders the CRD, both controllers and the webhook service, nothing else', () => {
+  it('renders the CRD, both controllers, the users’ roles and the webhook service, nothing else', () => {
     const ids = objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
     expect(ids.slice().sort()).to.deep.equal(
       [
+        'ClusterRole//pylambda-edit',
+        'ClusterRole//pylambda-view',
         'CompositeController//pythonlambda-controller',
         'CustomResourceDefinition//pythonlambdas.pylambda.dev',
         'DecoratorController//pylambda-deployment-decorator',
@@ -75,9 +78,13 @@ describe('config/default', () => {
     expect(labels['pod-security.kubernetes.io/enforce']).to.equal('restricted');
   });
 
-  it('grants the webhook no API access: no RBAC objects, no token', () => {
+  it('grants the webhook no API access: no role bound to it, no token', () => {
     const rbac = objects.filter((o) => o.apiVersion.startsWith('rbac.authorization.k8s.io/'));
-    expect(rbac.map((o) => `${o.kind}/${o.metadata.name}`)).to.deep.equal([]);
+    // Only the users' aggregated roles; nothing binds a role to anyone.
+    expect(rbac.map((o) => `${o.kind}/${o.metadata.name}`)).to.deep.equal([
+      'ClusterRole/pylambda-edit',
+      'ClusterRole/pylambda-view',
+    ]);
     const account = find(objects, 'ServiceAccount', WEBHOOK);
     expect(account.automountServiceAccountToken).to.equal(false);
     expect(pod.serviceAccountName).to.equal(WEBHOOK);

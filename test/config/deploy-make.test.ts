@@ -154,23 +154,27 @@ describe('config/metacontroller', () => {
     readFileSync(join(REPO_ROOT, 'config', 'metacontroller', 'kustomization.yaml'), 'utf8'),
   ) as {
     resources: string[];
-    patches: { target: Record<string, string>; patch: string }[];
+    patches: { target?: Record<string, string>; patch?: string; path?: string }[];
   };
+  const statefulSetPatches = kustomization.patches.filter((p) => p.target?.kind === 'StatefulSet');
 
   it('installs the released production manifests of the pinned Metacontroller', () => {
     const version = /^METACONTROLLER_VERSION := (\S+)$/m.exec(deployMk)?.[1];
     expect(kustomization.resources).to.deep.equal([
       `https://github.com/metacontroller/metacontroller/manifests/production?ref=${version}`,
+      'leader-election-rbac.yaml',
     ]);
+    // The upstream wildcard ClusterRole is replaced (test/config/metacontroller-rbac.test.ts).
+    expect(kustomization.patches).to.deep.include({ path: 'clusterrole.yaml' });
     // The e2e control plane runs the same release.
     const e2e = readFileSync(join(REPO_ROOT, 'e2e', 'lib.sh'), 'utf8');
     expect(/^METACONTROLLER_VERSION=(\S+)$/m.exec(e2e)?.[1]).to.equal(version);
   });
 
-  it('appends --apply-strategy=server-side-apply to the metacontroller container', function () {
+  it('appends --apply-strategy=server-side-apply and the client rate limit to the metacontroller container', function () {
     this.timeout(60_000);
-    expect(kustomization.patches).to.have.length(1);
-    expect(kustomization.patches[0]!.target).to.deep.include({
+    expect(statefulSetPatches).to.have.length(1);
+    expect(statefulSetPatches[0]!.target).to.deep.include({
       kind: 'StatefulSet',
       name: 'metacontroller',
       namespace: 'metacontroller',
@@ -198,7 +202,7 @@ spec:
       );
       writeFileSync(
         join(dir, 'kustomization.yaml'),
-        JSON.stringify({ resources: ['statefulset.yaml'], patches: kustomization.patches }),
+        JSON.stringify({ resources: ['statefulset.yaml'], patches: statefulSetPatches }),
       );
       const out = execFileSync(kustomizeBinary(), ['build', dir], { encoding: 'utf8' });
       const [statefulSet] = parseYamlStream(out) as unknown as { spec: Deployment['spec'] }[];
@@ -206,6 +210,8 @@ spec:
         '--zap-log-level=4',
         '--discovery-interval=20s',
         '--apply-strategy=server-side-apply',
+        '--client-go-qps=50',
+        '--client-go-burst=100',
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
