@@ -83,7 +83,7 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
   });
 
   const router = new Router();
-  const readBody = readJsonBody(config.bodyLimitBytes);
+  const readBody = readJsonBody(config.bodyLimitBytes, config.bodyReadTimeoutMs);
   const limit = inflightLimit(config.maxInflight, config.retryAfterSeconds, metrics);
   // Order matters: refuse unauthenticated and excess calls before reading their bodies.
   const guards = deps.authToken

@@ -6,6 +6,8 @@ export interface ServiceConfig {
   host: string;
   /** Metacontroller sends the parent and every child together: 900 KiB of code travels twice. */
   bodyLimitBytes: number;
+  /** How long a hook call's body may take to arrive (http/json-body.ts); then 408 and close. */
+  bodyReadTimeoutMs: number;
   /**
    * How Metacontroller applies children, which decides how the code size is measured. Unset:
    * read from each request (what the observed children show).
@@ -87,6 +89,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
       1024,
       256 * 1024 * 1024,
     ),
+    // Metacontroller gives up on a hook call after 10 s, so a body still arriving then is no use.
+    bodyReadTimeoutMs: integer(env, 'PYLAMBDA_BODY_READ_TIMEOUT_MS', 10_000, 100, 600_000),
     applyStrategy,
     maxCodeBytes:
       env.PYLAMBDA_MAX_CODE_BYTES || applyStrategy

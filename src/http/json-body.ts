@@ -5,7 +5,7 @@ import bourne from '@hapi/bourne';
 import inflate from 'inflation';
 import type { Context, Next } from 'koa';
 import getRawBody from 'raw-body';
-import { bodyReadError } from './errors.js';
+import { bodyReadError, bodyReadTimeout } from './errors.js';
 
 const RAW_BODY = Symbol('pylambda.rawBody');
 /** RFC 8259 whitespace, then an object or array: a hook request is never a bare value. */
@@ -20,8 +20,11 @@ function isJsonRequest(ctx: Context): boolean {
 /**
  * Reads a JSON request's body into memory (other types are left unread for the handler to
  * refuse). Oversized, truncated or badly encoded bodies are thrown as 4xx errors (errors.ts).
+ * A body not through within `timeoutMs` is answered 408 and its connection closed: a client
+ * that sends headers and then stalls would otherwise hold an in-flight slot until Node's
+ * requestTimeout (five minutes), and enough of them refuse every real call with 429.
  */
-export function readJsonBody(limitBytes: number) {
+export function readJsonBody(limitBytes: number, timeoutMs: number) {
   return async function readJsonBodyMiddleware(ctx: Context, next: Next): Promise<void> {
     if (!isJsonRequest(ctx)) {
       await next();
@@ -29,18 +32,32 @@ export function readJsonBody(limitBytes: number) {
     }
     const identity = (ctx.get('content-encoding') || 'identity') === 'identity';
     const length = ctx.get('content-length');
+    let timer: NodeJS.Timeout | undefined;
     try {
-      (ctx as WithRawBody)[RAW_BODY] = await getRawBody(inflate(ctx.req), {
+      const reading = getRawBody(inflate(ctx.req), {
         limit: limitBytes,
         // A decompressed body is longer than Content-Length says; only an identity one must match.
         length: identity && length ? Number(length) : null,
       });
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(bodyReadTimeout(timeoutMs)), timeoutMs);
+      });
+      (ctx as WithRawBody)[RAW_BODY] = await Promise.race([reading, deadline]);
     } catch (err) {
+      if ((err as { status?: number }).status === 408) {
+        // The rest of the body may never come: close the connection after the answer, and do
+        // not wait for it. The abandoned read ends (and fails, unheard) when the socket closes.
+        ctx.set('Connection', 'close');
+        ctx.req.unpipe();
+        throw err;
+      }
       // Drop the rest of a body we stopped reading, so that the next call on this keep-alive
       // connection does not start in the middle of it.
       ctx.req.unpipe();
       ctx.req.resume();
       throw bodyReadError(err);
+    } finally {
+      clearTimeout(timer);
     }
     await next();
   };
