@@ -98,7 +98,15 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
       hook.path,
       ...guards,
       readBody,
-      hookEndpoint({ hook, validateRequest, hookContext, logger, metrics, responseCache }),
+      hookEndpoint({
+        hook,
+        validateRequest,
+        hookContext,
+        logger,
+        metrics,
+        responseCache,
+        maxJsonValues: config.maxJsonValues,
+      }),
     );
   }
   router.get('/healthz', (ctx) => {

@@ -5,6 +5,7 @@ import bourne from '@hapi/bourne';
 import inflate from 'inflation';
 import type { Context, Next } from 'koa';
 import getRawBody from 'raw-body';
+import { countJsonValues } from '../validation/json-size.js';
 import { bodyReadError, bodyReadTimeout } from './errors.js';
 
 const RAW_BODY = Symbol('pylambda.rawBody');
@@ -70,6 +71,9 @@ export function rawBodyOf(ctx: Context): Buffer | undefined {
 
 export class InvalidJsonError extends Error {}
 
+/** A body that holds more JSON values than PYLAMBDA_MAX_JSON_VALUES allows (answered 413). */
+export class TooManyValuesError extends Error {}
+
 function hasByteOrderMark(raw: Buffer): boolean {
   return raw.length >= 3 && raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf;
 }
@@ -79,8 +83,14 @@ function hasByteOrderMark(raw: Buffer): boolean {
  * a bare value is refused, and so is any `__proto__` key (a key that would replace an object's
  * prototype if a later step ever copied it by assignment). Arrays are left to validation.
  */
-export function parseJsonBody(raw: Buffer): unknown {
+export function parseJsonBody(raw: Buffer, maxValues: number): unknown {
   if (raw.length === 0) return {};
+  // Counted on the bytes, before parsing: once parsed, millions of tiny values are gone memory.
+  if (countJsonValues(raw, maxValues) > maxValues) {
+    throw new TooManyValuesError(
+      `request body holds more than ${maxValues} JSON values (PYLAMBDA_MAX_JSON_VALUES)`,
+    );
+  }
   // A UTF-8 byte order mark is allowed before JSON text (RFC 8259 §8.1) and means nothing.
   const text = raw.toString('utf8', hasByteOrderMark(raw) ? 3 : 0);
   if (!STARTS_AS_OBJECT_OR_ARRAY.test(text)) {
