@@ -83,7 +83,7 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
   });
 
   const router = new Router();
-  const readBody = readJsonBody(config.bodyLimitBytes);
+  const readBody = readJsonBody(config.bodyLimitBytes, config.bodyReadTimeoutMs);
   const limit = inflightLimit(config.maxInflight, config.retryAfterSeconds, metrics);
   // Order matters: refuse unauthenticated and excess calls before reading their bodies.
   const guards = deps.authToken
@@ -98,7 +98,15 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
       hook.path,
       ...guards,
       readBody,
-      hookEndpoint({ hook, validateRequest, hookContext, logger, metrics, responseCache }),
+      hookEndpoint({
+        hook,
+        validateRequest,
+        hookContext,
+        logger,
+        metrics,
+        responseCache,
+        maxJsonValues: config.maxJsonValues,
+      }),
     );
   }
   router.get('/healthz', (ctx) => {

@@ -6,6 +6,10 @@ export interface ServiceConfig {
   host: string;
   /** Metacontroller sends the parent and every child together: 900 KiB of code travels twice. */
   bodyLimitBytes: number;
+  /** JSON values (objects, arrays, strings, keys, numbers, literals) a hook request may hold. */
+  maxJsonValues: number;
+  /** How long a hook call's body may take to arrive (http/json-body.ts); then 408 and close. */
+  bodyReadTimeoutMs: number;
   /**
    * How Metacontroller applies children, which decides how the code size is measured. Unset:
    * read from each request (what the observed children show).
@@ -31,7 +35,8 @@ export interface ServiceConfig {
   responseCacheBytes: number;
 }
 
-export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_JSON_VALUES = 200_000;
 export const DEFAULT_RESPONSE_CACHE_BYTES = 32 * 1024 * 1024;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -87,6 +92,17 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
       1024,
       256 * 1024 * 1024,
     ),
+    // Parsed, a value costs ~50-100 bytes of heap whatever its size as text: this bounds what
+    // one request materializes (8 MiB of `{}` would be 2.8 million objects, ~550 MB).
+    maxJsonValues: integer(
+      env,
+      'PYLAMBDA_MAX_JSON_VALUES',
+      DEFAULT_MAX_JSON_VALUES,
+      1,
+      100_000_000,
+    ),
+    // Metacontroller gives up on a hook call after 10 s, so a body still arriving then is no use.
+    bodyReadTimeoutMs: integer(env, 'PYLAMBDA_BODY_READ_TIMEOUT_MS', 10_000, 100, 600_000),
     applyStrategy,
     maxCodeBytes:
       env.PYLAMBDA_MAX_CODE_BYTES || applyStrategy
@@ -102,7 +118,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     logLevel,
     shutdownTimeoutMs: integer(env, 'PYLAMBDA_SHUTDOWN_TIMEOUT_SECONDS', 20, 0, 3600) * 1000,
     shutdownDelayMs: integer(env, 'PYLAMBDA_SHUTDOWN_DELAY_SECONDS', 0, 0, 600) * 1000,
-    maxInflight: integer(env, 'PYLAMBDA_MAX_INFLIGHT', 64, 1, 100000),
+    maxInflight: integer(env, 'PYLAMBDA_MAX_INFLIGHT', 16, 1, 100000),
     retryAfterSeconds: integer(env, 'PYLAMBDA_RETRY_AFTER_SECONDS', 1, 0, 3600),
     authTokenFile: env.PYLAMBDA_AUTH_TOKEN_FILE || undefined,
     ...tlsFiles(env),

@@ -43,7 +43,10 @@ function start(): void {
   // Metacontroller's Go client keeps idle connections for 90 s (http.DefaultTransport). Close
   // ours later than that, so it never sends a call down a socket we are closing.
   server.keepAliveTimeout = 95_000;
-  server.headersTimeout = 96_000;
+  // Headers get the deadline a body gets (json-body.ts); the whole request a backstop past both
+  // (Node's default is five minutes). Neither counts the time a kept-alive socket sits idle.
+  server.headersTimeout = config.bodyReadTimeoutMs;
+  server.requestTimeout = 2 * config.bodyReadTimeoutMs + 1_000;
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -39,6 +39,16 @@ export function bodyReadError(caught: unknown): unknown {
   return caught;
 }
 
+/** The body was not through within the deadline (PYLAMBDA_BODY_READ_TIMEOUT_MS). */
+export function bodyReadTimeout(timeoutMs: number): Error {
+  return Object.assign(
+    new Error(
+      `request body not received within ${timeoutMs} ms (PYLAMBDA_BODY_READ_TIMEOUT_MS); connection closed`,
+    ),
+    { status: 408, expose: true },
+  );
+}
+
 /** What reading a body throws (raw-body, inflation) becomes a clear JSON 4xx; anything else a 500. */
 export function jsonErrors(logger: Logger) {
   return async function jsonErrorMiddleware(ctx: Context, next: Next): Promise<void> {

@@ -13,7 +13,7 @@ import { pointerToPath, problemsFromAjv } from '../validation/problems.js';
 import { identityOf, type CallIdentity } from './call-identity.js';
 import { sendError } from './errors.js';
 import { etagOf, ifNoneMatchHits } from './etag.js';
-import { InvalidJsonError, parseJsonBody, rawBodyOf } from './json-body.js';
+import { InvalidJsonError, parseJsonBody, rawBodyOf, TooManyValuesError } from './json-body.js';
 import { responseCacheKey, type CachedAnswer, type ResponseCache } from './response-cache.js';
 
 export interface HookEndpointDeps {
@@ -24,6 +24,8 @@ export interface HookEndpointDeps {
   metrics: Metrics;
   /** Absent when PYLAMBDA_RESPONSE_CACHE_BYTES is 0. */
   responseCache?: ResponseCache;
+  /** PYLAMBDA_MAX_JSON_VALUES: more values than this are refused 413 before parsing. */
+  maxJsonValues: number;
 }
 
 export function hookEndpoint({
@@ -33,6 +35,7 @@ export function hookEndpoint({
   logger,
   metrics,
   responseCache,
+  maxJsonValues,
 }: HookEndpointDeps) {
   /** A 200 with the answer, or 304 when the caller already holds it: the same for hit and miss. */
   function send(ctx: Context, { body, etag }: CachedAnswer): void {
@@ -72,8 +75,13 @@ export function hookEndpoint({
       }
       let body: unknown;
       try {
-        body = parseJsonBody(raw);
+        body = parseJsonBody(raw, maxJsonValues);
       } catch (err) {
+        if (err instanceof TooManyValuesError) {
+          reason = 'too-many-values';
+          sendError(ctx, 413, { error: err.message });
+          return;
+        }
         if (!(err instanceof InvalidJsonError)) throw err;
         reason = 'invalid-json';
         sendError(ctx, 400, { error: `request body is not valid JSON: ${err.message}` });

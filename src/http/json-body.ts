@@ -5,7 +5,8 @@ import bourne from '@hapi/bourne';
 import inflate from 'inflation';
 import type { Context, Next } from 'koa';
 import getRawBody from 'raw-body';
-import { bodyReadError } from './errors.js';
+import { countJsonValues } from '../validation/json-size.js';
+import { bodyReadError, bodyReadTimeout } from './errors.js';
 
 const RAW_BODY = Symbol('pylambda.rawBody');
 /** RFC 8259 whitespace, then an object or array: a hook request is never a bare value. */
@@ -20,8 +21,11 @@ function isJsonRequest(ctx: Context): boolean {
 /**
  * Reads a JSON request's body into memory (other types are left unread for the handler to
  * refuse). Oversized, truncated or badly encoded bodies are thrown as 4xx errors (errors.ts).
+ * A body not through within `timeoutMs` is answered 408 and its connection closed: a client
+ * that sends headers and then stalls would otherwise hold an in-flight slot until Node's
+ * requestTimeout (five minutes), and enough of them refuse every real call with 429.
  */
-export function readJsonBody(limitBytes: number) {
+export function readJsonBody(limitBytes: number, timeoutMs: number) {
   return async function readJsonBodyMiddleware(ctx: Context, next: Next): Promise<void> {
     if (!isJsonRequest(ctx)) {
       await next();
@@ -29,18 +33,32 @@ export function readJsonBody(limitBytes: number) {
     }
     const identity = (ctx.get('content-encoding') || 'identity') === 'identity';
     const length = ctx.get('content-length');
+    let timer: NodeJS.Timeout | undefined;
     try {
-      (ctx as WithRawBody)[RAW_BODY] = await getRawBody(inflate(ctx.req), {
+      const reading = getRawBody(inflate(ctx.req), {
         limit: limitBytes,
         // A decompressed body is longer than Content-Length says; only an identity one must match.
         length: identity && length ? Number(length) : null,
       });
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(bodyReadTimeout(timeoutMs)), timeoutMs);
+      });
+      (ctx as WithRawBody)[RAW_BODY] = await Promise.race([reading, deadline]);
     } catch (err) {
+      if ((err as { status?: number }).status === 408) {
+        // The rest of the body may never come: close the connection after the answer, and do
+        // not wait for it. The abandoned read ends (and fails, unheard) when the socket closes.
+        ctx.set('Connection', 'close');
+        ctx.req.unpipe();
+        throw err;
+      }
       // Drop the rest of a body we stopped reading, so that the next call on this keep-alive
       // connection does not start in the middle of it.
       ctx.req.unpipe();
       ctx.req.resume();
       throw bodyReadError(err);
+    } finally {
+      clearTimeout(timer);
     }
     await next();
   };
@@ -53,6 +71,9 @@ export function rawBodyOf(ctx: Context): Buffer | undefined {
 
 export class InvalidJsonError extends Error {}
 
+/** A body that holds more JSON values than PYLAMBDA_MAX_JSON_VALUES allows (answered 413). */
+export class TooManyValuesError extends Error {}
+
 function hasByteOrderMark(raw: Buffer): boolean {
   return raw.length >= 3 && raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf;
 }
@@ -62,8 +83,14 @@ function hasByteOrderMark(raw: Buffer): boolean {
  * a bare value is refused, and so is any `__proto__` key (a key that would replace an object's
  * prototype if a later step ever copied it by assignment). Arrays are left to validation.
  */
-export function parseJsonBody(raw: Buffer): unknown {
+export function parseJsonBody(raw: Buffer, maxValues: number): unknown {
   if (raw.length === 0) return {};
+  // Counted on the bytes, before parsing: once parsed, millions of tiny values are gone memory.
+  if (countJsonValues(raw, maxValues) > maxValues) {
+    throw new TooManyValuesError(
+      `request body holds more than ${maxValues} JSON values (PYLAMBDA_MAX_JSON_VALUES)`,
+    );
+  }
   // A UTF-8 byte order mark is allowed before JSON text (RFC 8259 §8.1) and means nothing.
   const text = raw.toString('utf8', hasByteOrderMark(raw) ? 3 : 0);
   if (!STARTS_AS_OBJECT_OR_ARRAY.test(text)) {

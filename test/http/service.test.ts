@@ -52,26 +52,26 @@ describe('the webhook service (HTTP shell)', () => {
       expect(res.body.children[0].data['main.py']).to.equal(code);
     });
 
-    it('accepts a request just under 8 MiB', async () => {
+    it('accepts a request just under 4 MiB (the default limit)', async () => {
       const parent = pythonLambda({ spec: helloSpec() });
       (parent.metadata.annotations as Record<string, string>)['example.com/big'] = 'x'.repeat(
-        8 * MiB - 64 * 1024,
+        4 * MiB - 64 * 1024,
       );
       const body = requestBody(compositeRequest({ parent }));
-      expect(body.length).to.be.below(8 * MiB);
+      expect(body.length).to.be.below(4 * MiB);
       const res = await postHook(testApp(), SYNC_PATH, body);
       expect(res.status).to.equal(200);
     });
 
-    it('refuses a 9 MiB request with 413 and a JSON error naming the limit', async () => {
+    it('refuses a 5 MiB request with 413 and a JSON error naming the limit', async () => {
       const parent = pythonLambda({ spec: helloSpec() });
       (parent.metadata.annotations as Record<string, string>)['example.com/big'] = 'x'.repeat(
-        9 * MiB,
+        5 * MiB,
       );
       const res = await postHook(testApp(), SYNC_PATH, compositeRequest({ parent }));
       expectJsonError(res, 413);
       expect(res.body).to.deep.equal({
-        error: `request body is larger than the limit of ${8 * MiB} bytes (PYLAMBDA_BODY_LIMIT_BYTES)`,
+        error: `request body is larger than the limit of ${4 * MiB} bytes (PYLAMBDA_BODY_LIMIT_BYTES)`,
       });
     });
 

@@ -1,7 +1,12 @@
 import { expect } from 'chai';
-import { InvalidJsonError, parseJsonBody } from '../../../src/http/json-body.js';
+import {
+  InvalidJsonError,
+  parseJsonBody,
+  TooManyValuesError,
+} from '../../../src/http/json-body.js';
+import { countJsonValues } from '../../../src/validation/json-size.js';
 
-const parse = (text: string) => parseJsonBody(Buffer.from(text, 'utf8'));
+const parse = (text: string) => parseJsonBody(Buffer.from(text, 'utf8'), 1_000_000);
 
 describe('parseJsonBody', () => {
   it('parses objects and arrays, after leading JSON whitespace', () => {
@@ -21,7 +26,7 @@ describe('parseJsonBody', () => {
   });
 
   it('reads an empty body as an empty object, for validation to name what is missing', () => {
-    expect(parseJsonBody(Buffer.alloc(0))).to.deep.equal({});
+    expect(parseJsonBody(Buffer.alloc(0), 1_000_000)).to.deep.equal({});
   });
 
   it('refuses bare values and broken JSON with InvalidJsonError', () => {
@@ -57,5 +62,18 @@ describe('parseJsonBody', () => {
     expect(parse('{"code":"__proto__ \\u005f \\u003c"}')).to.deep.equal({
       code: '__proto__ _ <',
     });
+  });
+});
+
+describe('parseJsonBody value bound (PYLAMBDA_MAX_JSON_VALUES)', () => {
+  it('counts objects, arrays, strings, keys, numbers and literals on the bytes', () => {
+    const raw = Buffer.from('{"a": [1, -2.5e3, true, null, "x\\"]"], "b": {}}', 'utf8');
+    expect(countJsonValues(raw, 100)).to.equal(10);
+  });
+
+  it('refuses a body over the bound before parsing, and names the setting', () => {
+    const raw = Buffer.from(`{"m":[${'{},'.repeat(99)}{}]}`, 'utf8');
+    expect(() => parseJsonBody(raw, 50)).to.throw(TooManyValuesError, 'PYLAMBDA_MAX_JSON_VALUES');
+    expect(parseJsonBody(raw, 103)).to.have.property('m');
   });
 });
