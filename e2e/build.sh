@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Build the pinned e2e components from Go module sources into .cache/e2e/bin (skipped when the
 # binaries for the pinned versions already exist):
-#   kubernetes:     etcd, kube-apiserver, kube-controller-manager, kubectl (e2e/tools/kubernetes)
+#   kubernetes:     etcd, kube-apiserver, kube-controller-manager, kubectl, and the node's kubelet,
+#                   kube-proxy, kube-scheduler (e2e/tools/kubernetes)
+#   containerd:     containerd, ctr, containerd-shim-runc-v2 $CONTAINERD_VERSION from the Go module proxy
+#   packages:       the Debian packages the node needs (runc, CNI plugins, nftables, ...), via apt-get
 #   metacontroller: metacontroller, plus its CRD manifests copied to .cache/e2e/share (e2e/tools/metacontroller)
-# Usage: e2e/build.sh [kubernetes] [metacontroller]   (default: both)
+# Usage: e2e/build.sh [packages] [kubernetes] [containerd] [metacontroller]
+#   (default: kubernetes and metacontroller; all four with E2E_NODE=1)
 #
 # Metacontroller's go.mod says `module metacontroller`, so it comes in through a replace with the
 # GitHub module path at the v4.17.2 commit. Some module proxies refuse it, so PYLAMBDA_GOPROXY_DIR
@@ -75,8 +79,8 @@ run_build() {
 build_kubernetes() {
   local dir="$E2E_DIR/tools/kubernetes" stamp
   stamp=$(stamp_of "$dir" "$KUBE_LDFLAGS")
-  if up_to_date kubernetes "$stamp" etcd kube-apiserver kube-controller-manager kubectl; then
-    log "kubernetes $KUBERNETES_VERSION binaries are up to date (etcd, kube-apiserver, kube-controller-manager, kubectl)"
+  if up_to_date kubernetes "$stamp" etcd kube-apiserver kube-controller-manager kubectl kubelet kube-proxy kube-scheduler; then
+    log "kubernetes $KUBERNETES_VERSION binaries are up to date (etcd, kube-apiserver, kube-controller-manager, kubectl, kubelet, kube-proxy, kube-scheduler)"
     return
   fi
   log "downloading the Go modules for kubernetes $KUBERNETES_VERSION and etcd (first run only)..."
@@ -85,8 +89,9 @@ build_kubernetes() {
     die "go mod download failed in e2e/tools/kubernetes"
   }
   rm -f "$BIN/.stamp-kubernetes"
-  run_build kubernetes "kubernetes $KUBERNETES_VERSION (etcd, kube-apiserver, kube-controller-manager, kubectl)" 6 "$dir" "$KUBE_LDFLAGS" \
-    ./cmd/etcd k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl
+  run_build kubernetes "kubernetes $KUBERNETES_VERSION (etcd, kube-apiserver, kube-controller-manager, kubectl, kubelet, kube-proxy, kube-scheduler)" 7 "$dir" "$KUBE_LDFLAGS" \
+    ./cmd/etcd k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl \
+    k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy k8s.io/kubernetes/cmd/kube-scheduler
   echo "$stamp" >"$BIN/.stamp-kubernetes"
 }
 
@@ -165,12 +170,58 @@ build_metacontroller() {
   echo "$stamp" >"$BIN/.stamp-metacontroller"
 }
 
+# The node's Debian packages: installed with apt-get when a command they provide is missing.
+NODE_PACKAGES=(runc:runc containernetworking-plugins:/usr/lib/cni/bridge nftables:nft iptables:iptables
+  conntrack:conntrack mmdebstrap:mmdebstrap gcc:gcc libc6-dev:/usr/lib/x86_64-linux-gnu/libc.a)
+install_packages() {
+  local entry missing=()
+  for entry in "${NODE_PACKAGES[@]}"; do
+    local pkg=${entry%%:*} probe=${entry#*:}
+    if [[ $probe == /* ]]; then [[ -e $probe ]] || missing+=("$pkg"); else command -v "$probe" >/dev/null || missing+=("$pkg"); fi
+  done
+  if ((!${#missing[@]})); then
+    log "node packages are installed (${NODE_PACKAGES[*]%%:*})"
+    return
+  fi
+  log "installing Debian packages for the node: ${missing[*]}"
+  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}") \
+    >"$LOGS/apt.log" 2>&1 || {
+    tail -n 20 "$LOGS/apt.log" >&2
+    die "apt-get install ${missing[*]} failed (log: $LOGS/apt.log)"
+  }
+}
+
+# containerd from its Go module (the module proxy serves it); no_btrfs: no btrfs headers needed.
+build_containerd() {
+  local stamp m=github.com/containerd/containerd/v2/cmd
+  stamp=$( (go version; echo "$CONTAINERD_VERSION no_btrfs") | sha256sum | cut -d' ' -f1)
+  if up_to_date containerd "$stamp" containerd ctr containerd-shim-runc-v2; then
+    log "containerd $CONTAINERD_VERSION binaries are up to date (containerd, ctr, containerd-shim-runc-v2)"
+    return
+  fi
+  rm -f "$BIN/.stamp-containerd"
+  local logf="$LOGS/build-containerd.log" start=$SECONDS
+  log "building containerd $CONTAINERD_VERSION (first run ~1 min); log: ${logf#"$ROOT"/}"
+  (cd "$BIN" && GOBIN="$BIN" GOFLAGS= go install -trimpath -tags no_btrfs -ldflags='-s -w' \
+    "$m/containerd@$CONTAINERD_VERSION" "$m/ctr@$CONTAINERD_VERSION" "$m/containerd-shim-runc-v2@$CONTAINERD_VERSION") >"$logf" 2>&1 || {
+    tail -n 30 "$logf" >&2
+    die "building containerd failed (log: $logf)"
+  }
+  log "built containerd $CONTAINERD_VERSION in $((SECONDS - start))s"
+  echo "$stamp" >"$BIN/.stamp-containerd"
+}
+
 components=("$@")
-((${#components[@]})) || components=(kubernetes metacontroller)
+if ((!${#components[@]})); then
+  # The worker node's parts only when it is asked for (E2E_NODE=1: see cluster-up.sh).
+  if [[ -n "${E2E_NODE:-}" ]]; then components=(packages kubernetes containerd metacontroller); else components=(kubernetes metacontroller); fi
+fi
 for c in "${components[@]}"; do
   case $c in
     kubernetes) build_kubernetes ;;
     metacontroller) build_metacontroller ;;
-    *) die "unknown component: $c (kubernetes, metacontroller)" ;;
+    containerd) build_containerd ;;
+    packages) install_packages ;;
+    *) die "unknown component: $c (packages, kubernetes, containerd, metacontroller)" ;;
   esac
 done

@@ -11,6 +11,10 @@ if [[ ! -d "$RUN" ]]; then
   exit 0
 fi
 
+# The worker node first (it needs nothing from the control plane to be undone).
+if [[ -d "$RUN/node" ]] || alive kubelet || alive containerd; then
+  "$E2E_DIR/node-down.sh" || log "the node was not fully undone (see above)"
+fi
 # Newest first: the webhook and Metacontroller before the API server, etcd last.
 for name in webhook metacontroller kube-controller-manager kube-apiserver etcd; do
   stop "$name"

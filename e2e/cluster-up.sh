@@ -10,10 +10,14 @@
 # Env: APPLY_STRATEGY=server-side-apply (default) | dynamic-apply   Metacontroller's --apply-strategy
 #      PYLAMBDA_MAX_CODE_BYTES   the webhook's code size limit (default: the one that fits the strategy)
 #      E2E_SKIP_WEBHOOK=1   do not start the webhook nor apply config/local
+#      E2E_NODE=1           also start a real worker node (e2e/node-up.sh: containerd, kubelet, kube-proxy,
+#                           kube-scheduler); work in progress: the scenarios still play the kubelet
 # Stop with e2e/cluster-down.sh.
 set -euo pipefail
 # shellcheck source=e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
+# shellcheck source=e2e/node-lib.sh
+source "$E2E_DIR/node-lib.sh"
 
 APPLY_STRATEGY=${APPLY_STRATEGY:-server-side-apply}
 case $APPLY_STRATEGY in
@@ -91,6 +95,8 @@ keyUsage=digitalSignature,keyEncipherment
 extendedKeyUsage=clientAuth'
   sign admin "/O=system:masters/CN=pylambda-e2e-admin" "$client"
   sign kube-controller-manager "/CN=system:kube-controller-manager" "$client"
+  # The API server's client certificate for the node's kubelet (kubectl logs/exec/port-forward).
+  sign apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "$client"
   # Service-account tokens are signed with this RSA key pair.
   openssl genrsa -out sa.key 2048 2>/dev/null
   openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
@@ -155,7 +161,7 @@ start kube-apiserver "$BIN/kube-apiserver" \
   --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
   --service-cluster-ip-range=10.96.0.0/16 \
   --authorization-mode=Node,RBAC \
-  --allow-privileged=true --profiling=false --v=1
+  --allow-privileged=true --profiling=false --v=1 $([[ -z "${E2E_NODE:-}" ]] || apiserver_node_flags)
 ready kube-apiserver 90 "kube-apiserver /readyz" http_ok kube-apiserver --cacert "$PKI/ca.crt" \
   --cert "$PKI/admin.crt" --key "$PKI/admin.key" "https://127.0.0.1:$APISERVER_PORT/readyz"
 
@@ -175,6 +181,11 @@ ready kube-controller-manager 60 "kube-controller-manager /healthz" http_ok kube
 # The namespace controller and the service-account controllers are up once "default" has its token-less SA.
 wait_for 60 "the default ServiceAccount" "$KUBECTL" get serviceaccount default -n default ||
   die "kube-controller-manager did not create the default ServiceAccount; see ${LOGS#"$ROOT"/}/kube-controller-manager.log"
+
+# ---------------------------------------------------------------- the worker node (e2e/node-up.sh)
+if [[ -n "${E2E_NODE:-}" ]]; then
+  "$E2E_DIR/node-up.sh"
+fi
 
 # ---------------------------------------------------------------- Metacontroller
 log "applying Metacontroller $METACONTROLLER_VERSION CRDs"

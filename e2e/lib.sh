@@ -13,6 +13,7 @@ SHARE="$CACHE/share"
 # and for the metacontroller module fallback in build.sh).
 KUBERNETES_VERSION=v1.36.3
 METACONTROLLER_VERSION=v4.17.2
+CONTAINERD_VERSION=v2.2.9
 METACONTROLLER_COMMIT=76b818bdc67ba56570abe5f69f714d56c0ff5c52
 METACONTROLLER_PSEUDO=v0.0.0-20260813213314-76b818bdc67b
 METACONTROLLER_TIME=2026-08-13T21:33:14Z
@@ -151,3 +152,6 @@ start_webhook() {
   (cd "$ROOT" && start webhook env "${env[@]}" node dist/src/server.js)
   ready webhook 30 "webhook /readyz" http_ok webhook "http://127.0.0.1:$WEBHOOK_PORT/readyz"
 }
+
+# alive_and NAME COMMAND...: NAME is running and COMMAND succeeds.
+alive_and() { alive "$1" && "${@:2}"; }
