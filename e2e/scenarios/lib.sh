@@ -80,6 +80,7 @@ differs() {
 }
 
 absent() { ! k get -n "$NS" "$1" >/dev/null 2>&1; }
+present() { k get -n "$NS" "$1" >/dev/null 2>&1; }
 
 expect() {
   local what=$1
