@@ -87,7 +87,10 @@ function childMap(groups: string[], objects: Obj[]): JsonObject {
   const map: JsonObject = Object.fromEntries(groups.map((g) => [g, {}]));
   for (const object of objects) {
     const key = `${object.metadata.namespace}/${object.metadata.name}`;
-    (map[groupKey(object)] as JsonObject)[key] = object;
+    const group = map[groupKey(object)] as JsonObject | undefined;
+    // A new child type in the controller must be added to the groups the requests declare.
+    if (!group) throw new Error(`bench: child type ${groupKey(object)} is not in the request`);
+    group[key] = object;
   }
   return map;
 }
@@ -143,7 +146,15 @@ function compositeParent(spec: JsonObject, name: string): Obj {
   };
 }
 
-const COMPOSITE_GROUPS = ['ConfigMap.v1', 'Deployment.apps/v1', 'Service.v1'];
+// Every child type the controller declares (config/controllers/compositecontroller.yaml), as
+// Metacontroller sends them: an empty map for a type with no children yet.
+const COMPOSITE_GROUPS = [
+  'ConfigMap.v1',
+  'Deployment.apps/v1',
+  'Service.v1',
+  'HorizontalPodAutoscaler.autoscaling/v2',
+  'PodDisruptionBudget.policy/v1',
+];
 const DECORATOR_GROUPS = ['ConfigMap.v1', 'Service.v1'];
 
 async function compositeCase(
