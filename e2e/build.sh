@@ -7,7 +7,7 @@
 #   packages:       the Debian packages the node needs (runc, CNI plugins, nftables, ...), via apt-get
 #   metacontroller: metacontroller, plus its CRD manifests copied to .cache/e2e/share (e2e/tools/metacontroller)
 # Usage: e2e/build.sh [packages] [kubernetes] [containerd] [metacontroller]
-#   (default: kubernetes and metacontroller; all four with E2E_NODE=1)
+#   (default: all four; kubernetes and metacontroller only with E2E_SKIP_NODE=1)
 #
 # Metacontroller's go.mod says `module metacontroller`, so it comes in through a replace with the
 # GitHub module path at the v4.17.2 commit. Some module proxies refuse it, so PYLAMBDA_GOPROXY_DIR
@@ -213,8 +213,8 @@ build_containerd() {
 
 components=("$@")
 if ((!${#components[@]})); then
-  # The worker node's parts only when it is asked for (E2E_NODE=1: see cluster-up.sh).
-  if [[ -n "${E2E_NODE:-}" ]]; then components=(packages kubernetes containerd metacontroller); else components=(kubernetes metacontroller); fi
+  # The worker node's parts unless the run goes without it (E2E_SKIP_NODE=1: see cluster-up.sh).
+  if [[ -z "${E2E_SKIP_NODE:-}" ]]; then components=(packages kubernetes containerd metacontroller); else components=(kubernetes metacontroller); fi
 fi
 for c in "${components[@]}"; do
   case $c in

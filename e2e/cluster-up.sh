@@ -10,8 +10,7 @@
 # Env: APPLY_STRATEGY=server-side-apply (default) | dynamic-apply   Metacontroller's --apply-strategy
 #      PYLAMBDA_MAX_CODE_BYTES   the webhook's code size limit (default: the one that fits the strategy)
 #      E2E_SKIP_WEBHOOK=1   do not start the webhook nor apply config/local
-#      E2E_NODE=1           also start a real worker node (e2e/node-up.sh: containerd, kubelet, kube-proxy,
-#                           kube-scheduler); work in progress: the scenarios still play the kubelet
+#      E2E_SKIP_NODE=1      no worker node (e2e/node-up.sh: containerd, kubelet, kube-proxy, kube-scheduler)
 # Stop with e2e/cluster-down.sh.
 set -euo pipefail
 # shellcheck source=e2e/lib.sh
@@ -161,7 +160,7 @@ start kube-apiserver "$BIN/kube-apiserver" \
   --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
   --service-cluster-ip-range=10.96.0.0/16 \
   --authorization-mode=Node,RBAC \
-  --allow-privileged=true --profiling=false --v=1 $([[ -z "${E2E_NODE:-}" ]] || apiserver_node_flags)
+  --allow-privileged=true --profiling=false --v=1 $(apiserver_node_flags)
 ready kube-apiserver 90 "kube-apiserver /readyz" http_ok kube-apiserver --cacert "$PKI/ca.crt" \
   --cert "$PKI/admin.crt" --key "$PKI/admin.key" "https://127.0.0.1:$APISERVER_PORT/readyz"
 
@@ -183,8 +182,10 @@ wait_for 60 "the default ServiceAccount" "$KUBECTL" get serviceaccount default -
   die "kube-controller-manager did not create the default ServiceAccount; see ${LOGS#"$ROOT"/}/kube-controller-manager.log"
 
 # ---------------------------------------------------------------- the worker node (e2e/node-up.sh)
-if [[ -n "${E2E_NODE:-}" ]]; then
+if [[ -z "${E2E_SKIP_NODE:-}" ]]; then
   "$E2E_DIR/node-up.sh"
+else
+  log "E2E_SKIP_NODE is set: no worker node (pods stay Pending)"
 fi
 
 # ---------------------------------------------------------------- Metacontroller

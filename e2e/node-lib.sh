@@ -21,7 +21,8 @@ NODE_SYSCTLS=(vm.overcommit_memory kernel.panic kernel.panic_on_oops net.ipv4.ip
   net.ipv4.conf.all.route_localnet net.bridge.bridge-nf-call-iptables)
 
 # The API server's flags for reaching the kubelet (kubectl logs/exec/port-forward): a client
-# certificate the kubelet's webhook authorizer accepts, and the node's InternalIP (127.0.0.1).
+# certificate the kubelet's webhook authorizer accepts, and the node's InternalIP (the bridge's
+# address $POD_GATEWAY: the kubelet refuses a loopback node IP and would report no address at all).
 apiserver_node_flags() {
   printf '%s\n' --kubelet-client-certificate="$RUN/pki/apiserver-kubelet-client.crt" \
     --kubelet-client-key="$RUN/pki/apiserver-kubelet-client.key" \

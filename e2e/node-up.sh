@@ -60,7 +60,7 @@ PKI="$RUN/pki"
   sign kubelet "/O=system:nodes/CN=system:node:$NODE_NAME" "$client"
   sign kube-proxy "/CN=system:kube-proxy" "$client"
   sign kube-scheduler "/CN=system:kube-scheduler" "$client"
-  sign kubelet-serving "/CN=$NODE_NAME" $'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:'"$NODE_NAME"
+  sign kubelet-serving "/CN=$NODE_NAME" $'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:'"$POD_GATEWAY,IP:127.0.0.1,DNS:$NODE_NAME"
 )
 for who in kubelet kube-proxy kube-scheduler; do
   sed -e "s#client-certificate-data: .*#client-certificate-data: $(base64 -w0 <"$PKI/$who.crt")#" \
@@ -144,7 +144,7 @@ ready containerd 30 "containerd" alive_and containerd ctr_ version
 "$E2E_DIR/images/import.sh"
 
 # ---------------------------------------------------------------- kubelet
-log "node: starting the kubelet ($NODE_NAME, InternalIP 127.0.0.1)"
+log "node: starting the kubelet ($NODE_NAME, InternalIP $POD_GATEWAY)"
 cat >"$RUN/kubelet.yaml" <<EOT
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
@@ -152,7 +152,9 @@ kind: KubeletConfiguration
 failCgroupV1: false
 cgroupDriver: cgroupfs
 containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
-address: 127.0.0.1
+# The API server reaches the kubelet (logs, exec, port-forward) at the node's InternalIP: the
+# kubelet refuses a loopback --node-ip, so the node's address is the bridge's, which exists by now.
+address: $POD_GATEWAY
 port: $KUBELET_PORT
 readOnlyPort: 0
 healthzBindAddress: 127.0.0.1
@@ -178,7 +180,7 @@ shutdownGracePeriod: 0s
 EOT
 start kubelet "$BIN/kubelet" --config="$RUN/kubelet.yaml" --kubeconfig="$RUN/kubelet.kubeconfig" \
   --root-dir="$NODE_VAR/kubelet" --cert-dir="$RUN/kubelet-certs" --hostname-override="$NODE_NAME" \
-  --node-ip=127.0.0.1 --v=1
+  --node-ip="$POD_GATEWAY" --v=1
 ready kubelet 60 "the kubelet's /healthz" http_ok kubelet "http://127.0.0.1:$KUBELET_HEALTHZ_PORT/healthz"
 
 # ---------------------------------------------------------------- kube-proxy, kube-scheduler

@@ -28,11 +28,11 @@ done
 step "status: observedGeneration, a Ready condition with a reason and a message, the URL, the code hash"
 eventually "$SHORT" "status.observedGeneration of $name equals metadata.generation" \
   equals "$(jp "pythonlambda/$name" '{.metadata.generation}')" jp "pythonlambda/$name" '{.status.observedGeneration}'
-expect "Ready is False before any pod is ready" equals False condition "pythonlambda/$name" Ready status
+# Real pods may already be ready here (a few seconds), so Ready is either; it always has a reason.
 [[ -n "$(condition "pythonlambda/$name" Ready reason)" ]] || fail "Ready has no reason"
 [[ -n "$(condition "pythonlambda/$name" Ready message)" ]] || fail "Ready has no message"
 [[ -n "$(condition "pythonlambda/$name" Ready lastTransitionTime)" ]] || fail "Ready has no lastTransitionTime"
-step "  Ready=False reason=$(condition "pythonlambda/$name" Ready reason): $(condition "pythonlambda/$name" Ready message)"
+step "  Ready=$(condition "pythonlambda/$name" Ready status) reason=$(condition "pythonlambda/$name" Ready reason): $(condition "pythonlambda/$name" Ready message)"
 svc=$(k get -n "$NS" services -l "pylambda.dev/lambda=$name" -o jsonpath='{.items[0].metadata.name}')
 expect "status.url names the Service" bash -c "[[ '$(jp "pythonlambda/$name" '{.status.url}')' == http://$svc.$NS.svc.* ]]"
 [[ -n "$(jp "pythonlambda/$name" '{.status.codeHash}')" ]] || fail "status.codeHash is empty"
@@ -45,28 +45,28 @@ for column in NAME READY REPLICAS URL AGE REASON RUNTIME; do
   grep -qw "$column" <<<"$header" || fail "kubectl get pyl -o wide has no $column column: $header"
 done
 row=$(sed -n 2p <<<"$table")
-grep -q "False" <<<"$row" || fail "the READY column does not show False: $row"
+grep -qE "True|False" <<<"$row" || fail "the READY column shows neither True nor False: $row"
 grep -q "http://$svc" <<<"$row" || fail "the URL column does not show the URL: $row"
 
-step "the pods become ready (played: no kubelet here): Ready turns True, kubectl wait returns"
+step "the pods run on the node and turn ready: Ready turns True, kubectl wait returns"
 deploy=$(k get -n "$NS" deployments -l "pylambda.dev/lambda=$name" -o jsonpath='{.items[0].metadata.name}')
 eventually "$SHORT" "the ReplicaSet controller creates the pods of $deploy" \
   equals "$(jp "deployment/$deploy" '{.spec.replicas}')" \
   bash -c "$BIN/kubectl get pods -n $NS -l pylambda.dev/lambda=$name -o name | wc -l | tr -d ' '"
-make_pods_ready "$deploy"
+wait_pods_ready "$deploy"
 k wait -n "$NS" --for=condition=Ready "pyl/$name" --timeout="${SHORT}s" >/dev/null ||
   fail "kubectl wait --for=condition=Ready pyl/$name timed out"
 expect "status.readyReplicas counts the ready pods" \
   equals "$(jp "deployment/$deploy" '{.spec.replicas}')" jp "pythonlambda/$name" '{.status.readyReplicas}'
 step "  Ready=True reason=$(condition "pythonlambda/$name" Ready reason)"
 
-step "run the rendered runtime here with the rendered command, and call it"
-k get -n "$NS" "deployment/$deploy" -o json >"$TMP/deployment.json"
-k get -n "$NS" configmaps -o json >"$TMP/configmaps.json"
-out=$(python3 "$SCENARIO_DIR/run_rendered.py" "$TMP/deployment.json" "$TMP/configmaps.json" \
-  '{"text": "to be or not to be\nthat is the question"}' 2>&1) || fail "running the rendered runtime failed: $out"
+body='{"text": "to be or not to be\nthat is the question"}'
+pod=$(ready_pod "pylambda.dev/lambda=$name")
+step "call the lambda at pod/$pod's IP"
+out=$(call_pod "$pod" "$body" 2>&1) || fail "calling pod/$pod failed: $out"
 step "  response: $out"
-python3 - "$out" <<'EOF' || fail "unexpected response from the rendered runtime: $out"
+check_stats() {
+  python3 - "$1" <<'EOF' || fail "unexpected response from the lambda: $1"
 import json, sys
 r = json.loads(sys.argv[1])
 assert r["status"] == 200, r
@@ -75,4 +75,10 @@ assert body["words"] == 10 and body["lines"] == 2, body
 # TOP_WORDS=3 comes from the PythonLambda's env, through the rendered Deployment.
 assert body["top"][:2] == [["to", 2], ["be", 2]] and len(body["top"]) == 3, body
 EOF
+}
+check_stats "$out"
+step "call it through its Service's ClusterIP ($svc)"
+out=$(call_service "$svc" "$body" 2>&1) || fail "calling service/$svc failed: $out"
+step "  response: $out"
+check_stats "$out"
 step "PASS"

@@ -14,7 +14,7 @@ pyl_yaml "$name" "$good" 'replicas: 2' | apply_yaml
 eventually "$SHORT" "Deployment $name mounts a code ConfigMap" code_configmap "$name"
 v1_cm=$(code_configmap "$name")
 eventually "$SHORT" "two pods mount $v1_cm" equals 2 count_pods_mounting "$v1_cm"
-kubelet_start_pods "$v1_cm"
+wait_pods_mounting_ready "$v1_cm"
 k wait -n "$NS" --for=condition=Ready "pyl/$name" --timeout="${SHORT}s" >/dev/null || fail "$name never became Ready"
 v1_hash=$(jp "pythonlambda/$name" '{.status.codeHash}')
 eventually "$SHORT" "status.servedCodeHash is v1's" equals "$v1_hash" jp "pythonlambda/$name" '{.status.servedCodeHash}'
@@ -49,7 +49,7 @@ victim=$(pods_mounting "$v1_cm" | awk '{print $1}')
 k delete -n "$NS" "pod/$victim" --wait=false >/dev/null
 eventually "$SHORT" "pod/$victim is gone" absent "pod/$victim"
 eventually "$SHORT" "the v1 ReplicaSet recreates a pod: two pods mount $v1_cm again" equals 2 count_pods_mounting "$v1_cm"
-kubelet_start_pods "$v1_cm"
+wait_pods_mounting_ready "$v1_cm"
 eventually "$SHORT" "both v1 pods serve again" equals 2 count_pods_mounting "$v1_cm" ready
 expect "configmap/$v1_cm still exists" present "configmap/$v1_cm"
 
@@ -62,7 +62,7 @@ v6_cm=$name-code-${v6_hash:0:10}
 eventually "$SHORT" "the Deployment mounts $v6_cm" equals "$v6_cm" code_configmap "$name"
 # The rollout surges one v6 pod at a time: start each as it comes.
 for _ in $(seq 1 15); do
-  kubelet_start_pods "$v6_cm"
+  wait_pods_mounting_ready "$v6_cm"
   [[ "$(condition "pythonlambda/$name" Ready status)" == True ]] && break
   sleep 2
 done

@@ -13,7 +13,7 @@ pyl_yaml "$name" "$code" 'replicas: 2' | apply_yaml
 eventually "$SHORT" "Deployment $name mounts a code ConfigMap" code_configmap "$name"
 cm=$(code_configmap "$name")
 eventually "$SHORT" "two pods mount $cm" equals 2 count_pods_mounting "$cm"
-kubelet_start_pods "$cm"
+wait_pods_mounting_ready "$cm"
 k wait -n "$NS" --for=condition=Ready "pyl/$name" --timeout="${SHORT}s" >/dev/null || fail "$name never became Ready"
 since=$(jp "pythonlambda/$name" '{.status.conditions[?(@.type=="Ready")].lastTransitionTime}')
 
@@ -35,7 +35,7 @@ scale_to() {
   pyl_yaml "$name" "$code" "replicas: $1" | apply_yaml
   eventually "$SHORT" "the Deployment wants $1" equals "$1" jp "deployment/$name" '{.spec.replicas}'
   eventually "$SHORT" "$1 pods mount $cm" equals "$1" count_pods_mounting "$cm"
-  kubelet_start_pods "$cm"
+  wait_pods_mounting_ready "$cm"
   eventually "$SHORT" "the Deployment has $1 available" equals "$1" bash -c "n=\$($BIN/kubectl get -n $NS deployment/$name -o jsonpath='{.status.availableReplicas}'); echo \${n:-0}"
   sleep 2
 }

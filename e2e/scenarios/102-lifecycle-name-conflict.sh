@@ -36,7 +36,7 @@ k delete -n "$NS" "service/$name" >/dev/null
 eventually "$SHORT" "a Service $name owned by the lambda" equals "$(jp "pythonlambda/$name" '{.metadata.uid}')" owner_uid "service/$name"
 cm=$(code_configmap "$name")
 eventually "$SHORT" "a pod mounts $cm" equals 1 count_pods_mounting "$cm"
-kubelet_start_pods "$cm"
+wait_pods_mounting_ready "$cm"
 k wait -n "$NS" --for=condition=Ready "pyl/$name" --timeout="${SHORT}s" >/dev/null || fail "$name never became Ready"
 eventually "$SHORT" "status.url is set" differs "" jp "pythonlambda/$name" '{.status.url}'
 step "PASS"

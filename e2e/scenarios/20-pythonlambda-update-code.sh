@@ -17,7 +17,7 @@ pyl_yaml "$name" "$v1" | apply_yaml
 eventually "$SHORT" "Deployment $name appears" jp "deployment/$name" '{.metadata.uid}'
 eventually "$SHORT" "the pods of $name exist" equals 1 \
   bash -c "$BIN/kubectl get pods -n $NS -l pylambda.dev/lambda=$name -o name | wc -l | tr -d ' '"
-make_pods_ready "$name"
+wait_pods_ready "$name"
 k wait -n "$NS" --for=condition=Ready "pyl/$name" --timeout="${SHORT}s" >/dev/null || fail "$name never became Ready"
 
 old_code_hash=$(jp "pythonlambda/$name" '{.status.codeHash}')
@@ -68,7 +68,7 @@ expect "exactly two code ConfigMaps: the new and the old" equals "$(printf 'conf
 step "the new pod becomes ready: the old ReplicaSet scales down and Ready is True"
 eventually "$SHORT" "the new ReplicaSet's pod exists" \
   k get pods -n "$NS" -l "pylambda.dev/lambda=$name,pod-template-hash=$new_rs_hash" -o jsonpath='{.items[0].metadata.name}'
-make_pods_ready "$name"
+wait_pods_ready "$name"
 eventually "$SHORT" "the old ReplicaSet scales to 0" equals 0 jp "replicaset/$name-$old_rs_hash" '{.spec.replicas}'
 k wait -n "$NS" --for=condition=Ready "pyl/$name" --timeout="${SHORT}s" >/dev/null || fail "$name did not become Ready after the rollout"
 step "  Ready=True reason=$(condition "pythonlambda/$name" Ready reason)"

@@ -38,11 +38,11 @@ expect "the Service selects the Deployment's pods" \
   equals "$(jp "deployment/$deploy" '{.spec.selector.matchLabels}')" jp "service/$svc" '{.spec.selector}'
 [[ -z "$(annotation error)" ]] || fail "pylambda.dev/error is set: $(annotation error)"
 
-step "run the Deployment's pod here as rendered (runtime from the attached ConfigMap), and call it"
-k get -n "$NS" "deployment/$deploy" -o json >"$TMP/deployment.json"
-k get -n "$NS" configmaps -o json >"$TMP/configmaps.json"
-out=$(python3 "$SCENARIO_DIR/run_rendered.py" "$TMP/deployment.json" "$TMP/configmaps.json" '{"name": "Ada"}' 2>&1) ||
-  fail "running the decorated Deployment's pod failed: $out"
+step "the Deployment's pods run on the node (runtime from the attached ConfigMap); call one at its pod IP"
+wait_pods_ready "$deploy"
+selector=$(k get -n "$NS" "deployment/$deploy" -o go-template='{{range $k, $v := .spec.selector.matchLabels}}{{$k}}={{$v}},{{end}}')
+pod=$(ready_pod "${selector%,}")
+out=$(call_pod "$pod" '{"name": "Ada"}' 2>&1) || fail "calling the decorated Deployment's pod/$pod failed: $out"
 step "  response: $out"
 grep -q 'Hello, Ada!' <<<"$out" || fail "unexpected response: $out"
 

@@ -63,7 +63,7 @@ step "  while the rollout is not done, older code ConfigMaps stay: $(code_config
 step "the pods become ready (played): Ready, and only the last code ConfigMap is left"
 # Each round marks the pods there are; the Deployment controller then replaces or removes some.
 rapid_ready() {
-  make_pods_ready rapid
+  wait_pods_ready rapid
   equals True condition pythonlambda/rapid Ready status
 }
 eventually 90 "rapid turns Ready" rapid_ready

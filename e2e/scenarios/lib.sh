@@ -93,6 +93,8 @@ expect() {
 NS="e2e-${SCENARIO#[0-9]*-}-$(printf %04x $RANDOM)"
 NS=${NS:0:63}
 k create namespace "$NS" >/dev/null
+# Pods here must meet the restricted Pod Security Standard: the API server refuses any other.
+k label namespace "$NS" pod-security.kubernetes.io/enforce=restricted >/dev/null
 TMP=$(mktemp -d)
 cleanup_namespace() {
   local rc=$?
@@ -151,39 +153,61 @@ owner_uid() { jp "$1" '{.metadata.ownerReferences[?(@.controller==true)].uid}'; 
 # condition KIND/NAME TYPE FIELD: a condition's status, reason or message.
 condition() { jp "$1" "{.status.conditions[?(@.type==\"$2\")].$3}"; }
 
-# make_pods_ready DEPLOYMENT: there is no kubelet, so play its part: mark the Deployment's current
-# pods Running and Ready through the status subresource, as a kubelet would. (A pod that the
-# ReplicaSet controller deletes meanwhile is skipped.)
-make_pods_ready() {
-  local selector pod now
-  # shellcheck disable=SC2016
-  selector=$(k get -n "$NS" "deployment/$1" -o go-template='{{range $k, $v := .spec.selector.matchLabels}}{{$k}}={{$v}},{{end}}')
-  now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-  for pod in $(k get pods -n "$NS" -l "${selector%,}" \
-    -o go-template='{{range .items}}{{if not .metadata.deletionTimestamp}}{{.metadata.name}} {{end}}{{end}}'); do
-    k patch -n "$NS" "pod/$pod" --subresource=status --type=merge -p "{\"status\":{\"phase\":\"Running\",
-      \"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"lastTransitionTime\":\"$now\"},
-      {\"type\":\"ContainersReady\",\"status\":\"True\",\"lastTransitionTime\":\"$now\"}]}}" >/dev/null 2>"$TMP/patch.err" ||
-      grep -q NotFound "$TMP/patch.err" || fail "marking pod/$pod ready failed: $(cat "$TMP/patch.err")"
-  done
+# Pods really run on the e2e node; these wait for the kubelet's readiness (bounded).
+POD_WAIT=${E2E_POD_WAIT:-120}
+
+# wait_pods_ready DEPLOYMENT: the Deployment's rollout is complete: all its pods run the current
+# template and are Ready (the kubelet's readiness probe passed).
+wait_pods_ready() {
+  k rollout status -n "$NS" "deployment/$1" --timeout="${POD_WAIT}s" >"$TMP/rollout.out" 2>&1 ||
+    fail "the pods of deployment/$1 did not all turn Ready in ${POD_WAIT}s: $(tail -n 3 "$TMP/rollout.out"); pods: $(pod_states)"
 }
 
-# ---- the kubelet's part (no kubelet runs here; these play it, and are the only place that does)
+# pod_states: every pod of $NS with its phase and waiting reasons (for failure messages).
+pod_states() {
+  k get pods -n "$NS" -o go-template='{{range .items}}{{.metadata.name}}={{.status.phase}}{{range .status.initContainerStatuses}}{{if .state.waiting}}/init:{{.state.waiting.reason}}{{end}}{{end}}{{range .status.containerStatuses}}{{if .state.waiting}}/{{.state.waiting.reason}}{{end}}{{if .ready}}/ready{{end}}{{end}} {{end}}' 2>&1
+}
 
-# kubelet_start_pods CONFIGMAP: start every pod that mounts code ConfigMap CONFIGMAP (Running and
-# Ready, as a kubelet would once the containers run), but only if that ConfigMap exists, as a
-# kubelet can mount only what exists: otherwise the pod would stay ContainerCreating
-# (FailedMount), and this fails naming it.
-kubelet_start_pods() {
-  local cm=$1 pod now
-  absent "configmap/$cm" && fail "pods mounting configmap/$cm cannot start: it does not exist (FailedMount)"
-  now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-  for pod in $(pods_mounting "$cm"); do
-    k patch -n "$NS" "pod/$pod" --subresource=status --type=merge -p "{\"status\":{\"phase\":\"Running\",
-      \"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"lastTransitionTime\":\"$now\"},
-      {\"type\":\"ContainersReady\",\"status\":\"True\",\"lastTransitionTime\":\"$now\"}]}}" >/dev/null 2>"$TMP/patch.err" ||
-      grep -q NotFound "$TMP/patch.err" || fail "starting pod/$pod failed: $(cat "$TMP/patch.err")"
-  done
+# wait_pods_mounting_ready CONFIGMAP: at least one live pod mounts code ConfigMap CONFIGMAP and every
+# such pod is Ready. A kubelet can mount only what exists: when CONFIGMAP is absent the pods would
+# stay ContainerCreating (FailedMount), so that fails at once, naming it.
+wait_pods_mounting_ready() {
+  absent "configmap/$1" && fail "pods mounting configmap/$1 cannot start: it does not exist (FailedMount)"
+  eventually "$POD_WAIT" "the pods mounting configmap/$1 are Ready (pods: \$(pod_states))" all_ready_mounting "$1"
+}
+all_ready_mounting() {
+  local all ready
+  all=$(count_pods_mounting "$1") ready=$(count_pods_mounting "$1" ready)
+  ((all > 0 && ready == all)) || {
+    echo "$ready of $all pods mounting $1 are Ready: $(pod_states)"
+    return 1
+  }
+}
+
+# ready_pod SELECTOR: the name of a Ready, live pod matching the label SELECTOR in $NS.
+ready_pod() {
+  k get pods -n "$NS" -l "$1" -o go-template='{{range .items}}{{if not .metadata.deletionTimestamp}}{{$n := .metadata.name}}{{range .status.conditions}}{{if and (eq .type "Ready") (eq .status "True")}}{{$n}}{{"\n"}}{{end}}{{end}}{{end}}{{end}}' | head -n1
+}
+
+# call_pod POD BODY [PATH]: POST BODY (JSON) to the lambda container of POD at its pod IP and port
+# (a pod this run started, on the node's bridge); prints {"status": ..., "body": ...}.
+call_pod() {
+  local pod=$1 ip port
+  ip=$(jp "pod/$pod" '{.status.podIP}')
+  port=$(jp "pod/$pod" '{.spec.containers[0].ports[0].containerPort}')
+  [[ $ip == 10.244.* && -n $port ]] || fail "pod/$pod has no pod IP on the node's bridge or no port (ip '$ip', port '$port')"
+  python3 "$SCENARIO_DIR/call.py" "http://$ip:$port${3:-/}" "$2"
+}
+
+# call_service SERVICE BODY: POST BODY to the Service's ClusterIP, once kube-proxy's rule for it
+# exists (so the packet is rewritten to a local pod IP before it could leave).
+call_service() {
+  local ip port
+  ip=$(jp "service/$1" '{.spec.clusterIP}')
+  port=$(jp "service/$1" '{.spec.ports[0].port}')
+  eventually "$SHORT" "kube-proxy has a rule for service $NS/$1 ($ip:$port)" \
+    bash -c "nft list map ip kube-proxy service-ips | grep -qF '$ip . tcp . $port :'"
+  python3 "$SCENARIO_DIR/call.py" "http://$ip:$port/" "$2"
 }
 
 # pods_mounting CONFIGMAP: the live pods (not being deleted) whose code volume is CONFIGMAP.
