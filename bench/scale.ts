@@ -54,7 +54,11 @@ async function make(target: string, timeoutMs: number): Promise<void> {
   // Convergence is Metacontroller's and the API server's work: without a worker node the
   // thousands of pods stay Pending instead of all starting on one machine's kubelet.
   const env = { ...process.env, E2E_SKIP_NODE: '1' };
-  const child = spawn('make', ['--no-print-directory', target], { cwd: ROOT, stdio: 'inherit', env });
+  const child = spawn('make', ['--no-print-directory', target], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env,
+  });
   const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
   clearTimeout(timer);

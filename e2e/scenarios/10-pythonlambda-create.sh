@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Create a PythonLambda (the text-stats sample): its ConfigMap, Deployment and Service appear,
 # owned by it; status has observedGeneration and a Ready condition; `kubectl get pyl` shows the
-# printer columns; once its pods are ready (played here, there is no kubelet) Ready turns True and
-# `kubectl wait --for=condition=Ready` returns. Then the rendered runtime is run on this machine
-# with the rendered command and called.
+# printer columns; once its pods are ready on the node Ready turns True and
+# `kubectl wait --for=condition=Ready` returns. Then the lambda is called at its pod IP and
+# through its Service.
 source "$(dirname "$0")/lib.sh"
 
 step "apply config/samples/pythonlambda-text-stats.yaml in $NS"
@@ -81,4 +81,14 @@ step "call it through its Service's ClusterIP ($svc)"
 out=$(call_service "$svc" "$body" 2>&1) || fail "calling service/$svc failed: $out"
 step "  response: $out"
 check_stats "$out"
+
+step "kubectl logs and exec reach the pod through the kubelet"
+eventually "$SHORT" "kubectl logs shows the runtime's log lines" \
+  bash -c "$BIN/kubectl logs -n $NS pod/$pod -c lambda | grep -q ."
+step "  last log line: $(k logs -n "$NS" "pod/$pod" -c lambda | tail -n 1 | cut -c1-200)"
+out=$(k exec -n "$NS" "pod/$pod" -c lambda -- ls /opt/pylambda/code 2>&1) || fail "kubectl exec failed: $out"
+[[ "$out" == *main.py* ]] || fail "kubectl exec: the mounted code has no main.py: $out"
+out=$(k exec -n "$NS" "pod/$pod" -c lambda -- id -u 2>&1) || fail "kubectl exec id failed: $out"
+[[ "$out" != 0 ]] || fail "the lambda container runs as root"
+step "  exec: /opt/pylambda/code has main.py; the container runs as uid $out"
 step "PASS"

@@ -34,8 +34,8 @@ trap 'rc=$?; set +e; kill $sampler 2>/dev/null; (exit $rc); cleanup_namespace' E
 scale_to() {
   pyl_yaml "$name" "$code" "replicas: $1" | apply_yaml
   eventually "$SHORT" "the Deployment wants $1" equals "$1" jp "deployment/$name" '{.spec.replicas}'
-  eventually "$SHORT" "$1 pods mount $cm" equals "$1" count_pods_mounting "$cm"
-  wait_pods_mounting_ready "$cm"
+  eventually "$POD_WAIT" "$1 pods mount $cm" equals "$1" count_pods_mounting "$cm"
+  (($1 == 0)) || wait_pods_mounting_ready "$cm"
   eventually "$SHORT" "the Deployment has $1 available" equals "$1" bash -c "n=\$($BIN/kubectl get -n $NS deployment/$name -o jsonpath='{.status.availableReplicas}'); echo \${n:-0}"
   sleep 2
 }

@@ -9,8 +9,13 @@ source "$(dirname "$0")/lib.sh"
 name=hello
 v1='def handler(event, context):
     return {"version": 1}'
-v2='def handler(event, context):
-    return {"version": 2}'
+# /healthz answers 503 until the import is done, so the new pod stays unready for IMPORT_SECONDS.
+IMPORT_SECONDS=20
+v2="import time
+time.sleep($IMPORT_SECONDS)
+
+def handler(event, context):
+    return {\"version\": 2}"
 
 step "create $name (v1) and let its pods become ready"
 pyl_yaml "$name" "$v1" | apply_yaml
@@ -38,7 +43,7 @@ eventually "$SHORT" "status.codeHash changes" differs "$old_code_hash" jp "pytho
 new_code_hash=$(jp "pythonlambda/$name" '{.status.codeHash}')
 new_cm=$name-code-${new_code_hash:0:10}
 eventually "$SHORT" "a new ConfigMap, $new_cm, holds the v2 code" \
-  bash -c "$BIN/kubectl get -n $NS configmap/$new_cm -o jsonpath='{.data.main\.py}' | grep -q 'version\": 2'"
+  bash -c "$BIN/kubectl get -n $NS configmap/$new_cm -o jsonpath='{.data.main\.py}' | grep -q 'return {\"version\": 2}'"
 expect "configmap/$new_cm is immutable" equals true jp "configmap/$new_cm" '{.immutable}'
 eventually "$SHORT" "the Deployment mounts $new_cm" equals "$new_cm" code_configmap "$name"
 eventually "$SHORT" "the Deployment's pod template changes" differs "$old_template" jp "deployment/$name" '{.spec.template.metadata.annotations}'
@@ -59,6 +64,10 @@ expect "the old ReplicaSet keeps its ready pod (no downtime)" equals 1 \
 expect "the Deployment stays available" equals 1 jp "deployment/$name" '{.status.availableReplicas}'
 expect "the old pods' template still mounts $cm" equals "$cm" \
   jp "replicaset/$name-$old_rs_hash" '{.spec.template.spec.volumes[?(@.name=="code")].configMap.name}'
+out=$(call_service "$name" '{}' 2>&1) || fail "calling service/$name during the rollout failed: $out"
+[[ "$out" == *'"status": 200'* && "$out" == *'"version": 1'* ]] ||
+  fail "during the rollout the Service must answer from the old pod with v1, got: $out"
+step "  the Service answers from the old pod: $out"
 sleep 3 # a few more syncs: the old ConfigMap must stay for the old pods as long as they serve
 expect "configmap/$cm is still there (the same object)" equals "$old_cm_uid" jp "configmap/$cm" '{.metadata.uid}'
 expect "configmap/$cm still holds v1" bash -c "$BIN/kubectl get -n $NS configmap/$cm -o jsonpath='{.data.main\.py}' | grep -q 'version\": 1'"
@@ -72,6 +81,8 @@ wait_pods_ready "$name"
 eventually "$SHORT" "the old ReplicaSet scales to 0" equals 0 jp "replicaset/$name-$old_rs_hash" '{.spec.replicas}'
 k wait -n "$NS" --for=condition=Ready "pyl/$name" --timeout="${SHORT}s" >/dev/null || fail "$name did not become Ready after the rollout"
 step "  Ready=True reason=$(condition "pythonlambda/$name" Ready reason)"
+eventually "$SHORT" "the Service answers with v2" \
+  bash -c "python3 $SCENARIO_DIR/call.py http://\$($BIN/kubectl get -n $NS service/$name -o jsonpath='{.spec.clusterIP}'):8080/ '{}' | grep -q 'version.*2'"
 
 step "the rollout is done: the old ConfigMap is deleted, the new one stays"
 eventually "$SHORT" "configmap/$cm is deleted" absent "configmap/$cm"

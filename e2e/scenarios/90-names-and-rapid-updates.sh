@@ -60,7 +60,7 @@ expect "one Deployment and one Service for rapid" equals 2 \
   bash -c "$BIN/kubectl get -n $NS deployments,services -l pylambda.dev/lambda=rapid -o name | wc -l | tr -d ' '"
 step "  while the rollout is not done, older code ConfigMaps stay: $(code_configmaps rapid | wc -l | tr -d ' ') code ConfigMaps"
 
-step "the pods become ready (played): Ready, and only the last code ConfigMap is left"
+step "the pods become ready: Ready, and only the last code ConfigMap is left"
 # Each round marks the pods there are; the Deployment controller then replaces or removes some.
 rapid_ready() {
   wait_pods_ready rapid

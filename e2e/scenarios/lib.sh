@@ -173,7 +173,7 @@ pod_states() {
 # stay ContainerCreating (FailedMount), so that fails at once, naming it.
 wait_pods_mounting_ready() {
   absent "configmap/$1" && fail "pods mounting configmap/$1 cannot start: it does not exist (FailedMount)"
-  eventually "$POD_WAIT" "the pods mounting configmap/$1 are Ready (pods: \$(pod_states))" all_ready_mounting "$1"
+  eventually "$POD_WAIT" "the pods mounting configmap/$1 are Ready" all_ready_mounting "$1"
 }
 all_ready_mounting() {
   local all ready
