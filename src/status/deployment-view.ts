@@ -1,6 +1,6 @@
 // What the observed Deployment says about its rollout, in the terms the Deployment controller
 // itself uses (`kubectl rollout status`, DeploymentComplete): read once, judged elsewhere.
-import type { Deployment } from 'kubernetes-types/apps/v1.js';
+import type { Deployment, DeploymentStatus } from 'kubernetes-types/apps/v1.js';
 import { ANNOTATION_CODE_HASH, ANNOTATION_TEMPLATE_HASH } from '../render/labels.js';
 
 export interface DeploymentView {
@@ -16,15 +16,24 @@ export interface DeploymentView {
   total: number;
   updated: number;
   available: number;
+  /**
+   * Pods being deleted (status.terminatingReplicas, beta and on by default since Kubernetes
+   * 1.35; 0 where the API server does not report it). `replicas` leaves them out, yet until
+   * they are gone a terminating pod still drains calls with the code it loaded.
+   */
+  terminating: number;
   /** ProgressDeadlineExceeded's message, when the rollout stalled. */
   stalled: string | undefined;
   /** ReplicaFailure's message (quota, admission refusals), when pods cannot be created. */
   replicaFailure: string | undefined;
 }
 
+/** kubernetes-types stops at Kubernetes 1.30; this field came in 1.33. */
+type DeploymentStatusWithTerminating = DeploymentStatus & { terminatingReplicas?: number };
+
 export function deploymentView(deployment: Deployment): DeploymentView {
   const annotations = deployment.spec?.template?.metadata?.annotations ?? {};
-  const status = deployment.status ?? {};
+  const status: DeploymentStatusWithTerminating = deployment.status ?? {};
   const generation = deployment.metadata?.generation ?? 0;
   const conditions = status.conditions ?? [];
   const stalled = conditions.find(
@@ -42,6 +51,7 @@ export function deploymentView(deployment: Deployment): DeploymentView {
     total: status.replicas ?? 0,
     updated: status.updatedReplicas ?? 0,
     available: status.availableReplicas ?? 0,
+    terminating: status.terminatingReplicas ?? 0,
     stalled: stalled ? (stalled.message ?? 'progress deadline exceeded') : undefined,
     replicaFailure: failure
       ? `${failure.reason ?? 'ReplicaFailure'}: ${failure.message ?? 'pods cannot be created'}`
@@ -52,12 +62,14 @@ export function deploymentView(deployment: Deployment): DeploymentView {
 /**
  * Every pod runs the newest template and is available, and no older ReplicaSet has any pod:
  * the controller's own DeploymentComplete. Only then are older ReplicaSets at zero for good.
+ * No pod may still be terminating either: one draining its calls may still serve older code.
  */
 export function rolloutComplete(view: DeploymentView): boolean {
   return (
     view.generationObserved &&
     view.updated === view.specReplicas &&
     view.total === view.specReplicas &&
-    view.available === view.specReplicas
+    view.available === view.specReplicas &&
+    view.terminating === 0
   );
 }

@@ -47,9 +47,11 @@ function countsVerdict(view: DeploymentView, want: number, input: RolloutInput):
       `Deployment ${name} cannot create pods: ${view.replicaFailure}`,
     );
   }
-  const scaling = specReplicas !== want || total !== specReplicas;
+  // A pod scaled away drains its calls before it is gone: zero means none left at all.
+  const draining = want === 0 && view.terminating > 0;
+  const scaling = specReplicas !== want || total !== specReplicas || draining;
   if (input.currentCodeServed) {
-    if (want === 0 && total === 0) {
+    if (want === 0 && total === 0 && !draining) {
       return ready('ScaledToZero', `scaled to zero; ${input.url} answers once replicas > 0`);
     }
     if (available > 0 || want === 0) {
@@ -90,6 +92,14 @@ function countsVerdict(view: DeploymentView, want: number, input: RolloutInput):
   }
   if (specReplicas !== want) {
     return notReady('RollingOut', `waiting for Deployment ${name} to be scaled to ${want}`);
+  }
+  if (view.terminating > 0) {
+    // Still draining with the code it loaded (older code, in a rollout): Ready=True must mean
+    // every answer comes from the current code.
+    return notReady(
+      'RollingOut',
+      `${replicasText(view.terminating)} of ${name} still stopping (they may answer with older code until they are gone)`,
+    );
   }
   return want === 0
     ? ready('ScaledToZero', `scaled to zero; ${input.url} answers once replicas > 0`)

@@ -154,6 +154,48 @@ describe('rollout verdicts (Ready from the observed Deployment)', () => {
     });
   });
 
+  describe('pods still terminating (status.terminatingReplicas)', () => {
+    function terminating(d: Deployment, n: number, generation = 2): Deployment {
+      const seen = observed(d, 'rolled-out', generation);
+      seen.status = { ...seen.status, terminatingReplicas: n } as Deployment['status'];
+      return seen;
+    }
+
+    it('a rollout is not done while an old pod still drains: RollingOut, not Ready', () => {
+      expect(verdict(desired(2), terminating(desired(2), 1))).to.deep.equal({
+        type: 'Ready',
+        status: 'False',
+        reason: 'RollingOut',
+        message:
+          '1 replica of hello still stopping (they may answer with older code until they are gone)',
+      });
+      expect(verdict(desired(2), terminating(desired(2), 0))).to.include({ reason: 'Available' });
+    });
+
+    it('with the current code serving, a pod stopping after a scale-down keeps Ready', () => {
+      expect(verdict(desired(1), terminating(desired(1), 1), true)).to.include({
+        status: 'True',
+        reason: 'Available',
+      });
+    });
+
+    it('not ScaledToZero while the last pod still drains', () => {
+      expect(verdict(desired(0), terminating(desired(0), 1), true)).to.deep.equal({
+        type: 'Ready',
+        status: 'True',
+        reason: 'Scaling',
+        message: `0 of 0 replicas serve the current code at ${URL}; scaling to 0`,
+      });
+      expect(verdict(desired(0), terminating(desired(0), 0), true)).to.include({
+        reason: 'ScaledToZero',
+      });
+    });
+
+    it('an older API server without the field counts none', () => {
+      expect(deploymentView(observed(desired(2), 'rolled-out')).terminating).to.equal(0);
+    });
+  });
+
   describe('a change of replicas judged on the Deployment the controller runs', () => {
     it('2 -> 1 with the current code serving: still Ready, Scaling, never "2 of 1"', () => {
       // The desired Deployment says 1; the observed one still says 2 (not applied yet).
