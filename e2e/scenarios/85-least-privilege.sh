@@ -29,6 +29,7 @@ for resource in configmaps services deployments.apps horizontalpodautoscalers.au
 done
 can yes update pythonlambdas.pylambda.dev "$MC" --subresource=status
 can yes watch replicasets.apps "$MC"
+can yes watch pods "$MC"
 can yes create events "$MC"
 can yes create controllerrevisions.metacontroller.k8s.io "$MC"
 
@@ -36,6 +37,8 @@ step "and nothing else: no Secret, Pod or role binding, no writes to ReplicaSets
 can no create secrets "$MC"
 can no get secrets "$MC"
 can no create pods "$MC"
+can no delete pods "$MC"
+can no create pods/exec "$MC"
 can no create serviceaccounts "$MC"
 can no delete replicasets.apps "$MC"
 can no create pythonlambdas.pylambda.dev "$MC"

@@ -59,5 +59,12 @@ export function customizePythonLambda(
     namespace: ns,
     labelSelector: { matchLabels: selectorLabels(name) },
   });
+  // Its pods: why those of the current code do not turn ready (status/pod-problems.ts).
+  rules.push({
+    apiVersion: 'v1',
+    resource: 'pods',
+    namespace: ns,
+    labelSelector: { matchLabels: selectorLabels(name) },
+  });
   return { relatedResources: rules };
 }

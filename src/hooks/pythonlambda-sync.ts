@@ -25,7 +25,7 @@ import { codeConfigMapName, renderCodeConfigMap } from '../render/code-configmap
 import { codeHash } from '../render/code-hash.js';
 import { deploymentName, renderLambdaDeployment } from '../render/lambda-deployment.js';
 import { lambdaServiceName, renderService, serviceUrl } from '../render/lambda-service.js';
-import { commonLabels, selectorLabels } from '../render/labels.js';
+import { ANNOTATION_TEMPLATE_HASH, commonLabels, selectorLabels } from '../render/labels.js';
 import { codeHashesInUse, codeRecord, type CodeRecord } from '../status/code-retention.js';
 import { observedConditions, type ConditionVerdict } from '../status/conditions.js';
 import { deploymentView, type DeploymentView } from '../status/deployment-view.js';
@@ -34,6 +34,7 @@ import { withoutPendingAvailability } from '../status/availability-check.js';
 import { previousStatus } from '../status/previous-status.js';
 import { liveCodeHashes } from '../status/replica-sets.js';
 import { scaleStatus } from '../status/scale-status.js';
+import { currentPodsProblem, withPodProblem } from '../status/pod-problems.js';
 import { READY, rolloutVerdict } from '../status/rollout.js';
 import { formatProblems } from '../validation/problems.js';
 import type { CompositeRequest, CompositeResponse } from './composite-types.js';
@@ -206,15 +207,22 @@ export function syncPythonLambda(request: CompositeRequest, ctx: HookContext): C
     !conflicting.has(`${child.kind}.${child.apiVersion}/${child.metadata.name}`);
   const verdict = childrenVerdict(
     check,
-    rolloutVerdict({
-      desired: children.deployment,
-      observed: observed.view,
-      url: children.url,
-      currentCodeServed:
-        observed.record.servedTemplateHash !== undefined &&
-        observed.record.servedTemplateHash === observed.view?.templateHash &&
-        previousReady(observed.previousStatus),
-    }),
+    withPodProblem(
+      rolloutVerdict({
+        desired: children.deployment,
+        observed: observed.view,
+        url: children.url,
+        currentCodeServed:
+          observed.record.servedTemplateHash !== undefined &&
+          observed.record.servedTemplateHash === observed.view?.templateHash &&
+          previousReady(observed.previousStatus),
+      }),
+      currentPodsProblem(
+        request.related,
+        children.deployment.spec?.template?.metadata?.annotations?.[ANNOTATION_TEMPLATE_HASH],
+        ctx.now(),
+      ),
+    ),
   );
   // The URL would lead to someone else's pods while another Service holds the name.
   const served: Served = {

@@ -268,6 +268,52 @@ describe('POST /hooks/pythonlambda/sync', () => {
     expect(done.children).to.deep.equal([v2.children[0], v2.children[2], v2.children[3]]);
   });
 
+  it('says why the pods of the current code do not start (the pods sent as related)', async () => {
+    const first = await sync(pythonLambda(options));
+    const parent = nextParent(options, first);
+    const children = observeChildren(first.children, parent, { deployment: 'rolling' });
+    const deployment = byKind(first.children).deployment;
+    const pod = (template: string | undefined, name: string): KubeObject =>
+      ({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name,
+          namespace: 'demo',
+          creationTimestamp: '2026-08-20T10:00:03Z',
+          annotations: { 'pylambda.dev/template-hash': template },
+        },
+        status: {
+          containerStatuses: [
+            {
+              name: 'lambda',
+              ready: false,
+              state: {
+                waiting: {
+                  reason: 'ImagePullBackOff',
+                  message: 'Back-off pulling image "python:3.14-slim"',
+                },
+              },
+            },
+          ],
+        },
+      }) as unknown as KubeObject;
+    const request = compositeRequest({ parent, children });
+    request.related = {
+      'Pod.v1': {
+        'demo/hello-abc': pod(templateHash(deployment), 'hello-abc'),
+        'demo/hello-old': pod('an-older-template', 'hello-old'),
+      },
+    };
+    const res = await postHook(app, SYNC_PATH, request);
+    expect(res.status, res.text).to.equal(200);
+    const condition = (res.body as CompositeResponse).status.conditions![0]!;
+    expect(condition).to.include({ status: 'False', reason: 'RollingOut' });
+    expect(condition.message).to.match(
+      /; pod hello-abc: container lambda ImagePullBackOff: Back-off pulling image "python:3.14-slim"$/,
+    );
+  });
+
   it('keeps older code ConfigMaps applied with server-side apply (no last-applied annotation) too', async () => {
     const v1 = await sync(pythonLambda(options));
     const updated: ParentOptions = {

@@ -4,7 +4,7 @@ import { helloSpec, testHookContext } from '../../fixtures/lambda.js';
 import { pythonLambda } from '../../fixtures/metacontroller.js';
 
 describe('PythonLambda customize hook', () => {
-  it('asks for whatever holds the children’s names (the availability children’s too), and for the lambda’s ReplicaSets', () => {
+  it('asks for whatever holds the children’s names (the availability children’s too), and for the lambda’s ReplicaSets and pods', () => {
     const ctx = testHookContext();
     const answer = customizePythonLambda({ parent: pythonLambda({ spec: helloSpec() }) }, ctx);
     const [configMaps, ...rest] = answer.relatedResources;
@@ -31,6 +31,12 @@ describe('PythonLambda customize hook', () => {
         namespace: 'demo',
         labelSelector: { matchLabels: { 'pylambda.dev/lambda': 'hello' } },
       },
+      {
+        apiVersion: 'v1',
+        resource: 'pods',
+        namespace: 'demo',
+        labelSelector: { matchLabels: { 'pylambda.dev/lambda': 'hello' } },
+      },
     ]);
   });
 
@@ -45,6 +51,7 @@ describe('PythonLambda customize hook', () => {
       'horizontalpodautoscalers',
       'poddisruptionbudgets',
       'replicasets',
+      'pods',
     ]);
     expect(answer.relatedResources[1]!.names![0]).to.match(/^l-9lives-[0-9a-f]+$/);
   });

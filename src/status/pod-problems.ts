@@ -1,0 +1,123 @@
+// Why the pods of the current code do not turn ready, from the pods themselves (the customize hook
+// brings them as `related`): an image the node cannot pull, an init container (pip) that keeps
+// failing, a container that crashes or cannot be created, a pod no node can take, or a handler
+// whose import has not finished or failed (running, never ready). The Deployment's counts alone
+// only say "0 of 2 run the current code"; this says what a user has to fix.
+import type { ContainerStatus, Pod } from 'kubernetes-types/core/v1.js';
+import { findObjects, type ObjectMap } from '../metacontroller/objects.js';
+import type { ConditionVerdict } from './conditions.js';
+import { LAMBDA_CONTAINER } from '../render/lambda-deployment.js';
+import { ANNOTATION_TEMPLATE_HASH } from '../render/labels.js';
+
+export const POD_GROUP = 'Pod.v1';
+
+/** Waiting reasons that will not clear by themselves (a retry loop, not a start). */
+const STUCK_WAITING = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+  'CrashLoopBackOff',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+]);
+
+/** A message kept to one line and a bounded length: status is read in `kubectl get -o wide`. */
+function short(text: string, max = 300): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+function lastExit(status: ContainerStatus): string {
+  const last = status.lastState?.terminated ?? status.state?.terminated;
+  if (!last) return '';
+  const detail = last.message ? `: ${short(last.message, 200)}` : '';
+  return ` (last exit code ${last.exitCode}${last.reason ? `, ${last.reason}` : ''}${detail})`;
+}
+
+function containerProblem(kind: string, status: ContainerStatus): string | undefined {
+  const waiting = status.state?.waiting;
+  if (waiting?.reason && STUCK_WAITING.has(waiting.reason)) {
+    const message = waiting.message ? `: ${short(waiting.message)}` : '';
+    return `${kind} ${status.name} ${waiting.reason}${message}${lastExit(status)}`;
+  }
+  const terminated = status.state?.terminated;
+  if (kind === 'init container' && terminated && terminated.exitCode !== 0) {
+    return `${kind} ${status.name} failed${lastExit(status)}`;
+  }
+  return undefined;
+}
+
+/**
+ * A runtime up but unready this long is worth naming: every new pod is unready for its first
+ * probe periods (5 s apart), and a routine rollout should not print a problem.
+ */
+export const UNREADY_GRACE_SECONDS = 30;
+
+function unreadyTooLong(container: ContainerStatus, now: Date): boolean {
+  const started = Date.parse(container.state?.running?.startedAt ?? '');
+  return Number.isFinite(started) && now.getTime() - started >= UNREADY_GRACE_SECONDS * 1000;
+}
+
+function podProblem(pod: Pod, now: Date): string | undefined {
+  const name = pod.metadata?.name ?? '';
+  const status = pod.status ?? {};
+  const scheduled = (status.conditions ?? []).find((c) => c.type === 'PodScheduled');
+  if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
+    return `pod ${name} cannot be scheduled: ${short(scheduled.message ?? 'no node fits it')}`;
+  }
+  for (const init of status.initContainerStatuses ?? []) {
+    const problem = containerProblem('init container', init);
+    if (problem) return `pod ${name}: ${problem}`;
+  }
+  for (const container of status.containerStatuses ?? []) {
+    const problem = containerProblem('container', container);
+    if (problem) return `pod ${name}: ${problem}`;
+    if (!container.ready && container.name === LAMBDA_CONTAINER && unreadyTooLong(container, now)) {
+      // Only the runtime knows why: it logs the import error. Long imports look the same.
+      return `pod ${name}: the runtime has run ${UNREADY_GRACE_SECONDS}s or more without turning ready (/healthz fails until the handler has imported; an import error is in kubectl logs ${name} -c lambda)`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The first problem of a live pod of template `templateHash` (oldest pod first), or undefined
+ * when the pods were not sent or none of them has one.
+ */
+export function currentPodsProblem(
+  related: ObjectMap | null | undefined,
+  templateHash: string | undefined,
+  now: Date,
+): string | undefined {
+  if (!related || !(POD_GROUP in related) || !templateHash) return undefined;
+  const pods = (findObjects(related, POD_GROUP) as unknown as Pod[])
+    .filter(
+      (pod) =>
+        !pod.metadata?.deletionTimestamp &&
+        pod.metadata?.annotations?.[ANNOTATION_TEMPLATE_HASH] === templateHash,
+    )
+    .sort(
+      (a, b) =>
+        (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '') ||
+        (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
+    );
+  for (const pod of pods) {
+    const problem = podProblem(pod, now);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/** Verdicts that say pods of the current code are missing or unready: a pod problem explains them. */
+const EXPLAINED = new Set(['RollingOut', 'RolloutStalled', 'Unavailable', 'PartlyAvailable']);
+
+/** The verdict, its message followed by the pods' problem when there is one to tell. */
+export function withPodProblem(
+  verdict: ConditionVerdict,
+  problem: string | undefined,
+): ConditionVerdict {
+  if (!problem || !EXPLAINED.has(verdict.reason)) return verdict;
+  return { ...verdict, message: `${verdict.message}; ${problem}` };
+}

@@ -1,0 +1,181 @@
+import { expect } from 'chai';
+import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
+import type { KubeObject, ObjectMap } from '../../../src/metacontroller/objects.js';
+import {
+  currentPodsProblem,
+  POD_GROUP,
+  UNREADY_GRACE_SECONDS,
+  withPodProblem,
+} from '../../../src/status/pod-problems.js';
+
+const NOW = new Date('2026-12-03T12:00:00Z');
+const CURRENT = 'tmpl-new';
+
+function pod(name: string, status: PodStatus, template = CURRENT, extra: object = {}): Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: 'demo',
+      creationTimestamp: '2026-12-03T11:00:00Z',
+      annotations: { 'pylambda.dev/template-hash': template },
+      ...extra,
+    },
+    status,
+  };
+}
+
+function related(...pods: Pod[]): ObjectMap {
+  return {
+    [POD_GROUP]: Object.fromEntries(
+      pods.map((p) => [`demo/${p.metadata!.name}`, p as unknown as KubeObject]),
+    ),
+  };
+}
+
+const waiting = (reason: string, message?: string) => ({
+  name: 'lambda',
+  image: 'python:3.14-slim',
+  imageID: '',
+  ready: false,
+  restartCount: 0,
+  state: { waiting: { reason, ...(message ? { message } : {}) } },
+});
+
+function secondsAgo(seconds: number): string {
+  return new Date(NOW.getTime() - seconds * 1000).toISOString();
+}
+
+describe('why the current pods do not turn ready (status/pod-problems)', () => {
+  it('names an image the node cannot pull, with the kubelet’s message', () => {
+    const problem = currentPodsProblem(
+      related(
+        pod('hello-1', {
+          containerStatuses: [
+            waiting('ImagePullBackOff', 'Back-off pulling image "python:3.14-slim"'),
+          ],
+        }),
+      ),
+      CURRENT,
+      NOW,
+    );
+    expect(problem).to.equal(
+      'pod hello-1: container lambda ImagePullBackOff: Back-off pulling image "python:3.14-slim"',
+    );
+  });
+
+  it('names a failing init container (pip) with its exit code and message', () => {
+    const problem = currentPodsProblem(
+      related(
+        pod('hello-1', {
+          initContainerStatuses: [
+            {
+              ...waiting('CrashLoopBackOff', 'back-off 20s restarting failed container'),
+              name: 'install-requirements',
+              restartCount: 2,
+              lastState: {
+                terminated: {
+                  exitCode: 1,
+                  reason: 'Error',
+                  message: 'ERROR: No matching distribution\nfound for nope==9',
+                },
+              },
+            },
+          ],
+        }),
+      ),
+      CURRENT,
+      NOW,
+    );
+    expect(problem).to.equal(
+      'pod hello-1: init container install-requirements CrashLoopBackOff: back-off 20s restarting failed container (last exit code 1, Error: ERROR: No matching distribution found for nope==9)',
+    );
+  });
+
+  it('names a pod no node can take', () => {
+    const problem = currentPodsProblem(
+      related(
+        pod('hello-1', {
+          conditions: [
+            {
+              type: 'PodScheduled',
+              status: 'False',
+              reason: 'Unschedulable',
+              message: '0/1 nodes are available: 1 Insufficient memory.',
+            },
+          ],
+        }),
+      ),
+      CURRENT,
+      NOW,
+    );
+    expect(problem).to.equal(
+      'pod hello-1 cannot be scheduled: 0/1 nodes are available: 1 Insufficient memory.',
+    );
+  });
+
+  it('says nothing of a runtime still within its first probe periods, then names it', () => {
+    const running = (seconds: number) =>
+      related(
+        pod('hello-1', {
+          containerStatuses: [
+            {
+              ...waiting('x'),
+              state: { running: { startedAt: secondsAgo(seconds) } },
+            },
+          ],
+        }),
+      );
+    expect(currentPodsProblem(running(UNREADY_GRACE_SECONDS - 1), CURRENT, NOW)).to.equal(
+      undefined,
+    );
+    expect(currentPodsProblem(running(UNREADY_GRACE_SECONDS), CURRENT, NOW)).to.match(
+      /^pod hello-1: the runtime has run 30s or more without turning ready .*kubectl logs hello-1 -c lambda\)$/,
+    );
+  });
+
+  it('looks only at live pods of the current template, oldest first', () => {
+    const pull = { containerStatuses: [waiting('ErrImagePull')] };
+    const old = pod('hello-old', pull, 'tmpl-old');
+    const going = pod('hello-going', pull, CURRENT, { deletionTimestamp: secondsAgo(1) });
+    expect(currentPodsProblem(related(old, going), CURRENT, NOW)).to.equal(undefined);
+    const young = pod('hello-b', pull, CURRENT, { creationTimestamp: '2026-12-03T11:30:00Z' });
+    const elder = pod('hello-c', { containerStatuses: [waiting('CrashLoopBackOff')] });
+    expect(currentPodsProblem(related(young, elder), CURRENT, NOW)).to.equal(
+      'pod hello-c: container lambda CrashLoopBackOff',
+    );
+  });
+
+  it('says nothing when the pods were not sent or are merely starting', () => {
+    expect(currentPodsProblem(undefined, CURRENT, NOW)).to.equal(undefined);
+    expect(currentPodsProblem({}, CURRENT, NOW)).to.equal(undefined);
+    const creating = related(pod('hello-1', { containerStatuses: [waiting('ContainerCreating')] }));
+    expect(currentPodsProblem(creating, CURRENT, NOW)).to.equal(undefined);
+  });
+
+  it('keeps a long message to one bounded line', () => {
+    const problem = currentPodsProblem(
+      related(pod('hello-1', { containerStatuses: [waiting('ErrImagePull', 'x\n'.repeat(400))] })),
+      CURRENT,
+      NOW,
+    )!;
+    expect(problem).to.not.include('\n');
+    expect(problem.length).to.be.below(400);
+  });
+
+  it('explains a verdict about missing or unready pods, and no other', () => {
+    const rolling = {
+      type: 'Ready',
+      status: 'False' as const,
+      reason: 'RollingOut',
+      message: '0 of 1 replicas of hello run the current code',
+    };
+    expect(withPodProblem(rolling, 'pod hello-1: container lambda ErrImagePull').message).to.equal(
+      '0 of 1 replicas of hello run the current code; pod hello-1: container lambda ErrImagePull',
+    );
+    expect(withPodProblem(rolling, undefined)).to.equal(rolling);
+    const conflict = { ...rolling, reason: 'NameConflict' };
+    expect(withPodProblem(conflict, 'pod x: y')).to.equal(conflict);
+  });
+});
