@@ -120,6 +120,8 @@ state = "$NODE_RUNDIR/containerd"
   level = "warn"
 [plugins.'io.containerd.cri.v1.images'.pinned_images]
   sandbox = "$PAUSE_IMAGE"
+[plugins.'io.containerd.cri.v1.images'.registry]
+  config_path = "$RUN/registry.d"
 [plugins.'io.containerd.cri.v1.runtime']
   # Root here lacks CAP_SYS_RESOURCE: writing a negative oom_score_adj fails every sandbox.
   restrict_oom_score_adj = true
@@ -135,6 +137,15 @@ state = "$NODE_RUNDIR/containerd"
         BinaryName = "$(command -v runc)"
 [plugins.'io.containerd.grpc.v1.cri']
   disable_tcp_service = true
+EOT
+# No image is ever pulled here (every image the node needs is imported): each registry resolves to
+# a closed port on loopback, so an image the node lacks fails at once with ErrImagePull and no
+# pull ever leaves the machine.
+mkdir -p "$RUN/registry.d/_default"
+cat >"$RUN/registry.d/_default/hosts.toml" <<'EOT'
+server = "http://127.0.0.1:9"
+[host."http://127.0.0.1:9"]
+  capabilities = ["pull", "resolve"]
 EOT
 rm -f "$LOGS"/{containerd,kubelet,kube-proxy,kube-scheduler}.log
 start containerd env PATH="$BIN:$PATH" "$BIN/containerd" --config "$RUN/containerd.toml"

@@ -202,12 +202,19 @@ call_pod() {
 # call_service SERVICE BODY: POST BODY to the Service's ClusterIP, once kube-proxy's rule for it
 # exists (so the packet is rewritten to a local pod IP before it could leave).
 call_service() {
+  local url
+  url=$(service_url "$1") || return 1
+  python3 "$SCENARIO_DIR/call.py" "$url" "$2"
+}
+
+# service_url SERVICE: http://CLUSTER-IP:PORT/ of SERVICE in $NS, once kube-proxy has its rule.
+service_url() {
   local ip port
   ip=$(jp "service/$1" '{.spec.clusterIP}')
   port=$(jp "service/$1" '{.spec.ports[0].port}')
   eventually "$SHORT" "kube-proxy has a rule for service $NS/$1 ($ip:$port)" \
-    bash -c "nft list map ip kube-proxy service-ips | grep -qF '$ip . tcp . $port :'"
-  python3 "$SCENARIO_DIR/call.py" "http://$ip:$port/" "$2"
+    bash -c "nft list map ip kube-proxy service-ips | grep -qF '$ip . tcp . $port :'" >&2
+  echo "http://$ip:$port/"
 }
 
 # pods_mounting CONFIGMAP: the live pods (not being deleted) whose code volume is CONFIGMAP.
