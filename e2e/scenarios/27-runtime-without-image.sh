@@ -15,15 +15,8 @@ pyl_yaml "$name" "$code" 'runtime: "3.14"' | apply_yaml
 eventually "$SHORT" "Deployment $name appears" jp "deployment/$name" '{.metadata.uid}'
 expect "the Deployment asks for python:3.14-slim" equals python:3.14-slim \
   jp "deployment/$name" '{.spec.template.spec.containers[?(@.name=="lambda")].image}'
-says_pull_failure() {
-  local message
-  message=$(condition "pythonlambda/$name" Ready message)
-  [[ "$(condition "pythonlambda/$name" Ready status)" == False && "$message" =~ (ErrImagePull|ImagePullBackOff) ]] || {
-    echo "Ready: $(condition "pythonlambda/$name" Ready status) $message"
-    return 1
-  }
-}
-eventually "$POD_WAIT" "Ready=False names the image pull failure" says_pull_failure
+eventually "$POD_WAIT" "Ready=False names the image pull failure" \
+  ready_false_matching "$name" "(ErrImagePull|ImagePullBackOff)"
 message=$(condition "pythonlambda/$name" Ready message)
 step "  Ready=False reason=$(condition "pythonlambda/$name" Ready reason): $message"
 [[ "$message" == *"pod $name-"* ]] || fail "the message does not name the pod: $message"

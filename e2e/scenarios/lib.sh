@@ -217,6 +217,16 @@ service_url() {
   echo "http://$ip:$port/"
 }
 
+# ready_false_matching NAME REGEX: PythonLambda NAME is Ready=False with a message matching REGEX.
+ready_false_matching() {
+  local status message
+  status=$(condition "pythonlambda/$1" Ready status) message=$(condition "pythonlambda/$1" Ready message)
+  [[ "$status" == False && "$message" =~ $2 ]] || {
+    echo "Ready: $status $message"
+    return 1
+  }
+}
+
 # pods_mounting CONFIGMAP: the live pods (not being deleted) whose code volume is CONFIGMAP.
 pods_mounting() {
   k get pods -n "$NS" -o go-template='{{range .items}}{{if not .metadata.deletionTimestamp}}{{$pod := .metadata.name}}{{range .spec.volumes}}{{if .configMap}}{{if eq .configMap.name "'"$1"'"}}{{$pod}} {{end}}{{end}}{{end}}{{end}}{{end}}'

@@ -141,6 +141,9 @@ function installContainer(spec: LambdaSpec, image: string): Container {
       { name: 'HOME', value: '/tmp' },
       { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
     ],
+    // pip's last lines become the container's termination message, so the lambda's status can
+    // say which requirement failed and why (status/pod-problems.ts).
+    terminationMessagePolicy: 'FallbackToLogsOnError',
     resources: resources(spec),
     securityContext: containerSecurityContext(),
     volumeMounts: [
@@ -169,6 +172,8 @@ function lambdaContainer(spec: LambdaSpec, image: string, mounts: VolumeMount[])
       failureThreshold: 2,
     },
     livenessProbe: { tcpSocket: port, periodSeconds: 10, failureThreshold: 3 },
+    // A runtime that exits on error (bad settings, a port in use) leaves its last log lines.
+    terminationMessagePolicy: 'FallbackToLogsOnError',
     resources: resources(spec),
     securityContext: containerSecurityContext(),
     volumeMounts: mounts,

@@ -29,10 +29,16 @@ function short(text: string, max = 300): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
+/** The end of a log excerpt (a termination message from the logs): where the error is. */
+function tail(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `…${line.slice(line.length - max + 1)}` : line;
+}
+
 function lastExit(status: ContainerStatus): string {
   const last = status.lastState?.terminated ?? status.state?.terminated;
   if (!last) return '';
-  const detail = last.message ? `: ${short(last.message, 200)}` : '';
+  const detail = last.message ? `: ${tail(last.message, 240)}` : '';
   return ` (last exit code ${last.exitCode}${last.reason ? `, ${last.reason}` : ''}${detail})`;
 }
 

@@ -127,6 +127,7 @@ describe('the lambda Deployment', () => {
                   { name: 'HOME', value: '/tmp' },
                   { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
                 ],
+                terminationMessagePolicy: 'FallbackToLogsOnError',
                 resources,
                 securityContext: RESTRICTED_CONTAINER,
                 volumeMounts: [
@@ -166,6 +167,7 @@ describe('the lambda Deployment', () => {
                   periodSeconds: 10,
                   failureThreshold: 3,
                 },
+                terminationMessagePolicy: 'FallbackToLogsOnError',
                 resources,
                 securityContext: RESTRICTED_CONTAINER,
                 volumeMounts: [
