@@ -18,6 +18,8 @@ const CLUSTER_SCOPED = new Set([
   'CompositeController',
   'ClusterRole',
   'DecoratorController',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
 ]);
 
 interface HookWebhook {
@@ -56,6 +58,8 @@ describe('config/default', () => {
         `PodDisruptionBudget/${NAMESPACE}/${WEBHOOK}`,
         `Service/${NAMESPACE}/${WEBHOOK}`,
         `ServiceAccount/${NAMESPACE}/${WEBHOOK}`,
+        'ValidatingAdmissionPolicy//pylambda-takeover-guard',
+        'ValidatingAdmissionPolicyBinding//pylambda-takeover-guard',
       ].sort(),
     );
   });
