@@ -13,17 +13,11 @@ code() {
 }
 
 step "create $name (v1, 2 replicas) and let its pods become ready"
-pyl_yaml "$name" "$(code 1)" 'replicas: 2' | apply_yaml
-eventually "$SHORT" "Deployment $name appears" jp "deployment/$name" '{.metadata.uid}'
-wait_pods_ready "$name"
-k wait -n "$NS" --for=condition=Ready "pyl/$name" --timeout="${SHORT}s" >/dev/null || fail "$name never became Ready"
+create_ready "$name" "$(code 1)" 'replicas: 2'
 url=$(service_url "$name") || fail "service/$name has no kube-proxy rule"
 
-calls=$TMP/calls stop=$TMP/stop
 step "load: two workers calling $url until told to stop"
-python3 "$SCENARIO_DIR/load.py" "$url" "$calls" "$stop" --workers 2 --max-calls 20000 --max-seconds 240 &
-loader=$!
-trap 'rc=$?; set +e; touch "$stop"; wait $loader 2>/dev/null; (exit $rc); cleanup_namespace' EXIT
+start_load "$url" --workers 2 --max-calls 20000 --max-seconds 240
 eventually "$SHORT" "the first v1 answers arrive" bash -c "grep -q '\"result\": 1' '$calls'"
 
 step "update the code to v2 under load"
@@ -37,8 +31,7 @@ step "  Ready=True again: $(condition "pythonlambda/$name" Ready message)"
 running=$(k get pods -n "$NS" -l "pylambda.dev/lambda=$name" --field-selector=status.phase=Running -o name | wc -l | tr -d ' ')
 [[ "$running" == 2 ]] || fail "Ready=True while $running pods run, not the 2 new ones: $(pod_states)"
 sleep 5 # keep calling a while after Ready
-touch "$stop"
-wait "$loader" || fail "the load generator failed"
+stop_load
 
 step "judge every call"
 report=$(python3 "$SCENARIO_DIR/load_report.py" "$calls" --after "$ready_at" --want 2 2>&1) || fail "$report"

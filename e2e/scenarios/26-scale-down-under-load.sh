@@ -14,17 +14,11 @@ def handler(event, context):
     return {"version": 1}'
 
 step "create $name (3 replicas, a handler that takes 1 s) and let its pods become ready"
-pyl_yaml "$name" "$code" 'replicas: 3' | apply_yaml
-eventually "$SHORT" "Deployment $name appears" jp "deployment/$name" '{.metadata.uid}'
-wait_pods_ready "$name"
-k wait -n "$NS" --for=condition=Ready "pyl/$name" --timeout="${SHORT}s" >/dev/null || fail "$name never became Ready"
+create_ready "$name" "$code" 'replicas: 3'
 url=$(service_url "$name") || fail "service/$name has no kube-proxy rule"
 
-calls=$TMP/calls stop=$TMP/stop
 step "load: four workers calling $url"
-python3 "$SCENARIO_DIR/load.py" "$url" "$calls" "$stop" --workers 4 --max-calls 2000 --max-seconds 180 &
-loader=$!
-trap 'rc=$?; set +e; touch "$stop"; wait $loader 2>/dev/null; (exit $rc); cleanup_namespace' EXIT
+start_load "$url" --workers 4 --max-calls 2000 --max-seconds 180
 sleep 4 # calls in flight on every pod
 
 step "scale to 1 while calls are in flight"
@@ -34,8 +28,7 @@ eventually "$POD_WAIT" "only one pod is left (the others drained and stopped)" e
   bash -c "$BIN/kubectl get pods -n $NS -l pylambda.dev/lambda=$name -o name | wc -l | tr -d ' '"
 expect "Ready stayed True" equals True condition "pythonlambda/$name" Ready status
 sleep 3
-touch "$stop"
-wait "$loader" || fail "the load generator failed"
+stop_load
 
 step "judge every call"
 report=$(python3 "$SCENARIO_DIR/load_report.py" "$calls" 2>&1) || fail "$report"

@@ -227,6 +227,27 @@ ready_false_matching() {
   }
 }
 
+# create_ready NAME CODE [EXTRA]: create PythonLambda NAME and wait until its pods and it are Ready.
+create_ready() {
+  pyl_yaml "$@" | apply_yaml
+  eventually "$SHORT" "Deployment $1 appears" jp "deployment/$1" '{.metadata.uid}'
+  wait_pods_ready "$1"
+  k wait -n "$NS" --for=condition=Ready "pyl/$1" --timeout="${SHORT}s" >/dev/null || fail "$1 never became Ready"
+}
+
+# start_load URL LOAD.PY-OPTIONS...: call URL in the background (load.py) into $calls until
+# stop_load; the EXIT trap stops it too, so no loop outlives the scenario.
+start_load() {
+  calls=$TMP/calls stop=$TMP/stop
+  python3 "$SCENARIO_DIR/load.py" "$1" "$calls" "$stop" "${@:2}" &
+  loader=$!
+  trap 'rc=$?; set +e; touch "$stop"; wait $loader 2>/dev/null; (exit $rc); cleanup_namespace' EXIT
+}
+stop_load() {
+  touch "$stop"
+  wait "$loader" || fail "the load generator failed"
+}
+
 # pods_mounting CONFIGMAP: the live pods (not being deleted) whose code volume is CONFIGMAP.
 pods_mounting() {
   k get pods -n "$NS" -o go-template='{{range .items}}{{if not .metadata.deletionTimestamp}}{{$pod := .metadata.name}}{{range .spec.volumes}}{{if .configMap}}{{if eq .configMap.name "'"$1"'"}}{{$pod}} {{end}}{{end}}{{end}}{{end}}{{end}}'
