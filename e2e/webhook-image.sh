@@ -19,10 +19,12 @@ IMAGES="$CACHE/images"
 mkdir -p "$IMAGES"
 SUITE=trixie PACKAGES=nodejs,ca-certificates
 base="$IMAGES/webhook-base-$(echo "$SUITE $PACKAGES" | sha256sum | cut -c1-16).tar"
-if [[ ! -s "$base" ]]; then
+if [[ ! -f "$base" || ! -s "$base" ]]; then
   log "webhook image: building the Node.js base (trixie's nodejs, first run only); log: ${LOGS#"$ROOT"/}/image-webhook-base.log"
-  rm -f "$IMAGES"/webhook-base-*.tar
-  mmdebstrap --quiet --variant=minbase --include="$PACKAGES" \
+  rm -rf "$IMAGES"/webhook-base-*.tar "$base.tmp"
+  # --format=tar: the output's name does not end in .tar, and mmdebstrap would otherwise guess
+  # a directory from it.
+  mmdebstrap --quiet --variant=minbase --format=tar --include="$PACKAGES" \
     --customize-hook='chroot "$1" node --version' \
     "$SUITE" "$base.tmp" http://deb.debian.org/debian >"$LOGS/image-webhook-base.log" 2>&1 ||
     die "building the webhook's base failed (log: $LOGS/image-webhook-base.log)"
