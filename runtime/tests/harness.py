@@ -1,4 +1,5 @@
-"""Start the runtime exactly as a pod does (`python -u FILE`, settings in env) and talk to it.
+"""Start the runtime exactly as a pod does (`python -u -P -m pylambda_runtime` with PYTHONPATH
+naming the package's folder, settings in env) and talk to it.
 
 Every wait is bounded; a process is always killed in stop(), which tests register as a
 cleanup as soon as the process exists.
@@ -18,7 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-RUNTIME_FILE = Path(__file__).resolve().parent.parent / "pylambda_runtime.py"
+RUNTIME_PARENT = Path(__file__).resolve().parent.parent  # runtime/, holding the package
+RUNTIME_COMMAND = [sys.executable, "-u", "-P", "-m", "pylambda_runtime"]
 WAIT = 10.0  # the most any single wait may take; a passing run needs a fraction of it
 
 
@@ -33,10 +35,12 @@ class Reply:
 
 
 class RuntimeProcess:
-    """One runtime process serving handler modules written to a fresh temp code dir."""
+    """One runtime process serving handler modules written to a fresh temp code dir; its
+    working directory is the temp dir holding the code dir, or (in_code_dir) the code dir
+    itself, as in a pod."""
 
     def __init__(self, files: dict, env: dict = None, port: str = "0", code_dir: str = None,
-                 max_open_files: int = None):
+                 max_open_files: int = None, in_code_dir: bool = False):
         self._tmp = tempfile.TemporaryDirectory(prefix="pylambda-test-")
         self.root = Path(self._tmp.name)
         self.code_dir = self.root / "code"
@@ -47,12 +51,13 @@ class RuntimeProcess:
             PYLAMBDA_HOST="127.0.0.1",
             PYLAMBDA_PORT=port,
             PYTHONDONTWRITEBYTECODE="1",
+            PYTHONPATH=str(RUNTIME_PARENT),
         )
         full_env.update(env or {})
         self.proc = subprocess.Popen(
-            [sys.executable, "-u", str(RUNTIME_FILE)],
+            RUNTIME_COMMAND,
             env=full_env,
-            cwd=self.root,
+            cwd=self.code_dir if in_code_dir else self.root,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -5,7 +5,7 @@ import socket
 import time
 import unittest
 
-from runtime import pylambda_runtime as rt
+from runtime.pylambda_runtime.deadlines import set_idle_timeout
 from runtime.tests.in_process import serve_in_process
 
 IDLE = 0.3
@@ -16,7 +16,7 @@ class IdleTimeoutTest(unittest.TestCase):
         ours, theirs = socket.socketpair()
         self.addCleanup(ours.close)
         self.addCleanup(theirs.close)
-        rt.set_idle_timeout(ours, IDLE)
+        set_idle_timeout(ours, IDLE)
         self.assertIsNone(ours.gettimeout(), "the socket stays blocking")
         reader = ours.makefile("rb")
         started = time.monotonic()

@@ -8,7 +8,8 @@ import time
 import unittest
 from unittest import mock
 
-from runtime import pylambda_runtime as rt
+from runtime.pylambda_runtime import connection
+from runtime.pylambda_runtime.framing import HttpError, read_exactly
 from runtime.tests.in_process import serve_in_process
 
 IDLE = 2.0  # longer than any answer here should take: a test that waits this long failed
@@ -91,8 +92,8 @@ class ChunkedTest(FramingTest):
         self.assert_refused(self.chunked(b"0\r\nX-T: " + b"t" * 2000 + b"\r\n\r\n"))
 
     def test_read_exactly_refuses_a_negative_size(self):
-        with self.assertRaises(rt.HttpError):
-            rt.read_exactly(io.BytesIO(b"abc"), -1)
+        with self.assertRaises(HttpError):
+            read_exactly(io.BytesIO(b"abc"), -1)
 
 
 SMUGGLED = b"GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -140,7 +141,7 @@ class AmbiguousFramingTest(FramingTest):
         self.assert_refused(request + SMUGGLED, status=200)
 
     def test_a_runtime_error_closes_the_connection(self):
-        with mock.patch.object(rt, "decode_event", side_effect=RuntimeError("bug")):
+        with mock.patch.object(connection, "decode_event", side_effect=RuntimeError("bug")):
             self.assert_refused(self.post(b"Content-Length: %d\r\n" % len(SMUGGLED)), status=500)
 
 

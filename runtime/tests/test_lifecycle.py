@@ -4,14 +4,15 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 import unittest
 from pathlib import Path
+from unittest import mock
 
+from runtime.pylambda_runtime import settings as settings_module
+from runtime.pylambda_runtime.settings import SettingsError, load_settings, settings_environment
 from runtime.tests.harness import WAIT, RuntimeProcess, start, write_files
 
 SLEEPY = """
@@ -94,16 +95,14 @@ class SettingsTest(unittest.TestCase):
         self.assertIn("cannot listen", process.records()[-1]["msg"])
 
     def test_defaults(self):
-        from runtime import pylambda_runtime as rt
-
-        settings = rt.load_settings({})
+        settings = load_settings({})
         self.assertEqual(
             (settings.handler, settings.host, settings.port, settings.timeout_seconds),
             ("main.handler", "0.0.0.0", 8080, 30.0),
         )
         self.assertEqual((settings.drain_seconds, settings.deps_dir), (0.0, None))
         self.assertEqual(settings.code_dir, os.getcwd())
-        self.assertEqual(rt.load_settings({"PYLAMBDA_PORT": ""}).port, 8080)
+        self.assertEqual(load_settings({"PYLAMBDA_PORT": ""}).port, 8080)
 
 
 class ImportTest(unittest.TestCase):
@@ -343,12 +342,9 @@ class ShutdownTest(unittest.TestCase):
             process.request("GET", "/healthz", timeout=1)
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class SettingsFileTest(unittest.TestCase):
-    """The annotated-Deployment path ships settings.json beside the runtime in one ConfigMap."""
+    """An annotated Deployment mounts the ConfigMap pylambda attaches, holding settings.json,
+    at /opt/pylambda/settings."""
 
     def write_settings(self, data) -> str:
         folder = tempfile.TemporaryDirectory(prefix="pylambda-settings-")
@@ -367,51 +363,39 @@ class SettingsFileTest(unittest.TestCase):
         self.assertTrue(6000 < reply.json()["left"] <= 7000, reply.json())
 
     def test_container_variables_win_over_the_file_unless_empty(self):
-        from runtime import pylambda_runtime as rt
-
         path = self.write_settings({"PYLAMBDA_PORT": "9000", "PYLAMBDA_HANDLER": "a.b"})
-        merged = rt.settings_environment(
+        merged = settings_environment(
             {"PYLAMBDA_SETTINGS_FILE": path, "PYLAMBDA_PORT": "9100", "PYLAMBDA_HANDLER": ""}
         )
         self.assertEqual((merged["PYLAMBDA_PORT"], merged["PYLAMBDA_HANDLER"]), ("9100", "a.b"))
 
     def test_bad_files_name_the_variable(self):
-        from runtime import pylambda_runtime as rt
-
         for content in ["{not json", '["PYLAMBDA_PORT"]', '{"PATH": "/bin"}', '{"PYLAMBDA_PORT": 80}']:
             with self.subTest(content=content):
                 path = self.write_settings(content)
-                with self.assertRaises(rt.SettingsError) as caught:
-                    rt.settings_environment({"PYLAMBDA_SETTINGS_FILE": path})
+                with self.assertRaises(SettingsError) as caught:
+                    settings_environment({"PYLAMBDA_SETTINGS_FILE": path})
                 self.assertEqual(caught.exception.variable, "PYLAMBDA_SETTINGS_FILE")
-        with self.assertRaises(rt.SettingsError):
-            rt.settings_environment({"PYLAMBDA_SETTINGS_FILE": "/nonexistent/settings.json"})
+        with self.assertRaises(SettingsError):
+            settings_environment({"PYLAMBDA_SETTINGS_FILE": "/nonexistent/settings.json"})
 
-    def test_default_file_is_beside_the_runtime_and_optional(self):
+    def test_the_default_file_is_read_only_if_it_exists(self):
+        self.assertEqual(settings_module.DEFAULT_SETTINGS_FILE, "/opt/pylambda/settings/settings.json")
         folder = tempfile.TemporaryDirectory(prefix="pylambda-mount-")
         self.addCleanup(folder.cleanup)
-        runtime_copy = Path(folder.name) / "pylambda_runtime.py"
-        runtime_copy.write_text(Path(rt_file()).read_text())
-        probe = (
-            "import importlib.util, json, sys\n"
-            "spec = importlib.util.spec_from_file_location('rt', sys.argv[1])\n"
-            "rt = importlib.util.module_from_spec(spec); spec.loader.exec_module(rt)\n"
-            "print(json.dumps(rt.settings_environment({}).get('PYLAMBDA_HANDLER')))\n"
-        )
-
-        def handler_seen() -> object:
-            done = subprocess.run(
-                [sys.executable, "-c", probe, str(runtime_copy)],
-                capture_output=True, text=True, timeout=WAIT, check=True,
-            )
-            return json.loads(done.stdout)
-
-        self.assertIsNone(handler_seen())
-        (Path(folder.name) / "settings.json").write_text('{"PYLAMBDA_HANDLER": "main.serve"}')
-        self.assertEqual(handler_seen(), "main.serve")
+        default = Path(folder.name) / "settings.json"
+        with mock.patch.object(settings_module, "DEFAULT_SETTINGS_FILE", str(default)):
+            self.assertNotIn("PYLAMBDA_HANDLER", settings_environment({}))
+            default.write_text('{"PYLAMBDA_HANDLER": "main.serve"}')
+            self.assertEqual(settings_environment({})["PYLAMBDA_HANDLER"], "main.serve")
+            explicit = self.write_settings({"PYLAMBDA_HANDLER": "other.serve"})
+            merged = settings_environment({"PYLAMBDA_SETTINGS_FILE": explicit})
+            self.assertEqual(merged["PYLAMBDA_HANDLER"], "other.serve")
+            default.write_text("{not json")
+            with self.assertRaises(SettingsError) as caught:
+                settings_environment({})
+            self.assertEqual(caught.exception.variable, "PYLAMBDA_SETTINGS_FILE")
 
 
-def rt_file() -> str:
-    from runtime.tests.harness import RUNTIME_FILE
-
-    return str(RUNTIME_FILE)
+if __name__ == "__main__":
+    unittest.main()

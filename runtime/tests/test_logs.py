@@ -8,32 +8,33 @@ import time
 import unittest
 from unittest import mock
 
-from runtime import pylambda_runtime as rt
+from runtime.pylambda_runtime import logs
+from runtime.pylambda_runtime.bodies import Response
 
 
 class CallLineTest(unittest.TestCase):
     def setUp(self):
-        saved = dict(rt._log_fields), rt._log_common
+        saved = dict(logs._log_fields), logs._log_common
         self.addCleanup(self.restore, saved)
         self.out = io.StringIO()
         patcher = mock.patch.object(sys, "stdout", self.out)
         patcher.start()
         self.addCleanup(patcher.stop)
-        self.addCleanup(rt.flush_logs)
+        self.addCleanup(logs.flush_logs)
 
     @staticmethod
     def restore(saved):
-        rt._log_fields.clear()
-        rt._log_fields.update(saved[0])
-        rt._log_common = saved[1]
+        logs._log_fields.clear()
+        logs._log_fields.update(saved[0])
+        logs._log_common = saved[1]
 
     def test_a_call_line_is_what_json_dumps_writes(self):
-        rt.set_log_fields(function="fn \"quoted\"", namespace="team-ü")
+        logs.set_log_fields(function="fn \"quoted\"", namespace="team-ü")
         cases = [("GET", "/", 200, 0.0004, "abc"), ("POST", "/caf\xe9/\x01\"x\"", 204, 12.3456, "r" * 200),
                  ("PURGE", "/a b", 599, 1234.5, "id-\u2603")]
         for method, path, status, seconds, request_id in cases:
-            rt.log_call(method, path, rt.Response(status, []), seconds, request_id)
-        rt.flush_logs()
+            logs.log_call(method, path, Response(status, []), seconds, request_id)
+        logs.flush_logs()
         lines = self.out.getvalue().splitlines()
         self.assertEqual(len(lines), len(cases))
         for line, (method, path, status, seconds, request_id) in zip(lines, cases):
@@ -45,18 +46,18 @@ class CallLineTest(unittest.TestCase):
             self.assertEqual(line, json.dumps(expected))
 
     def test_a_failed_call_line_carries_the_failure(self):
-        rt.set_log_fields(function="fn")
+        logs.set_log_fields(function="fn")
         failure = {"msg": "handler raised an exception", "error": "boom", "type": "ValueError",
                    "traceback": "Traceback ..."}
-        rt.log_call("GET", "/x", rt.Response(500, [], b"", failure), 0.01, "id")
-        rt.flush_logs()
+        logs.log_call("GET", "/x", Response(500, [], b"", failure), 0.01, "id")
+        logs.flush_logs()
         record = json.loads(self.out.getvalue())
         self.assertEqual((record["level"], record["msg"], record["type"], record["status"]),
                          ("error", "handler raised an exception", "ValueError", 500))
 
     def test_the_timestamp_is_utc_to_the_millisecond(self):
         before = time.time()
-        ts = rt.timestamp()
+        ts = logs.timestamp()
         parsed = time.mktime(time.strptime(ts[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
         self.assertLess(abs(parsed + int(ts[20:23]) / 1000 - before), 1.0)
 
@@ -81,14 +82,14 @@ class WriteLineTest(unittest.TestCase):
         with mock.patch.object(sys, "stdout", out):
             def emit(name):
                 for i in range(200):
-                    rt.write_line(f"{name} {i}\n")
+                    logs.write_line(f"{name} {i}\n")
 
             threads = [threading.Thread(target=emit, args=(f"t{n}",)) for n in range(5)]
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join(10)
-            rt.flush_logs()
+            logs.flush_logs()
         self.assertTrue(all(text.endswith("\n") for text in out.writes))
         lines = "".join(out.writes).splitlines()
         self.assertEqual(len(lines), 1000)
@@ -101,41 +102,41 @@ class WriteLineTest(unittest.TestCase):
         closed = io.StringIO()
         closed.close()
         with mock.patch.object(sys, "stdout", closed):
-            rt.write_line("lost\n")
-            rt.log("info", "also lost")
-            self.assertTrue(rt.flush_logs())
+            logs.write_line("lost\n")
+            logs.log("info", "also lost")
+            self.assertTrue(logs.flush_logs())
         with mock.patch.object(sys, "stdout", io.StringIO()) as out:
-            rt.write_line("the writer still writes\n")
-            rt.flush_logs()
+            logs.write_line("the writer still writes\n")
+            logs.flush_logs()
         self.assertEqual(out.getvalue(), "the writer still writes\n")
 
     def test_only_the_log_writer_thread_writes_and_a_stuck_stdout_blocks_no_caller(self):
         out = BlockingStdout()
-        self.addCleanup(rt.flush_logs)
+        self.addCleanup(logs.flush_logs)
         self.addCleanup(out.release.set)
         with mock.patch.object(sys, "stdout", out):
-            rt.write_line("first\n")
+            logs.write_line("first\n")
             self.assertTrue(out.entered.wait(5))
             started = time.monotonic()
             for i in range(100):
-                rt.write_line(f"queued {i}\n")
+                logs.write_line(f"queued {i}\n")
             self.assertLess(time.monotonic() - started, 0.5, "a caller waited on stdout")
             out.release.set()
-            self.assertTrue(rt.flush_logs())
+            self.assertTrue(logs.flush_logs())
         self.assertEqual(out.threads, {"log-writer"})
         self.assertEqual("".join(out.writes).count("queued"), 100)
 
     def test_lines_past_the_bound_are_dropped_and_counted(self):
         out = BlockingStdout()
-        self.addCleanup(rt.flush_logs)
+        self.addCleanup(logs.flush_logs)
         self.addCleanup(out.release.set)
-        with mock.patch.object(sys, "stdout", out), mock.patch.object(rt, "MAX_QUEUED_LINES", 10):
-            rt.write_line("first\n")
+        with mock.patch.object(sys, "stdout", out), mock.patch.object(logs, "MAX_QUEUED_LINES", 10):
+            logs.write_line("first\n")
             self.assertTrue(out.entered.wait(5))
             for i in range(15):
-                rt.write_line(f"queued {i}\n")
+                logs.write_line(f"queued {i}\n")
             out.release.set()
-            self.assertTrue(rt.flush_logs())
+            self.assertTrue(logs.flush_logs())
         text = "".join(out.writes)
         self.assertEqual(text.count("queued"), 10)
         warning = json.loads(text.splitlines()[-1])

@@ -7,7 +7,10 @@ import time
 import unittest
 from unittest import mock
 
-from runtime import pylambda_runtime as rt
+from runtime.pylambda_runtime.bodies import Response
+from runtime.pylambda_runtime.calls import Call
+from runtime.pylambda_runtime.logs import flush_logs
+from runtime.pylambda_runtime.watchdog import Watchdog
 
 
 class FakeMetrics:
@@ -30,7 +33,7 @@ class FakeConnection:
             raise RuntimeError("broken connection object")
         self.answered_at = time.monotonic()
         self.answered.set()
-        return rt.Response(504, [], b"", {"msg": "handler timed out", "error": "late"})
+        return Response(504, [], b"", {"msg": "handler timed out", "error": "late"})
 
 
 class WatchdogTest(unittest.TestCase):
@@ -38,13 +41,13 @@ class WatchdogTest(unittest.TestCase):
         patcher = mock.patch.object(sys, "stdout", io.StringIO())
         self.out = patcher.start()
         self.addCleanup(patcher.stop)
-        self.addCleanup(rt.flush_logs)
+        self.addCleanup(flush_logs)
         self.metrics = FakeMetrics()
-        self.watchdog = rt.Watchdog(mock.Mock(metrics=self.metrics))
+        self.watchdog = Watchdog(mock.Mock(metrics=self.metrics))
 
     def start(self, seconds, conn=None):
         now = time.monotonic()
-        call = rt.Call(conn or FakeConnection(), "id", now, now + seconds, "GET", "/")
+        call = Call(conn or FakeConnection(), "id", now, now + seconds, "GET", "/")
         self.watchdog.start(call)
         return call
 
@@ -63,7 +66,7 @@ class WatchdogTest(unittest.TestCase):
         while self.metrics.finished < 2 and time.monotonic() < deadline:
             time.sleep(0.01)
         self.assertEqual(self.metrics.finished, 2)
-        rt.flush_logs()
+        flush_logs()
         self.assertEqual(self.out.getvalue().count('"status": 504'), 2)
 
     def test_a_call_finished_in_time_is_never_answered_by_the_watchdog(self):
@@ -80,14 +83,14 @@ class WatchdogTest(unittest.TestCase):
         deadline = time.monotonic() + 5
         while self.metrics.finished < 1 and time.monotonic() < deadline:
             time.sleep(0.01)
-        rt.flush_logs()
+        flush_logs()
         self.assertIn("runtime error answering a timeout", self.out.getvalue())
         call = self.start(0.05)
         self.assertTrue(call.conn.answered.wait(5), "the watchdog stopped working")
 
     def test_a_stuck_stdout_does_not_hold_up_the_next_deadline(self):
         released = threading.Event()
-        self.addCleanup(rt.flush_logs)
+        self.addCleanup(flush_logs)
         self.addCleanup(released.set)
         stuck = mock.Mock(write=lambda text: released.wait(10), flush=lambda: None)
         with mock.patch.object(sys, "stdout", stuck):

@@ -1,0 +1,141 @@
+"""Bodies in and out: a request body decoded into the handler's event, and whatever the
+handler returns encoded into a Response (the forms are listed in runtime/README.md). This
+is the handler's side of a request; where the body ends is framing's business."""
+
+import json
+from dataclasses import dataclass
+from typing import Optional
+
+from .framing import HEADER_NAME, HttpError
+
+JSON_TYPE = "application/json"
+JSON_BODY = json.JSONEncoder(ensure_ascii=False, allow_nan=False)  # stateless, shared by calls
+
+
+@dataclass
+class Response:
+    status: int
+    headers: list  # (name, value) pairs, so Set-Cookie can repeat
+    body: bytes = b""
+    failure: Optional[dict] = None  # log fields when the handler failed (an error in metrics)
+
+
+def error_response(status: int, kind: str, message: str, request_id: str, failure=None):
+    body = json.dumps({"error": message, "type": kind, "requestId": request_id}).encode()
+    return Response(status, [("Content-Type", JSON_TYPE)], body, failure)
+
+
+# The charsets a body may name, by their usual names, and the codec each means. Only codecs
+# that decode in linear time: Python knows many more, and some (punycode) take seconds of
+# CPU for a few hundred KB, which a client could use to stall a connection's thread.
+CHARSETS = {
+    **dict.fromkeys(("utf-8", "utf8"), "utf-8"),
+    **dict.fromkeys(("utf-16", "utf16"), "utf-16"),
+    **dict.fromkeys(("utf-16le", "utf-16be", "utf-32le", "utf-32be"), None),  # themselves
+    **dict.fromkeys(("utf-32", "utf32"), "utf-32"),
+    **dict.fromkeys(("ascii", "us-ascii"), "ascii"),
+    **dict.fromkeys(("latin-1", "latin1", "iso-8859-1", "iso8859-1", "iso_8859-1"), "latin-1"),
+}
+
+
+def codec_of(charset: str) -> str:
+    """The codec for a charset parameter; 415 for one not in CHARSETS."""
+    name = charset.lower()
+    if name not in CHARSETS:
+        raise HttpError(415, "UnsupportedCharset",
+                        f"charset {charset[:40]!r} is not served; use utf-8, utf-16, utf-32, "
+                        "ascii or latin-1")
+    return CHARSETS[name] or name
+
+
+def parse_json(data):
+    """json.loads, with nesting too deep for the parser's recursion refused as invalid JSON
+    (the client's doing, not a runtime error)."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("it nests too deeply") from None
+
+
+def decode_event(body: bytes, content_type: Optional[str]):
+    """JSON values for application/json and */*+json, str for text/*, None for an empty body,
+    bytes otherwise. With no Content-Type (clients often omit it) we guess: JSON if it
+    parses, else UTF-8 text, else bytes (JSON that nests too deeply is refused either way)."""
+    if not body:
+        return None
+    media, _, params = (content_type or "").partition(";")
+    media = media.strip().lower()
+    charset = params and next((v.strip().strip('"') for k, _, v in
+                               (p.partition("=") for p in params.split(";"))
+                               if k.strip().lower() == "charset"), None) or None
+    if not media:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return body
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+        except RecursionError:
+            raise HttpError(400, "InvalidJSON", "invalid JSON body: it nests too deeply") from None
+    if media == JSON_TYPE or media.endswith("+json"):
+        try:  # without a charset, json.loads detects UTF-8/16/32 and a BOM itself
+            return parse_json(body.decode(codec_of(charset)) if charset else body)
+        except ValueError as exc:
+            raise HttpError(400, "InvalidJSON", f"invalid JSON body: {exc}") from None
+    if media.startswith("text/"):
+        try:
+            return body.decode(codec_of(charset) if charset else "utf-8")
+        except ValueError as exc:
+            message = f"body is not {charset or 'utf-8'} text: {exc}"
+            raise HttpError(400, "InvalidBody", message) from None
+    return body
+
+
+def encode_response(body, status=200, headers=None) -> Response:
+    """Encode one body (None, bytes, str, else JSON) with its status and headers. Raises for
+    what we cannot send faithfully (a set, NaN, a bad status, a header with a newline)."""
+    if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
+        raise ValueError(f"status must be an int from 200 to 599, not {status!r}")
+    if not isinstance(headers, (dict, type(None))):
+        raise TypeError(f"headers must be a dict, not {type(headers).__name__}")
+    pairs = []
+    for name, value in (headers or {}).items():
+        if not isinstance(name, str) or not HEADER_NAME.fullmatch(name):
+            raise ValueError(f"invalid header name {name!r}")
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            text = str(item)
+            if "\r" in text or "\n" in text:  # header injection
+                raise ValueError(f"invalid value for header {name!r}")
+            try:
+                text.encode("latin-1")  # what HTTP/1.1 headers can carry
+            except UnicodeEncodeError:
+                raise ValueError(f"header {name!r} is not Latin-1 text") from None
+            if name.lower() not in ("content-length", "transfer-encoding"):  # we frame bodies
+                pairs.append((name, text))
+    if body is None:
+        content_type, data = None, b""
+    elif isinstance(body, (bytes, bytearray, memoryview)):
+        content_type, data = "application/octet-stream", bytes(body)
+    elif isinstance(body, str):
+        content_type, data = "text/plain; charset=utf-8", body.encode("utf-8")
+    else:
+        content_type = JSON_TYPE
+        data = JSON_BODY.encode(body).encode("utf-8")
+    if content_type and not any(n.lower() == "content-type" for n, _ in pairs):
+        pairs.insert(0, ("Content-Type", content_type))
+    return Response(status, pairs, data)
+
+
+def encode_result(result) -> Response:
+    """Map a handler's return value to a response; the forms are listed in README.md."""
+    if isinstance(result, tuple):
+        if len(result) not in (2, 3):
+            raise TypeError("a tuple return must be (body, status) or (body, status, headers)")
+        return encode_response(*result)
+    code = result.get("statusCode") if isinstance(result, dict) else None
+    explicit = isinstance(code, int) and not isinstance(code, bool)
+    if explicit and set(result) <= {"statusCode", "headers", "body"}:
+        return encode_response(result.get("body"), code, result.get("headers"))
+    return Response(204, []) if result is None else encode_response(result)

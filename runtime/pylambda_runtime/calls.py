@@ -1,0 +1,75 @@
+"""One call of the user's handler: what it is given besides the event (Context), the call
+in flight that the watchdog may answer (Call), and the response for what it returned or
+raised."""
+
+import inspect
+import time
+import traceback
+from dataclasses import dataclass, field
+
+from .bodies import Response, encode_result, error_response
+
+
+@dataclass
+class Context:
+    """What a handler knows about its call besides the event (see runtime/README.md)."""
+
+    method: str
+    path: str  # as sent, still percent-encoded, without the query
+    query: dict  # name -> last value
+    query_list: dict  # name -> every value
+    headers: dict  # lower-case names; repeated headers joined with ", "
+    body: bytes  # the raw body, e.g. to check a signature
+    request_id: str
+    function_name: str
+    namespace: str
+    deadline: float  # Unix time by which the call must return
+    _deadline_monotonic: float = field(repr=False)
+
+    def remaining_time_ms(self) -> int:
+        """Milliseconds left before the runtime answers 504 (monotonic: immune to clock steps)."""
+        return max(0, int((self._deadline_monotonic - time.monotonic()) * 1000))
+
+
+class Call:
+    """One handler call in flight: answered either by its connection's thread (the handler
+    returned in time) or by the watchdog (the deadline passed first), never both."""
+
+    __slots__ = ("conn", "request_id", "started", "deadline", "method", "path")
+
+    def __init__(self, conn, request_id: str, started: float, deadline: float, method, path):
+        self.conn, self.request_id, self.started, self.deadline = conn, request_id, started, deadline
+        self.method, self.path = method, path
+
+
+def call_inline(handler, event, context):
+    """(what the handler returned, None) or (None, what it raised), on the caller's thread.
+    Even a BaseException: SystemExit in a handler is its error, not the runtime's."""
+    try:
+        result = handler(event, context)
+        if inspect.iscoroutine(result):  # `async def handler` works too
+            import asyncio
+
+            result = asyncio.run(result)
+        return result, None
+    except BaseException as exc:
+        return None, exc
+
+
+def response_for(result, error, request_id: str) -> Response:
+    """The response for a call answered in time: its error as a 500, else its return value
+    encoded (a 500 InvalidReturn if that is impossible); the README lists the forms."""
+    if error is not None:
+        kind = type(error).__name__
+        message = str(error) or kind
+        # the traceback starts at the user's frame, not call_inline's
+        tb = "".join(traceback.format_exception(type(error), error, error.__traceback__.tb_next))
+        return error_response(500, kind, message, request_id,
+                              {"msg": "handler raised an exception", "error": message,
+                               "type": kind, "traceback": tb})
+    try:
+        return encode_result(result)
+    except Exception as exc:
+        message = f"cannot encode the handler's return value: {exc}"
+        return error_response(500, "InvalidReturn", message, request_id,
+                              {"msg": "handler returned an invalid value", "error": message})

@@ -1,0 +1,320 @@
+"""One client connection: its requests read (framing, deadlines), each answered by a
+probe or a call of the handler, and each answer written whole, in one write."""
+
+import io
+import os
+import re
+import socket
+import time
+import traceback
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler
+from typing import Optional
+from urllib.parse import parse_qs, urlsplit
+
+from .bodies import Response, decode_event, error_response
+from .calls import Call, Context, call_inline, response_for
+from .deadlines import RequestReader, RequestTimeout, set_idle_timeout
+from .framing import (HTTP_VERSION, STATUS_LINES, HttpError, connection_tokens, framing_problem,
+                      http_date, read_body, read_headers)
+from .logs import log, log_call
+from .probes import probe_response
+from .state import Runtime
+
+REQUEST_ID = re.compile(r"[\x21-\x7e]{1,200}")  # printable, so safe to echo as a header
+
+
+class RequestHandler(BaseHTTPRequestHandler):
+    """One instance per connection, on its own daemon thread (ThreadingHTTPServer); the
+    handler runs inline on that thread."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive, as kube-proxy and load balancers expect
+    # A response goes out in one write, but a large one spans several segments: with Nagle's
+    # algorithm on, the last one could wait for the client's delayed ACK (~40 ms).
+    disable_nagle_algorithm = True
+    timeout = None  # a Python-level timeout would poll() before every recv and send: see setup
+    idle_seconds = 120  # an idle keep-alive connection, or a stalled client, holds its thread
+    timed_out = False  # the current call was answered 504 by the watchdog
+    body_unread = False  # answered before its body was read: drain a little before closing
+    DRAIN_BYTES, DRAIN_SECONDS = 1 << 20, 1.0
+
+    def setup(self) -> None:
+        super().setup()
+        set_idle_timeout(self.connection, self.idle_seconds)
+        self.rfile.close()  # the socket's own reader, replaced by one that keeps deadlines
+        self.reader = RequestReader(self.connection, self.idle_seconds)
+        self.rfile = io.BufferedReader(self.reader)
+
+    def handle_one_request(self) -> None:
+        """One request, its headers read within the header timeout from their first byte. A
+        request line that misses it is answered 408 here; headers and bodies are answered
+        where they are read (parse_request, call_handler)."""
+        self.reader.expect_request(self.server.runtime.settings.header_timeout_seconds)
+        try:
+            super().handle_one_request()
+        except RequestTimeout:
+            self.command, self.request_version = None, "HTTP/1.1"
+            self.body_unread = True
+            self.send_request_timeout()
+
+    def send_request_timeout(self) -> None:
+        seconds = self.server.runtime.settings.header_timeout_seconds
+        self.send_error(HTTPStatus.REQUEST_TIMEOUT, None,
+                        f"the request line and headers did not arrive within {seconds:g}s "
+                        "(PYLAMBDA_HEADER_TIMEOUT_SECONDS)")
+
+    def finish(self) -> None:
+        """Closing a socket with unread data makes the kernel send a reset, which can destroy
+        an error answer before the client reads it (a client sending its whole body first).
+        So after such an answer: end our side, then read and drop what still arrives, up to
+        DRAIN_BYTES or DRAIN_SECONDS, before the socket is closed."""
+        super().finish()
+        if not self.body_unread:
+            return
+        sock, left = self.connection, self.DRAIN_BYTES
+        deadline = time.monotonic() + self.DRAIN_SECONDS
+        try:
+            sock.shutdown(socket.SHUT_WR)
+            while left > 0 and (wait := deadline - time.monotonic()) > 0:
+                sock.settimeout(wait)
+                data = sock.recv(min(left, 65536))
+                if not data:
+                    break
+                left -= len(data)
+        except OSError:  # a timeout too
+            pass
+
+    def handle_expect_100(self) -> bool:
+        """No `100 Continue` for a request that will be refused anyway (not ready, or a
+        Content-Length over the limit): its answer comes without the body being sent."""
+        runtime = self.server.runtime
+        length = self.headers.get("content-length")
+        if runtime.state != "ready" or (length and int(length) > runtime.settings.max_body_bytes):
+            return True
+        return super().handle_expect_100()
+
+    def parse_request(self) -> bool:
+        """Read the request line and headers. Only HTTP/1.0 and HTTP/1.1 are served, so the
+        line is `METHOD TARGET HTTP/1.x`; headers come from read_headers, not from the email
+        parser http.server would use (most of the cost of a small call). False after an
+        error answer, or when the client went away mid-request."""
+        self.command = None
+        self.request_version = "HTTP/1.1"  # the version error answers are given in
+        self.close_connection = True
+        if self.raw_requestline[-1:] != b"\n":  # cut short by a hang-up or the idle timeout
+            return False
+        self.requestline = self.raw_requestline.decode("iso-8859-1").rstrip("\r\n")
+        words = self.requestline.split()
+        if not words:
+            return False
+        if len(words) != 3 or not HTTP_VERSION.fullmatch(words[2]):
+            self.send_error(HTTPStatus.BAD_REQUEST, "A request line is METHOD TARGET HTTP/1.1")
+            return False
+        method, target, version = words
+        if version not in ("HTTP/1.1", "HTTP/1.0"):
+            self.send_error(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED,
+                            f"{version[:32]} is not served; use HTTP/1.1")
+            return False
+        self.request_version = version
+        if target[:2] == "//":  # `//host/path` would read as another host to a client
+            rest = target.lstrip("/")  # that resolves it against us: keep one leading slash
+            target = target[len(target) - len(rest) - 1:]
+        self.command, self.path = method, target
+        try:
+            self.headers = read_headers(self.rfile)
+        except RequestTimeout:
+            self.body_unread = True
+            self.send_request_timeout()
+            return False
+        except ValueError as exc:
+            self.body_unread = True
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, None, str(exc))
+            return False
+        except HttpError as exc:
+            self.body_unread = True
+            self.send_error(HTTPStatus.BAD_REQUEST, None, str(exc))
+            return False
+        if self.headers is None:
+            return False
+        problem = framing_problem(self.headers)
+        if problem:  # answered with Connection: close, as every send_error is
+            self.body_unread = True
+            self.send_error(HTTPStatus.BAD_REQUEST, None, problem)
+            return False
+        connection = self.headers.get("connection")
+        options = connection_tokens(connection) if connection else ()
+        if version == "HTTP/1.1":
+            self.close_connection = "close" in options
+            if self.headers.get("expect", "").lower() == "100-continue":
+                return self.handle_expect_100()
+        elif self.headers.get("transfer-encoding"):  # faulty framing in HTTP/1.0 (RFC 9112 6.1)
+            self.body_unread = True
+            self.send_error(HTTPStatus.BAD_REQUEST, None,
+                            "Transfer-Encoding is not allowed in an HTTP/1.0 request")
+            return False
+        else:
+            self.close_connection = "keep-alive" not in options
+        return True
+
+    def __getattr__(self, name):
+        """http.server looks up do_<METHOD>: answering every such name sends any method
+        (GET, POST, PATCH, PURGE...) to one dispatcher."""
+        if name.startswith("do_"):
+            return self.dispatch
+        raise AttributeError(name)
+
+    def dispatch(self) -> None:
+        """Probes, or a call: answered, counted and logged."""
+        runtime, path, query = self.server.runtime, self.path, ""
+        if path[:1] != "/" or "#" in path:  # absolute-form target, or a fragment
+            url = urlsplit(path)
+            path, query = url.path, url.query
+        elif "?" in path:
+            path, _, query = path.partition("?")
+        if path in ("/healthz", "/metrics") and self.command in ("GET", "HEAD"):
+            if self.headers.get("transfer-encoding") or self.headers.get("content-length", "0") != "0":
+                self.close_connection = self.body_unread = True  # it must not become a request
+            return self.send(probe_response(runtime, path))
+        started = time.monotonic()
+        given_id = self.headers.get("x-request-id", "")
+        request_id = given_id if REQUEST_ID.fullmatch(given_id) else os.urandom(16).hex()
+        runtime.metrics.call_started()
+        self.timed_out = False
+        try:
+            try:
+                response = self.call_handler(runtime, path, query, request_id, started)
+            except Exception as exc:  # a runtime bug must still answer, count and log
+                self.close_connection = self.body_unread = True  # where the body ends is unknown
+                response = error_response(500, "InternalError", "runtime error", request_id,
+                                          {"msg": "runtime error", "error": repr(exc),
+                                           "traceback": traceback.format_exc()})
+            if self.timed_out:  # the watchdog answered, counted and logged it
+                return
+            seconds = time.monotonic() - started
+            runtime.metrics.call_answered(response.status, seconds, response.failure is not None)
+            self.send(response, request_id)
+            log_call(self.command, path, response, seconds, request_id)
+        finally:  # only now may shutdown, waiting for every response to be written, exit
+            if not self.timed_out:
+                runtime.metrics.call_finished()
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = dispatch
+
+    def call_handler(self, runtime: Runtime, path: str, query: str, request_id: str,
+                     started: float):
+        """Read the request, call the handler under the deadline, encode what it returned.
+        None if the watchdog answered 504 before the handler returned."""
+        settings, timeout = runtime.settings, runtime.settings.timeout_seconds
+        if runtime.state != "ready":
+            self.close_connection = self.body_unread = True
+            return error_response(503, "NotReady", runtime.reason, request_id)
+        self.reader.deadline = started + timeout  # the call's deadline covers the body
+        try:
+            body = read_body(self.rfile, self.headers, settings.max_body_bytes)
+            event = decode_event(body, self.headers.get("content-type"))
+        except HttpError as exc:
+            self.close_connection = self.body_unread = True  # it would corrupt the next request
+            return error_response(exc.status, exc.kind, str(exc), request_id)
+        except RequestTimeout:
+            self.close_connection = self.body_unread = True
+            return error_response(504, "Timeout", f"the request body did not arrive within "
+                                  f"{timeout:g}s (PYLAMBDA_TIMEOUT_SECONDS)", request_id)
+        self.reader.deadline = None
+        if time.monotonic() >= started + timeout:  # the deadline covers reading and decoding
+            return error_response(504, "Timeout", f"the request body was not read and decoded "
+                                  f"within {timeout:g}s", request_id)
+        headers = self.headers.joined()
+        query_list = parse_qs(query, keep_blank_values=True) if query else {}
+        context = Context(
+            self.command, path, {k: v[-1] for k, v in query_list.items()}, query_list,
+            headers, body, request_id, settings.function_name, settings.namespace,
+            deadline=time.time() + timeout - (time.monotonic() - started),
+            _deadline_monotonic=started + timeout,
+        )
+        call = Call(self, request_id, started, started + timeout, self.command, path)
+        handler_started = time.monotonic()
+        self.server.watchdog.start(call)
+        try:
+            result, error = call_inline(runtime.handler, event, context)
+        finally:  # whatever happens, the call is claimed: answered here or by the watchdog
+            self.timed_out = not self.server.watchdog.finish(call)
+        if self.timed_out:  # its 504 is sent and the connection ends; the result is dropped
+            self.close_connection = True
+            runtime.metrics.call_abandoned(-1)
+            log("warning", "timed-out call finished", requestId=request_id,
+                durationMs=round((time.monotonic() - handler_started) * 1000, 1),
+                raised=error is not None)
+            return None
+        return response_for(result, error, request_id)
+
+    def send_timeout(self, call: Call, seconds: float):
+        """From the watchdog, the handler still running on this connection's thread: count
+        the call, send its 504 and end the connection. Never blocks on the client."""
+        timeout = self.server.runtime.settings.timeout_seconds
+        message = f"handler did not return within {timeout:g}s"
+        response = error_response(504, "Timeout", message, call.request_id,
+                                  {"msg": "handler timed out", "error": message})
+        metrics = self.server.runtime.metrics
+        metrics.call_abandoned(+1)
+        metrics.call_answered(504, seconds, True)
+        data = self.render(response, call.request_id, close=True)
+        sock = self.connection
+        try:
+            sock.settimeout(0)  # a client not reading must not stall the watchdog
+            sock.send(data)  # a few hundred bytes, into a send buffer nothing else is using
+        except OSError:
+            pass
+        try:
+            sock.shutdown(socket.SHUT_WR)  # the client sees the end after the 504
+        except OSError:
+            pass
+        return response
+
+    def render(self, response: Response, request_id=None, close=False) -> bytes:
+        """The whole response as bytes, sent in one write. Every answer after which the
+        connection ends says `Connection: close`, so a keep-alive client does not send its
+        next request down a socket being closed. A handler's `Connection: close` ends the
+        connection after this response; nothing a handler sends keeps open one that the
+        client or the runtime is ending."""
+        status, body = response.status, response.body
+        no_body = status in (204, 304) or self.command == "HEAD"
+        head = [STATUS_LINES.get(status) or f"HTTP/1.1 {status} \r\n",
+                "Server: pylambda\r\nDate: ", http_date(), "\r\n"]
+        # The runtime ends it: an error that leaves the stream unusable, the client's own
+        # close, or draining (so that clients reconnect to another pod).
+        closing = close or self.close_connection or self.server.runtime.draining
+        handler_connection = None
+        for name, value in response.headers:
+            if name.lower() == "connection":  # decided below, together with ours
+                handler_connection = value
+                closing = closing or "close" in connection_tokens(value)
+            else:
+                head.append(f"{name}: {value}\r\n")
+        if request_id:
+            head.append(f"X-Request-Id: {request_id}\r\n")
+        if status not in (204, 304):
+            head.append(f"Content-Length: {len(body)}\r\n")
+        if closing:
+            head.append("Connection: close\r\n")
+            self.close_connection = True
+        elif handler_connection is not None:
+            head.append(f"Connection: {handler_connection}\r\n")
+        head.append("\r\n")
+        data = "".join(head).encode("latin-1")
+        return data if no_body else data + body
+
+    def send(self, response: Response, request_id: Optional[str] = None) -> None:
+        """Write the response; a client that hung up is not worth a traceback."""
+        try:
+            self.wfile.write(self.render(response, request_id))
+        except (BrokenPipeError, ConnectionResetError, BlockingIOError, TimeoutError):
+            self.close_connection = True  # BlockingIOError: the send timed out
+
+    def version_string(self) -> str:
+        return "pylambda"
+
+    def log_request(self, code="-", size="-") -> None:
+        """Silenced: dispatch() writes the JSON line for each call."""
+
+    def log_message(self, format, *args) -> None:
+        log("warning", "http: " + (format % args), client=self.client_address[0])

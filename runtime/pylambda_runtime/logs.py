@@ -1,0 +1,114 @@
+"""The runtime's log lines: one JSON object per line on stdout, written by one thread.
+
+A call's thread and the timeout watchdog only queue their lines, so a slow stdout (a log
+shipper that falls behind) never delays an answer or a 504.
+"""
+
+import json
+import sys
+import threading
+import time
+from collections import deque
+from json.encoder import encode_basestring_ascii as json_str  # what json.dumps uses
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .bodies import Response
+
+_log_queue: deque = deque()  # lines not written yet, in order; only the log writer pops
+_log_wake = threading.Event()  # set when lines are queued, cleared by the log writer
+_log_writing = False  # the log writer holds lines it has taken but not written yet
+_log_dropped = [0, threading.Lock()]  # lines refused because the queue was full
+_log_fields: dict = {}  # function (and namespace), on every line once settings are known
+_log_common = ""  # the same fields as JSON, for the lines of calls
+_ts_second = (0, "")  # the last second formatted, and its text
+MAX_QUEUED_LINES = 10000  # past this, new lines are dropped (and counted) until there is room
+
+
+def set_log_fields(**fields: str) -> None:
+    global _log_common
+    _log_fields.update(fields)
+    _log_common = "".join(f", {json.dumps(k)}: {json.dumps(v)}" for k, v in _log_fields.items())
+
+
+def timestamp() -> str:
+    """UTC, to the millisecond: 2026-11-26T08:00:00.123Z (the date part formatted once a second)."""
+    global _ts_second
+    now, cached = time.time(), _ts_second  # one read: other threads may replace it
+    second = int(now)
+    if cached[0] != second:
+        cached = _ts_second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+    return f"{cached[1]}.{int((now - second) * 1000):03d}Z"
+
+
+def write_line(line: str) -> None:
+    """Queue a line for stdout. Only the log writer thread writes, so no caller (a call's
+    thread, the watchdog) ever waits on a slow stdout; a line that finds the queue full is
+    dropped and counted rather than waited for."""
+    if len(_log_queue) >= MAX_QUEUED_LINES:
+        with _log_dropped[1]:
+            _log_dropped[0] += 1
+        return
+    _log_queue.append(line)
+    if not _log_wake.is_set():  # set already while the writer has not caught up
+        _log_wake.set()
+
+
+def _write_logs() -> None:
+    """The log writer: whatever is queued, in one write, then the same again."""
+    global _log_writing
+    while True:
+        _log_wake.wait()
+        _log_wake.clear()  # before taking lines: one queued after this sets it again
+        _log_writing = True
+        try:
+            while _log_queue:
+                batch = [_log_queue.popleft() for _ in range(len(_log_queue))]
+                with _log_dropped[1]:
+                    dropped, _log_dropped[0] = _log_dropped[0], 0
+                if dropped:
+                    batch.append(json.dumps({"ts": timestamp(), "level": "warning",
+                                             "msg": "log lines dropped: stdout is too slow",
+                                             "dropped": dropped, **_log_fields}) + "\n")
+                try:
+                    sys.stdout.write("".join(batch))
+                    sys.stdout.flush()
+                except Exception:
+                    pass  # a closed or broken stdout must not stop the writer
+        finally:
+            _log_writing = False
+
+
+def flush_logs(timeout: float = 5.0) -> bool:
+    """Wait (polling, so safe in a signal handler) until every queued line is written."""
+    deadline = time.monotonic() + timeout
+    while (_log_queue or _log_writing) and time.monotonic() < deadline:
+        time.sleep(0.002)
+    return not (_log_queue or _log_writing)
+
+
+threading.Thread(target=_write_logs, name="log-writer", daemon=True).start()
+
+
+def log(level: str, msg: str, **fields: Any) -> None:
+    """One JSON object per line on stdout, the stream `kubectl logs` and log shippers read."""
+    line = json.dumps({"ts": timestamp(), "level": level, "msg": msg, **_log_fields, **fields},
+                      default=str)
+    write_line(line + "\n")
+
+
+def log_call(method: str, path: str, response: "Response", seconds: float, request_id: str):
+    """The line of one answered call (path without the query, which may carry secrets). A
+    successful call's line is formatted directly: the same JSON as log() writes, at a
+    fraction of the cost."""
+    if not response.failure:
+        return write_line(
+            f'{{"ts": "{timestamp()}", "level": "info", "msg": "call"{_log_common}, '
+            f'"method": {json_str(method)}, "path": {json_str(path)}, '
+            f'"status": {int(response.status)}, "durationMs": {round(seconds * 1000, 1)!r}, '
+            f'"requestId": {json_str(request_id)}}}\n'
+        )
+    fields = {"msg": "call", **response.failure}
+    log("error", fields.pop("msg"), method=method, path=path, status=response.status,
+        durationMs=round(seconds * 1000, 1), requestId=request_id, **fields)
+

@@ -1,0 +1,140 @@
+"""The listening server: one thread per connection up to PYLAMBDA_MAX_CONNECTIONS, a 503
+without a thread past that, and an accept loop that backs off instead of spinning when the
+process runs out of file descriptors."""
+
+import errno
+import json
+import os
+import socket
+import socketserver
+import time
+import traceback
+from collections import deque
+from http.server import ThreadingHTTPServer
+
+from .bodies import JSON_TYPE
+from .connection import RequestHandler
+from .framing import http_date
+from .logs import log
+from .state import Runtime
+from .watchdog import Watchdog
+
+
+class ThrottledLog:
+    """A warning about something that may happen thousands of times a second (a flood of
+    connections): logged at most once per `seconds`, with how often it happened since."""
+
+    def __init__(self, msg: str, seconds: float = 10.0):
+        self.msg, self.seconds = msg, seconds
+        self.next_at, self.unlogged = 0.0, 0
+
+    def __call__(self, **fields) -> None:
+        now = time.monotonic()
+        self.unlogged += 1
+        if now >= self.next_at:
+            self.next_at = now + self.seconds
+            log("warning", self.msg, times=self.unlogged, **fields)
+            self.unlogged = 0
+
+
+# accept() failing with these is the process or the system out of a resource: retrying at
+# once would spin (the listening socket stays readable), so the accept loop backs off.
+ACCEPT_EXHAUSTED = frozenset(getattr(errno, name) for name in ("EMFILE", "ENFILE", "ENOBUFS", "ENOMEM")
+                             if hasattr(errno, name))
+REFUSAL_LINGER_SECONDS, MAX_LINGERING = 1.0, 64
+
+
+class Server(ThreadingHTTPServer):
+    """One thread per connection, at most PYLAMBDA_MAX_CONNECTIONS of them. A connection
+    past the cap is answered 503 by the accept loop itself, without a thread: sent, its
+    sending side shut, what the client still sends read and dropped for up to a second (so
+    the close does not reset the answer away), then closed."""
+
+    daemon_threads = True  # a stuck call never blocks exit
+    request_queue_size = 128  # socketserver's default of 5 resets connections under bursts
+
+    def __init__(self, address, runtime: Runtime):
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self.runtime = runtime
+        super().__init__(address, RequestHandler)
+        self.watchdog = Watchdog(runtime)
+        self.max_connections = runtime.settings.max_connections
+        self._lingering: deque = deque()  # (socket, when to close it) of refused connections
+        self._accept_backoff = 0.0
+        self._log_accept_failure = ThrottledLog("cannot accept connections; backing off")
+        self._log_refusal = ThrottledLog("connections refused: too many open")
+
+    def get_request(self):
+        try:
+            accepted = self.socket.accept()
+        except OSError as exc:
+            if exc.errno in ACCEPT_EXHAUSTED:
+                self.runtime.metrics.accept_failed()
+                self._accept_backoff = min(1.0, max(0.01, self._accept_backoff * 2))
+                self._log_accept_failure(error=os.strerror(exc.errno),
+                                         backoffSeconds=self._accept_backoff,
+                                         openConnections=self.runtime.metrics.connections)
+                time.sleep(self._accept_backoff)
+            raise
+        self._accept_backoff = 0.0
+        return accepted
+
+    def process_request(self, request, client_address) -> None:
+        if not self.runtime.metrics.connection_opened(self.max_connections):
+            self.refuse(request)
+            return
+        super().process_request(request, client_address)  # on failure: shutdown_request
+
+    def shutdown_request(self, request) -> None:
+        try:
+            super().shutdown_request(request)
+        finally:
+            self.runtime.metrics.connection_closed()
+
+    def refuse(self, sock: socket.socket) -> None:
+        self._log_refusal(maxConnections=self.max_connections,
+                          variable="PYLAMBDA_MAX_CONNECTIONS")
+        body = json.dumps({"error": f"too many connections: {self.max_connections} are open "
+                                    "(PYLAMBDA_MAX_CONNECTIONS); retry later",
+                           "type": "TooManyConnections"}).encode()
+        head = (f"HTTP/1.1 503 Service Unavailable\r\nServer: pylambda\r\nDate: {http_date()}"
+                f"\r\nContent-Type: {JSON_TYPE}\r\nContent-Length: {len(body)}\r\n"
+                "Retry-After: 1\r\nConnection: close\r\n\r\n")
+        try:
+            sock.setblocking(False)
+            sock.send(head.encode("latin-1") + body)  # fits any empty send buffer
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            sock.close()
+            return
+        self._lingering.append((sock, time.monotonic() + REFUSAL_LINGER_SECONDS))
+        if len(self._lingering) > MAX_LINGERING:
+            self._lingering.popleft()[0].close()
+
+    def service_actions(self) -> None:
+        """Between accepts (and at least every poll interval): drop what refused clients
+        sent, and close those that hung up or whose linger is over."""
+        now = time.monotonic()
+        for _ in range(len(self._lingering)):
+            sock, close_at = self._lingering.popleft()
+            try:
+                while sock.recv(65536):
+                    pass
+                done = True  # the client hung up
+            except BlockingIOError:
+                done = now >= close_at
+            except OSError:
+                done = True
+            if done:
+                sock.close()
+            else:
+                self._lingering.append((sock, close_at))
+
+    def server_bind(self) -> None:
+        """Skips HTTPServer's getfqdn(), a reverse DNS lookup that can stall startup."""
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+    def handle_error(self, request, client_address) -> None:
+        log("warning", "connection error", traceback=traceback.format_exc())
