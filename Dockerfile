@@ -26,12 +26,12 @@ RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack 
 WORKDIR /app
 ENV NODE_ENV=production PORT=8080
 # Everything stays owned by root and read-only to the service's user. The service finds schemas/
-# and runtime/ next to package.json (src/package-root.ts), so the layout mirrors the repository.
+# next to package.json (src/package-root.ts), so the layout mirrors the repository. The Python
+# runtime is not here: it ships in its own image (runtime/Dockerfile).
 COPY package.json ./
 COPY --from=production-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 COPY schemas ./schemas
-COPY runtime/pylambda_runtime.py ./runtime/pylambda_runtime.py
 # Numeric, so that the kubelet can check runAsNonRoot; config/manager runs the pod as the same user.
 USER 10001:10001
 EXPOSE 8080

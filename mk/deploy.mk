@@ -12,6 +12,10 @@ KUSTOMIZE_VERSION ?= v5.8.1
 METACONTROLLER_VERSION := v4.17.2
 
 IMG ?= pylambda-webhook:dev
+# The runtime image lambda pods get the Python runtime from (runtime/Dockerfile). Its tag is the
+# release: the webhook pins each lambda to the runtime version it runs (README: Upgrades).
+PYLAMBDA_VERSION := $(shell node -p "require('./package.json').version" 2>/dev/null)
+RUNTIME_IMG ?= pylambda-runtime:$(PYLAMBDA_VERSION)
 KIND_CLUSTER ?= pylambda
 KIND_NODE_IMAGE ?=
 KIND ?= kind
@@ -33,9 +37,10 @@ deploy_to_root := $(subst $(eval) ,,$(foreach part,$(subst /, ,$(DEPLOY_DIR)),..
 # IMG without a registry host (pylambda-webhook:dev, me/pylambda:1) is built here and loaded into the
 # kind nodes; IMG with one (ghcr.io/me/pylambda-webhook:1.0, localhost:5000/pylambda:1) was pushed
 # and the nodes pull it. BUILD_IMAGE=true|false overrides the guess.
-img_first := $(firstword $(subst /, ,$(IMG)))
-img_has_registry := $(and $(findstring /,$(IMG)),$(or $(findstring .,$(img_first)),$(findstring :,$(img_first)),$(filter localhost,$(img_first))))
-BUILD_IMAGE ?= $(if $(img_has_registry),false,true)
+# The same holds for RUNTIME_IMG (BUILD_RUNTIME_IMAGE).
+has_registry = $(and $(findstring /,$(1)),$(or $(findstring .,$(firstword $(subst /, ,$(1)))),$(findstring :,$(firstword $(subst /, ,$(1)))),$(filter localhost,$(firstword $(subst /, ,$(1))))))
+BUILD_IMAGE ?= $(if $(call has_registry,$(IMG)),false,true)
+BUILD_RUNTIME_IMAGE ?= $(if $(call has_registry,$(RUNTIME_IMG)),false,true)
 
 K := $(KUBECTL) --context $(KUBE_CONTEXT)
 DECORATOR_FINALIZER := metacontroller.io/decoratorcontroller-pylambda-deployment-decorator
@@ -61,6 +66,10 @@ require-kubectl:
 docker-build: require-docker ## Build the webhook image IMG (default pylambda-webhook:dev).
 	$(DOCKER) build -t '$(IMG)' .
 
+.PHONY: docker-build-runtime
+docker-build-runtime: require-docker ## Build the runtime image RUNTIME_IMG (default pylambda-runtime:<version>).
+	$(DOCKER) build -t '$(RUNTIME_IMG)' runtime
+
 .PHONY: kind-create
 kind-create: require-docker require-kind ## Create the kind cluster KIND_CLUSTER (default pylambda) unless it exists.
 	@if $(KIND) get clusters 2>/dev/null | grep -qx '$(KIND_CLUSTER)'; then \
@@ -72,6 +81,10 @@ kind-create: require-docker require-kind ## Create the kind cluster KIND_CLUSTER
 .PHONY: kind-load
 kind-load: require-docker require-kind ## Load the local image IMG into the kind cluster's nodes.
 	$(KIND) load docker-image '$(IMG)' --name '$(KIND_CLUSTER)'
+
+.PHONY: kind-load-runtime
+kind-load-runtime: require-docker require-kind ## Load the local runtime image RUNTIME_IMG into the kind cluster's nodes.
+	$(KIND) load docker-image '$(RUNTIME_IMG)' --name '$(KIND_CLUSTER)'
 
 .PHONY: kind-delete
 kind-delete: require-kind ## Delete the kind cluster KIND_CLUSTER and everything in it.
@@ -104,7 +117,7 @@ metacontroller-uninstall: require-kubectl ## Remove Metacontroller (refused whil
 	$(K) delete -k config/metacontroller --ignore-not-found --wait --timeout=$(UNDEPLOY_TIMEOUT)
 
 .PHONY: deploy-config
-deploy-config: ## Write .cache/deploy/ (DEPLOY_DIR): config/default with the webhook image set to IMG (what `make deploy` applies).
+deploy-config: ## Write .cache/deploy/ (DEPLOY_DIR): config/default with the images IMG and RUNTIME_IMG (what `make deploy` applies).
 	@mkdir -p $(DEPLOY_DIR)
 	@img='$(IMG)'; name=$$img; tag=; digest=; \
 	case $$img in *@*) name=$${img%%@*}; digest=$${img#*@} ;; esac; \
@@ -120,17 +133,28 @@ deploy-config: ## Write .cache/deploy/ (DEPLOY_DIR): config/default with the web
 	  echo '  - name: pylambda-webhook'; \
 	  echo "    newName: $$name"; \
 	  if [ -n "$$digest" ]; then echo "    digest: $$digest"; else echo "    newTag: '$$tag'"; fi; \
+	  echo 'patches:'; \
+	  echo '  - target: {kind: Deployment, name: pylambda-webhook}'; \
+	  echo '    patch: |-'; \
+	  echo '      - op: add'; \
+	  echo '        path: /spec/template/spec/containers/0/env/-'; \
+	  echo "        value: {name: PYLAMBDA_RUNTIME_IMAGE, value: '$(RUNTIME_IMG)'}"; \
 	} >$(DEPLOY_DIR)/kustomization.yaml
-	@echo "wrote $(DEPLOY_DIR)/kustomization.yaml (config/default, image $(IMG))"
+	@echo "wrote $(DEPLOY_DIR)/kustomization.yaml (config/default, images $(IMG) and $(RUNTIME_IMG))"
 
 .PHONY: deploy
-deploy: ## Create the kind cluster if needed, install Metacontroller, build and load IMG (unless it names a registry), apply config/default.
+deploy: ## Create the kind cluster if needed, install Metacontroller, build and load IMG and RUNTIME_IMG (unless they name a registry), apply config/default.
 	@$(MAKE) --no-print-directory require-kubectl kind-create
 	@$(MAKE) --no-print-directory metacontroller-install
 	@if [ '$(BUILD_IMAGE)' = true ]; then \
 	  $(MAKE) --no-print-directory docker-build kind-load; \
 	else \
 	  echo "IMG=$(IMG) names a registry: the kind nodes pull it (BUILD_IMAGE=true builds and loads it instead)"; \
+	fi
+	@if [ '$(BUILD_RUNTIME_IMAGE)' = true ]; then \
+	  $(MAKE) --no-print-directory docker-build-runtime kind-load-runtime; \
+	else \
+	  echo "RUNTIME_IMG=$(RUNTIME_IMG) names a registry: the kind nodes pull it (BUILD_RUNTIME_IMAGE=true builds and loads it instead)"; \
 	fi
 	@$(MAKE) --no-print-directory deploy-config
 	$(K) apply --server-side --field-manager=pylambda -k $(DEPLOY_DIR)

@@ -12,7 +12,6 @@ import { inflightLimit } from './http/inflight-limit.js';
 import { hookEndpoint } from './http/hook-endpoint.js';
 import { readJsonBody } from './http/json-body.js';
 import { ResponseCache } from './http/response-cache.js';
-import { readRuntimeSource } from './render/runtime-source.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createMetrics, type Metrics } from './telemetry/metrics.js';
 import { compiledValidator, createSchemaRegistry } from './validation/schema-registry.js';
@@ -21,7 +20,6 @@ export interface AppDeps {
   config: ServiceConfig;
   logger: Logger;
   metrics: Metrics;
-  runtimeSource: string;
   /** The only clock the hooks may read (see status/transition-time.ts). */
   now: () => Date;
   /** Bearer token hook calls must present; none means hooks are open (NetworkPolicy guards them). */
@@ -41,7 +39,6 @@ export function defaultDeps(overrides: Partial<AppDeps> = {}): AppDeps {
     config,
     logger: overrides.logger ?? createLogger(config.logLevel),
     metrics: overrides.metrics ?? createMetrics(),
-    runtimeSource: overrides.runtimeSource ?? readRuntimeSource(),
     now: overrides.now ?? (() => new Date()),
     authToken: 'authToken' in overrides ? overrides.authToken : readToken(config.authTokenFile),
   };
@@ -64,7 +61,7 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
   const { config, logger, metrics } = deps;
   const requests = createSchemaRegistry();
   const hookContext = createHookContext({
-    runtimeSource: deps.runtimeSource,
+    runtime: config.runtime,
     clusterDomain: config.clusterDomain,
     applyStrategy: config.applyStrategy,
     maxCodeBytes: config.maxCodeBytes,

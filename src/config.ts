@@ -1,5 +1,15 @@
 // Service settings, all from the environment, with defaults that work on a laptop.
 import { APPLY_STRATEGIES, defaultMaxCodeBytes, type ApplyStrategy } from './lambda/code-size.js';
+import { packageVersion } from './package-version.js';
+import {
+  defaultRuntimeImage,
+  isRuntimeVersion,
+  RUNTIME_DELIVERIES,
+  RUNTIME_UPGRADES,
+  type RuntimeRelease,
+  type RuntimeDelivery,
+  type RuntimeUpgrade,
+} from './render/runtime-release.js';
 
 export interface ServiceConfig {
   port: number;
@@ -33,6 +43,8 @@ export interface ServiceConfig {
   tlsKeyFile: string | undefined;
   /** Bytes of hook answers kept for repeated identical requests (http/response-cache.ts); 0: none. */
   responseCacheBytes: number;
+  /** The runtime new pods get (render/runtime-release.ts). */
+  runtime: RuntimeRelease;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
@@ -67,6 +79,39 @@ function tlsFiles(env: NodeJS.ProcessEnv): Pick<ServiceConfig, 'tlsCertFile' | '
     throw new ConfigError('PYLAMBDA_TLS_CERT_FILE and PYLAMBDA_TLS_KEY_FILE must be set together');
   }
   return { tlsCertFile: cert, tlsKeyFile: key };
+}
+
+/**
+ * PYLAMBDA_RUNTIME_VERSION (default: this release), PYLAMBDA_RUNTIME_IMAGE (default
+ * pylambda-runtime:<version>, which `make deploy` loads into kind), PYLAMBDA_RUNTIME_DELIVERY and
+ * PYLAMBDA_RUNTIME_UPGRADE.
+ */
+export function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeRelease {
+  const version = env.PYLAMBDA_RUNTIME_VERSION || packageVersion();
+  if (!isRuntimeVersion(version)) {
+    throw new ConfigError(
+      `PYLAMBDA_RUNTIME_VERSION=${JSON.stringify(version)}: must be a semantic version such as 1.2.3`,
+    );
+  }
+  const delivery = (env.PYLAMBDA_RUNTIME_DELIVERY || 'init-container') as RuntimeDelivery;
+  if (!RUNTIME_DELIVERIES.includes(delivery)) {
+    throw new ConfigError(
+      `PYLAMBDA_RUNTIME_DELIVERY=${JSON.stringify(delivery)}: must be ${RUNTIME_DELIVERIES.join(' or ')}`,
+    );
+  }
+  const image = env.PYLAMBDA_RUNTIME_IMAGE || defaultRuntimeImage(version);
+  if (/\s/.test(image)) {
+    throw new ConfigError(
+      `PYLAMBDA_RUNTIME_IMAGE=${JSON.stringify(image)}: must be an image reference`,
+    );
+  }
+  const upgrade = (env.PYLAMBDA_RUNTIME_UPGRADE || 'on-spec-change') as RuntimeUpgrade;
+  if (!RUNTIME_UPGRADES.includes(upgrade)) {
+    throw new ConfigError(
+      `PYLAMBDA_RUNTIME_UPGRADE=${JSON.stringify(upgrade)}: must be ${RUNTIME_UPGRADES.join(' or ')}`,
+    );
+  }
+  return { version, image, delivery, upgrade };
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
@@ -129,5 +174,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
       0,
       16 * 1024 * 1024 * 1024,
     ),
+    runtime: runtimeFromEnv(env),
   };
 }

@@ -1,9 +1,8 @@
 // The HookContext the webhook builds (src/app.ts), built the same way for local use: the same
-// schemas with defaults, the runtime file from the checkout, and the service's settings
-// (PYLAMBDA_APPLY_STRATEGY, PYLAMBDA_MAX_CODE_BYTES, PYLAMBDA_CLUSTER_DOMAIN) from the environment.
+// schemas with defaults and the service's settings (PYLAMBDA_APPLY_STRATEGY,
+// PYLAMBDA_MAX_CODE_BYTES, PYLAMBDA_CLUSTER_DOMAIN, PYLAMBDA_RUNTIME_*) from the environment.
 import { configFromEnv, ConfigError } from '../config.js';
 import { createHookContext, type HookContext } from '../hooks/hook-context.js';
-import { readRuntimeSource } from '../render/runtime-source.js';
 import { CliError } from './exit-codes.js';
 
 /** Only the settings that change what the hooks render; PORT or LOG_LEVEL in a shell must not matter. */
@@ -11,6 +10,10 @@ const RENDER_SETTINGS = [
   'PYLAMBDA_APPLY_STRATEGY',
   'PYLAMBDA_MAX_CODE_BYTES',
   'PYLAMBDA_CLUSTER_DOMAIN',
+  'PYLAMBDA_RUNTIME_VERSION',
+  'PYLAMBDA_RUNTIME_IMAGE',
+  'PYLAMBDA_RUNTIME_DELIVERY',
+  'PYLAMBDA_RUNTIME_UPGRADE',
 ];
 
 export function cliHookContext(env: NodeJS.ProcessEnv = process.env): HookContext {
@@ -23,7 +26,7 @@ export function cliHookContext(env: NodeJS.ProcessEnv = process.env): HookContex
     throw e;
   }
   return createHookContext({
-    runtimeSource: readRuntimeSource(),
+    runtime: config.runtime,
     clusterDomain: config.clusterDomain,
     applyStrategy: config.applyStrategy,
     maxCodeBytes: config.maxCodeBytes,

@@ -9,6 +9,7 @@ import { installRequirements } from './install-requirements.js';
 import { listenForInterrupt, unlessInterrupted, type Interrupt } from './interrupt.js';
 import { fileContents, lambdaLabel, selectOneLambda } from './lambdas.js';
 import { localPod, type LocalPod } from './local-pod.js';
+import { readRuntimePackage } from './runtime-package.js';
 import { readManifests } from './manifests.js';
 import type { InvokeOptions } from './options.js';
 import { localRuntimeSettings, processEnv } from './process-env.js';
@@ -104,7 +105,7 @@ async function run(
   const mode = options.serve || options.verbose ? 'all' : 'problems';
   const runtime = startRuntime({
     python: options.python,
-    runtimeFile: pod.runtimeFile,
+    args: pod.args,
     env: processEnv(io.env, pod.env, localRuntimeSettings(options.serve ? options.port : ANY_PORT)),
     cwd: pod.cwd,
     onLine: (line) => {
@@ -153,7 +154,7 @@ export async function invokeCommand(options: InvokeOptions, io: CliIO): Promise<
   const cleanup = () => removeTempRoot(root);
   process.once('exit', cleanup);
   try {
-    const pod = localPod(rendered, contents.configMaps, root, file.path);
+    const pod = localPod(rendered, contents.configMaps, root, file.path, readRuntimePackage());
     for (const warning of pod.warnings) io.err(`pylambda: warning: ${warning}\n`);
     return await run(pod, options, body, lambdaLabel(source), io, interrupt);
   } finally {

@@ -1,7 +1,8 @@
 // Pure: a rendered lambda -> the pod it describes, laid out under a local root directory the way
-// a kubelet would lay it out: each ConfigMap volume's items at its mount path (so the runtime,
-// the code and requirements.txt land exactly where the pod has them), emptyDirs as directories,
-// and the container's environment with every path under a mount moved into the root.
+// a kubelet would lay it out: each ConfigMap volume's items at its mount path (so the code and
+// requirements.txt land exactly where the pod has them), emptyDirs as directories, the runtime
+// package (this checkout's, which the runtime image holds) where the runtime init container
+// copies it, and the container's environment with every path under a mount moved into the root.
 import { posix } from 'node:path';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type {
@@ -14,8 +15,8 @@ import type {
 } from 'kubernetes-types/core/v1.js';
 import { CODE_DIR_ANNOTATION } from '../lambda/deployment-annotations.js';
 import { INSTALL_CONTAINER, LAMBDA_CONTAINER } from '../render/lambda-deployment.js';
-import { RUNTIME_FILE } from '../render/pod-layout.js';
-import { SETTINGS_FILE } from '../render/runtime-configmap.js';
+import { RUNTIME_PACKAGE } from '../render/pod-layout.js';
+import { SETTINGS_FILE } from '../render/settings-configmap.js';
 import { CliError } from './exit-codes.js';
 import { lambdaLabel } from './lambdas.js';
 import type { RenderedLambda } from './render-lambda.js';
@@ -37,8 +38,8 @@ export interface LocalPod {
   root: string;
   files: LocalFile[];
   directories: string[];
-  /** The runtime file from the rendered ConfigMap, where the pod has it. */
-  runtimeFile: string;
+  /** The container's command after the Python executable (`-u -P -m pylambda_runtime`). */
+  args: string[];
   /** The lambda container's environment (before the CLI sets host, port and drain). */
   env: Record<string, string>;
   cwd: string;
@@ -48,15 +49,8 @@ export interface LocalPod {
   warnings: string[];
 }
 
-interface MountedFile {
-  path: string;
-  configMap: string;
-  key: string;
-}
-
 interface Layout {
   files: LocalFile[];
-  mounted: MountedFile[];
   directories: string[];
 }
 
@@ -137,13 +131,14 @@ function layOut(
   where: string,
   warnings: string[],
 ): Layout {
-  const layout: Layout = { files: [], mounted: [], directories: [] };
+  const layout: Layout = { files: [], directories: [] };
   for (const mount of container.volumeMounts ?? []) {
     const volume = (pod.volumes ?? []).find((v) => v.name === mount.name);
     const target = posix.join(root, posix.normalize(mount.mountPath));
     if (!volume)
       throw new CliError(`${where}: volumeMount ${mount.name} names no volume of the pod`);
-    if (volume.emptyDir) {
+    // An image volume is the runtime image: the runtime package is put there (see below).
+    if (volume.emptyDir || 'image' in volume) {
       layout.directories.push(target);
       continue;
     }
@@ -174,7 +169,6 @@ function layOut(
       }
       const path = relative ? posix.join(target, relative) : target;
       layout.files.push({ path, content: file.content });
-      layout.mounted.push({ path, configMap: name, key: file.key });
     }
   }
   return layout;
@@ -200,21 +194,46 @@ function environment(
   return out;
 }
 
-function runtimeFileOf(layout: Layout, runtimeConfigMap: string, where: string): string {
-  const file = layout.mounted.find(
-    (f) => f.configMap === runtimeConfigMap && f.key === RUNTIME_FILE,
-  );
-  if (!file) {
+/** Does this container run the runtime package (`python ... -m pylambda_runtime`)? */
+export function runsRuntime(container: Container): boolean {
+  const argv = [...(container.command ?? []), ...(container.args ?? [])];
+  return argv.some((arg, i) => arg === RUNTIME_PACKAGE && argv[i - 1] === '-m');
+}
+
+/**
+ * The runtime package, put where the container's PYTHONPATH finds it: the first entry, which
+ * must be a mounted volume (the emptyDir the runtime init container fills, or an image volume).
+ */
+function runtimePackageFiles(
+  root: string,
+  container: Container,
+  runtimePackage: Map<string, string>,
+  where: string,
+): { files: LocalFile[]; args: string[] } {
+  const argv = [...(container.command ?? []), ...(container.args ?? [])];
+  if (!runsRuntime(container)) {
     throw new CliError(
-      `${where}: ConfigMap ${runtimeConfigMap} is mounted without its ${RUNTIME_FILE} key`,
+      `${where}: container ${container.name} does not run python -m ${RUNTIME_PACKAGE}; invoke runs what the pod runs`,
     );
   }
-  return file.path;
+  const first = (container.env ?? []).find((e) => e.name === 'PYTHONPATH')?.value?.split(':')[0];
+  const dir = first && localPath(root, container.volumeMounts ?? [], first);
+  if (!dir) {
+    throw new CliError(
+      `${where}: container ${container.name} runs ${RUNTIME_PACKAGE} but its PYTHONPATH does not start with a mounted directory holding it (the runtime volume)`,
+    );
+  }
+  const files = [...runtimePackage].map(([path, content]) => ({
+    path: posix.join(dir, path),
+    content,
+  }));
+  return { files, args: argv.slice(1) };
 }
 
 function pythonLambdaPod(
   rendered: Extract<RenderedLambda, { kind: 'PythonLambda' }>,
   root: string,
+  runtimePackage: Map<string, string>,
   where: string,
 ): LocalPod {
   const warnings: string[] = [];
@@ -225,6 +244,7 @@ function pythonLambdaPod(
   const lookup = (name: string) => (name === configMap.metadata?.name ? configMap : undefined);
   const layout = layOut(root, container, pod, lookup, where, warnings);
   const mounts = container.volumeMounts ?? [];
+  const runtime = runtimePackageFiles(root, container, runtimePackage, where);
   const init = pod.initContainers?.find((c) => c.name === INSTALL_CONTAINER);
   let install: LocalCommand | undefined;
   if (init) {
@@ -241,9 +261,9 @@ function pythonLambdaPod(
   }
   return {
     root,
-    files: layout.files,
+    files: [...layout.files, ...runtime.files],
     directories: layout.directories,
-    runtimeFile: runtimeFileOf(layout, configMap.metadata!.name!, where),
+    args: runtime.args,
     env: environment(root, mounts, container.env ?? [], warnings),
     cwd: localPath(root, mounts, container.workingDir ?? '') ?? root,
     install,
@@ -252,30 +272,28 @@ function pythonLambdaPod(
   };
 }
 
-/** The container that runs the runtime: the one that mounts the attached runtime ConfigMap. */
-function decoratedContainer(pod: PodSpec, runtimeConfigMap: string): Container | undefined {
-  const volumes = (pod.volumes ?? [])
-    .filter((v) => v.configMap?.name === runtimeConfigMap)
-    .map((v) => v.name);
-  return pod.containers.find((c) => (c.volumeMounts ?? []).some((m) => volumes.includes(m.name)));
+/** The container that runs the runtime package. */
+function decoratedContainer(pod: PodSpec): Container | undefined {
+  return pod.containers.find(runsRuntime);
 }
 
 function decoratedPod(
   rendered: Extract<RenderedLambda, { kind: 'Deployment' }>,
   fileConfigMaps: Map<string, ConfigMap>,
   root: string,
+  runtimePackage: Map<string, string>,
   where: string,
 ): LocalPod {
   const warnings: string[] = [];
   const { namespace, name } = rendered.source;
-  const runtimeConfigMap = objectOfKind<ConfigMap>(rendered, 'ConfigMap');
-  const runtimeName = runtimeConfigMap.metadata!.name!;
+  const settingsConfigMap = objectOfKind<ConfigMap>(rendered, 'ConfigMap');
+  const settingsName = settingsConfigMap.metadata!.name!;
   const pod = (rendered.source.object as unknown as Deployment).spec?.template?.spec;
-  const container = pod && decoratedContainer(pod, runtimeName);
+  const container = pod && decoratedContainer(pod);
   if (!pod || !container) {
     throw new CliError(
-      `${where}: no container of Deployment ${name} mounts ConfigMap ${runtimeName}, which pylambda attaches with the runtime; ` +
-        `mount it at /opt/pylambda/runtime and run python -u /opt/pylambda/runtime/${RUNTIME_FILE} (see config/samples/annotated-deployment-greeter.yaml)`,
+      `${where}: no container of Deployment ${name} runs python -u -P -m ${RUNTIME_PACKAGE}; ` +
+        `get the runtime from the runtime image and mount ConfigMap ${settingsName} at /opt/pylambda/settings (see config/samples/annotated-deployment-greeter.yaml)`,
     );
   }
   const mounts = container.volumeMounts ?? [];
@@ -294,28 +312,31 @@ function decoratedPod(
       `${where}: ${codeSource} comes from a ${volumeType(codeVolume)} volume; invoke needs it from a ConfigMap in the file`,
     );
   }
-  if (codeConfigMap !== runtimeName && !fileConfigMaps.has(`${namespace}/${codeConfigMap}`)) {
+  if (codeConfigMap !== settingsName && !fileConfigMaps.has(`${namespace}/${codeConfigMap}`)) {
     throw new CliError(
       `${where}: ${codeSource} is mounted from ConfigMap ${codeConfigMap}, which is not in the file (namespace ${namespace})`,
     );
   }
   const lookup = (cm: string) =>
-    cm === runtimeName ? runtimeConfigMap : fileConfigMaps.get(`${namespace}/${cm}`);
+    cm === settingsName ? settingsConfigMap : fileConfigMaps.get(`${namespace}/${cm}`);
   const layout = layOut(root, container, pod, lookup, where, warnings);
+  const runtime = runtimePackageFiles(root, container, runtimePackage, where);
+  // The one that copies the runtime is what runtimePackageFiles stands in for.
   for (const init of pod.initContainers ?? [])
-    warnings.push(`init container ${init.name} is not run locally`);
+    if (!(init.command ?? []).some((arg) => arg.includes(RUNTIME_PACKAGE)))
+      warnings.push(`init container ${init.name} is not run locally`);
   if ((container.envFrom ?? []).length > 0)
     warnings.push(`envFrom of container ${container.name} needs a cluster; skipped`);
-  // settings.json beside the runtime holds the annotations' PYLAMBDA_* values; the container's own variables win.
-  const settings = JSON.parse(String(runtimeConfigMap.data?.[SETTINGS_FILE] ?? '{}')) as Record<
+  // settings.json holds the annotations' PYLAMBDA_* values; the container's own variables win.
+  const settings = JSON.parse(String(settingsConfigMap.data?.[SETTINGS_FILE] ?? '{}')) as Record<
     string,
     string
   >;
   return {
     root,
-    files: layout.files,
+    files: [...layout.files, ...runtime.files],
     directories: layout.directories,
-    runtimeFile: runtimeFileOf(layout, runtimeName, where),
+    args: runtime.args,
     env: environment(root, mounts, container.env ?? [], warnings, settings),
     cwd: localPath(root, mounts, container.workingDir ?? '') ?? root,
     install: undefined,
@@ -324,14 +345,16 @@ function decoratedPod(
   };
 }
 
+/** `runtimePackage`: the runtime package's files, by path relative to its parent directory. */
 export function localPod(
   rendered: RenderedLambda,
   fileConfigMaps: Map<string, ConfigMap>,
   root: string,
   file: string,
+  runtimePackage: Map<string, string>,
 ): LocalPod {
   const where = `${file}:${rendered.source.line}: ${lambdaLabel(rendered.source)}`;
   return rendered.kind === 'PythonLambda'
-    ? pythonLambdaPod(rendered, root, where)
-    : decoratedPod(rendered, fileConfigMaps, root, where);
+    ? pythonLambdaPod(rendered, root, runtimePackage, where)
+    : decoratedPod(rendered, fileConfigMaps, root, runtimePackage, where);
 }

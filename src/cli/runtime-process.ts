@@ -25,7 +25,8 @@ export interface RuntimeProcess {
 
 export interface RuntimeLaunch {
   python: string;
-  runtimeFile: string;
+  /** After the Python executable: the pod's own command (`-u -P -m pylambda_runtime`). */
+  args: string[];
   env: Record<string, string>;
   cwd: string;
   onLine: (line: string) => void;
@@ -34,7 +35,7 @@ export interface RuntimeLaunch {
 export function startRuntime(launch: RuntimeLaunch): RuntimeProcess {
   // Its own process group: Ctrl-C at a terminal reaches the CLI only, which then stops the
   // runtime with one SIGTERM (a second signal would make the runtime exit at once).
-  const child = spawn(launch.python, ['-u', launch.runtimeFile], {
+  const child = spawn(launch.python, launch.args, {
     cwd: launch.cwd,
     env: launch.env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,15 +1,15 @@
-// What the pure hooks need from outside: settings, the runtime file's text and digest, compiled
-// validators, and the one clock they may read (only for a condition's flip). The service and the CLI build it the same way, here.
+// What the pure hooks need from outside: settings, the runtime release new pods get, compiled
+// validators, and the one clock they may read (only for a condition's flip). The service and
+// the CLI build it the same way, here.
 import type { ValidateFunction } from 'ajv';
 import type { PythonLambdaSpec } from '../generated/pythonlambda-spec.js';
 import { defaultMaxCodeBytes, type ApplyStrategy } from '../lambda/code-size.js';
-import { sha256Hex } from '../render/hash.js';
+import type { RuntimeRelease } from '../render/runtime-release.js';
 import { compiledValidator, createSchemaRegistry } from '../validation/schema-registry.js';
 
 export interface HookContext {
-  runtimeSource: string;
-  /** sha256 of runtimeSource: part of every code hash, so a new runtime rolls every lambda. */
-  runtimeDigest: string;
+  /** The runtime this webhook renders for a lambda that does not run one already. */
+  runtime: RuntimeRelease;
   clusterDomain: string;
   /** Metacontroller's --apply-strategy when configured; otherwise read from each request. */
   applyStrategy: ApplyStrategy | undefined;
@@ -20,7 +20,7 @@ export interface HookContext {
 }
 
 export interface HookSettings {
-  runtimeSource: string;
+  runtime: RuntimeRelease;
   clusterDomain: string;
   /** Metacontroller's --apply-strategy, as an override of what requests show. */
   applyStrategy?: ApplyStrategy;
@@ -35,7 +35,6 @@ export function createHookContext(settings: HookSettings): HookContext {
     ...rest,
     applyStrategy: settings.applyStrategy,
     maxCodeBytesFor: (strategy) => maxCodeBytes ?? defaultMaxCodeBytes(strategy),
-    runtimeDigest: sha256Hex(settings.runtimeSource),
     validateSpec: compiledValidator<PythonLambdaSpec>(specs, 'pythonlambda-spec.schema.json'),
   };
 }

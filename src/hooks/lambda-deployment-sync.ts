@@ -1,4 +1,4 @@
-// The decorator sync hook: an annotated Deployment gets the runtime ConfigMap and a Service, and
+// The decorator sync hook: an annotated Deployment gets the settings ConfigMap and a Service, and
 // annotations saying where it is served. Bad annotations never fail the hook (Metacontroller
 // would retry forever): the attachments stay as they are and pylambda.dev/error says what is wrong.
 import { asDesired } from '../metacontroller/carry-over.js';
@@ -13,8 +13,9 @@ import {
 import { commonLabels } from '../render/labels.js';
 import { renderService, serviceUrl } from '../render/lambda-service.js';
 import { dns1035LabelName } from '../render/names.js';
-import { renderRuntimeConfigMap } from '../render/runtime-configmap.js';
+import { renderSettingsConfigMap } from '../render/settings-configmap.js';
 import { formatProblems } from '../validation/problems.js';
+import { LEGACY_RUNTIME_MESSAGE, runsLegacyRuntime } from '../lambda/legacy-runtime.js';
 import type { DecoratorRequest, DecoratorResponse } from './decorator-types.js';
 import type { HookContext } from './hook-context.js';
 
@@ -28,16 +29,14 @@ export function syncLambdaDeployment(
   ctx: HookContext,
 ): DecoratorResponse {
   const result = decoratedLambda(request.object);
-  if (!result.ok) {
-    return {
-      annotations: {
-        [ERROR_ANNOTATION]: `invalid pylambda annotations: ${formatProblems(result.problems)}`,
-      },
-      attachments: allObjects(request.attachments).map(asDesired),
-    };
-  }
+  const keep = (problem: string): DecoratorResponse => ({
+    annotations: { [ERROR_ANNOTATION]: problem },
+    attachments: allObjects(request.attachments).map(asDesired),
+  });
+  if (!result.ok) return keep(`invalid pylambda annotations: ${formatProblems(result.problems)}`);
+  if (runsLegacyRuntime(request.object)) return keep(LEGACY_RUNTIME_MESSAGE);
   const { lambda } = result;
-  const configMap = renderRuntimeConfigMap(lambda, ctx.runtimeSource);
+  const configMap = renderSettingsConfigMap(lambda);
   const serviceName = decoratorServiceName(lambda.settings.name);
   const service = renderService({
     settings: lambda.settings,

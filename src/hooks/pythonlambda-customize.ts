@@ -49,7 +49,7 @@ export function customizePythonLambda(
   ];
   const result = pythonLambdaSpec({ name, namespace: ns }, request.parent.spec, ctx.validateSpec);
   if (result.ok) {
-    const configMap = codeConfigMapName(name, codeHash(result.spec, ctx.runtimeDigest));
+    const configMap = codeConfigMapName(name, codeHash(result.spec));
     rules.unshift({ apiVersion: 'v1', resource: 'configmaps', namespace: ns, names: [configMap] });
   }
   // The Deployment's ReplicaSets carry its pod labels: which code versions still have pods.

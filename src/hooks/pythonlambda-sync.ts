@@ -39,6 +39,13 @@ import { READY, rolloutVerdict } from '../status/rollout.js';
 import { formatProblems } from '../validation/problems.js';
 import type { CompositeRequest, CompositeResponse } from './composite-types.js';
 import type { HookContext } from './hook-context.js';
+import {
+  ANNOTATION_RUNTIME_UPGRADE,
+  ANNOTATION_SPEC_HASH,
+  chooseRuntime,
+  specHash,
+  type RuntimeChoice,
+} from './runtime-choice.js';
 
 interface Observed {
   /** The observed Deployment, only if this lambda owns it. */
@@ -102,11 +109,32 @@ function keepChildren(
   };
 }
 
-function render(spec: LambdaSpec, hash: string, ctx: HookContext) {
+/**
+ * The Deployment we want: rendered with this webhook's runtime, or (see runtime-choice.ts) the
+ * observed one as it was last applied, with only the replica count followed.
+ */
+function wantedDeployment(
+  spec: LambdaSpec,
+  hash: string,
+  choice: RuntimeChoice,
+  observed: Observed,
+  parentSpecHash: string,
+  ctx: HookContext,
+): Deployment {
+  if (choice.kind === 'keep' && observed.deployment) {
+    const kept = asDesired(observed.deployment as KubeObject) as unknown as Deployment;
+    return { ...kept, spec: { ...kept.spec!, replicas: spec.replicas } };
+  }
+  const deployment = renderLambdaDeployment(spec, hash, ctx.runtime);
+  deployment.metadata!.annotations = { [ANNOTATION_SPEC_HASH]: parentSpecHash };
+  return deployment;
+}
+
+function render(spec: LambdaSpec, hash: string, deployment: Deployment, ctx: HookContext) {
   const serviceName = lambdaServiceName(spec.name);
   return {
-    configMap: renderCodeConfigMap(spec, ctx.runtimeSource, hash) as KubeObject,
-    deployment: renderLambdaDeployment(spec, hash),
+    configMap: renderCodeConfigMap(spec, hash) as KubeObject,
+    deployment,
     service: renderService({
       settings: spec,
       name: serviceName,
@@ -178,8 +206,25 @@ export function syncPythonLambda(request: CompositeRequest, ctx: HookContext): C
     return keepChildren(request, observed, 'InvalidSpec', message, ctx);
   }
   const spec = result.spec;
-  const hash = codeHash(spec, ctx.runtimeDigest);
-  const children = render(spec, hash, ctx);
+  const hash = codeHash(spec);
+  const parentSpecHash = specHash(request.parent.spec);
+  const choice = chooseRuntime({
+    own: ctx.runtime,
+    observed: observed.deployment && {
+      annotations: observed.deployment.metadata?.annotations,
+      template: observed.deployment.spec?.template,
+    },
+    specHash: parentSpecHash,
+    optedIn: request.parent.metadata.annotations?.[ANNOTATION_RUNTIME_UPGRADE] === 'always',
+  });
+  if (choice.kind === 'wait') {
+    const message =
+      `this lambda runs runtime ${choice.version}, newer than this webhook's ${ctx.runtime.version}; ` +
+      `the spec change waits for a pylambda webhook of ${choice.version} or later (a webhook never moves a lambda to an older runtime)`;
+    return keepChildren(request, observed, 'RuntimeNewer', message, ctx);
+  }
+  const deployment = wantedDeployment(spec, hash, choice, observed, parentSpecHash, ctx);
+  const children = render(spec, hash, deployment, ctx);
   const size = sizeVerdict(request, children.configMap, ctx);
   if (size.kind === 'too-large') {
     return keepChildren(request, observed, 'CodeTooLarge', size.message, ctx);

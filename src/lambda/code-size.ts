@@ -11,7 +11,7 @@ export const APPLY_STRATEGIES: ApplyStrategy[] = ['dynamic-apply', 'server-side-
 
 /** dynamic-apply: the data's JSON plus the object's metadata stay under 262144 bytes. */
 export const DYNAMIC_APPLY_MAX_CODE_BYTES = 250_000;
-/** server-side apply: 1 MiB (1048576) of keys and values, less room for growth of the runtime. */
+/** server-side apply: 1 MiB (1048576) of keys and values, less room for the object's metadata. */
 export const SERVER_SIDE_APPLY_MAX_CODE_BYTES = 1_040_000;
 
 /** The webhook's default: Metacontroller's default strategy is dynamic-apply. */
@@ -51,8 +51,8 @@ export function configMapSize(data: Record<string, string>, strategy: ApplyStrat
 export function codeTooLargeMessage(bytes: number, limit: number, strategy: ApplyStrategy): string {
   const measure = strategy === 'server-side-apply' ? 'bytes' : 'bytes of JSON';
   const over =
-    `the code ConfigMap would hold ${bytes} ${measure} (spec.code, spec.files, ` +
-    `spec.requirements and the runtime), over this installation's limit of ${limit} ` +
+    `the code ConfigMap would hold ${bytes} ${measure} (spec.code, spec.files and ` +
+    `spec.requirements), over this installation's limit of ${limit} ` +
     `(PYLAMBDA_MAX_CODE_BYTES on the webhook, apply strategy ${strategy}). `;
   if (strategy === 'server-side-apply') {
     return `${over}A ConfigMap holds at most 1 MiB: move large data out of the code (an image, a volume, object storage).`;

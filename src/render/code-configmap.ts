@@ -1,11 +1,12 @@
-// The ConfigMap of a PythonLambda: its code, its extra files, its requirements and the runtime,
-// and the volume items that lay them out under /opt/pylambda in the pod.
+// The ConfigMap of a PythonLambda: the user's code, extra files and requirements, nothing else
+// (the runtime comes from the runtime image), and the volume items that lay them out under
+// /opt/pylambda in the pod.
 import type { ConfigMap, KeyToPath } from 'kubernetes-types/core/v1.js';
 import { configMapKeyForFile } from '../lambda/file-paths.js';
 import type { LambdaSpec } from '../lambda/python-lambda-spec.js';
 import { commonLabels, LABEL_COMPONENT } from './labels.js';
 import { dns1123SubdomainName } from './names.js';
-import { REQUIREMENTS_KEY, RUNTIME_FILE } from './pod-layout.js';
+import { REQUIREMENTS_KEY } from './pod-layout.js';
 
 /**
  * Named by content and immutable: a code change makes a new ConfigMap, so pods of the old
@@ -24,22 +25,17 @@ function codeFiles(spec: LambdaSpec): [string, string][] {
 }
 
 export function codeVolumeItems(spec: LambdaSpec): KeyToPath[] {
-  const items: KeyToPath[] = [{ key: RUNTIME_FILE, path: `runtime/${RUNTIME_FILE}` }];
+  const items: KeyToPath[] = [];
   for (const [path] of codeFiles(spec))
     items.push({ key: configMapKeyForFile(path), path: `code/${path}` });
   if (spec.requirements) items.push({ key: REQUIREMENTS_KEY, path: REQUIREMENTS_KEY });
   return items;
 }
 
-export function renderCodeConfigMap(
-  spec: LambdaSpec,
-  runtimeSource: string,
-  codeHash: string,
-): ConfigMap {
+export function renderCodeConfigMap(spec: LambdaSpec, codeHash: string): ConfigMap {
   const data: Record<string, string> = {};
   for (const [path, content] of codeFiles(spec)) data[configMapKeyForFile(path)] = content;
   if (spec.requirements) data[REQUIREMENTS_KEY] = spec.requirements;
-  data[RUNTIME_FILE] = runtimeSource;
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',

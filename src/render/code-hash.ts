@@ -1,5 +1,6 @@
-// The code hash: everything that changes what a lambda's pods execute. It names the immutable
-// code ConfigMap and annotates the pod template, so a change rolls the pods onto new files.
+// The code hash: the user's code and what it runs on (files, requirements, handler, image). It
+// names the immutable code ConfigMap and annotates the pod template, so a change rolls the pods
+// onto new files.
 import { createHash } from 'node:crypto';
 import type { LambdaSpec } from '../lambda/python-lambda-spec.js';
 
@@ -8,12 +9,12 @@ export function lambdaImage(spec: Pick<LambdaSpec, 'image' | 'runtime'>): string
 }
 
 /**
- * `runtimeDigest` is the hash of pylambda_runtime.py, computed once per process. Each field
- * goes into the hash as its name, its length in bytes and its bytes, in a fixed order (file
- * paths sorted): unambiguous without a JSON encoding, which would copy and escape up to a
- * megabyte of code on every sync only to hash it.
+ * Each field goes into the hash as its name, its length in bytes and its bytes, in a fixed order
+ * (file paths sorted): unambiguous without a JSON encoding, which would copy and escape up to a
+ * megabyte of code on every sync only to hash it. The runtime is not part of it: it comes from
+ * the runtime image, named in the pod template, so a webhook release changes no code hash.
  */
-export function codeHash(spec: LambdaSpec, runtimeDigest: string): string {
+export function codeHash(spec: LambdaSpec): string {
   const hash = createHash('sha256');
   const field = (name: string, value: string) => {
     hash.update(`${name}\0${Buffer.byteLength(value)}\0`);
@@ -25,6 +26,5 @@ export function codeHash(spec: LambdaSpec, runtimeDigest: string): string {
   field('handler', spec.handler);
   field('image', lambdaImage(spec));
   field('requirements', spec.requirements ?? '');
-  field('runtimeDigest', runtimeDigest);
   return hash.digest('hex');
 }

@@ -1,6 +1,6 @@
 // The Deployment that serves a PythonLambda: the stock python:<v>-slim image running the
-// runtime from its immutable code ConfigMap, rolled (with no downtime) whenever the code or the
-// template changes.
+// runtime package (from the runtime image, see runtime-delivery.ts) on the code of its immutable
+// code ConfigMap, rolled (with no downtime) whenever the code or the template changes.
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type {
   Container,
@@ -18,6 +18,7 @@ import { lambdaImage } from './code-hash.js';
 import { sha256Hex } from './hash.js';
 import {
   ANNOTATION_CODE_HASH,
+  ANNOTATION_RUNTIME_VERSION,
   ANNOTATION_TEMPLATE_HASH,
   commonLabels,
   selectorLabels,
@@ -30,7 +31,10 @@ import {
   MOUNT_ROOT,
   REQUIREMENTS_PATH,
   RUNTIME_COMMAND,
+  RUNTIME_DIR,
 } from './pod-layout.js';
+import { runtimeDelivery } from './runtime-delivery.js';
+import type { RuntimeRelease } from './runtime-release.js';
 import { runtimeVariables } from './runtime-variables.js';
 import { containerSecurityContext, podSecurityContext } from './security.js';
 import { topologySpreadConstraints } from './topology-spread.js';
@@ -83,6 +87,12 @@ function userEnv(spec: LambdaSpec): EnvVar[] {
   );
 }
 
+/** Python finds the runtime package first, then whatever the user's PYTHONPATH names. */
+function pythonPath(spec: LambdaSpec): string {
+  const user = (spec.env ?? []).find((e) => e.name === 'PYTHONPATH')?.value;
+  return user ? `${RUNTIME_DIR}:${user}` : RUNTIME_DIR;
+}
+
 function runtimeEnv(spec: LambdaSpec): EnvVar[] {
   const ours: Record<string, string> = {
     ...runtimeVariables(spec, CODE_DIR),
@@ -90,26 +100,34 @@ function runtimeEnv(spec: LambdaSpec): EnvVar[] {
     PYTHONDONTWRITEBYTECODE: '1',
     HOME: '/tmp',
   };
-  // The user's variables come last so that they win where a name repeats.
+  // The user's variables come last so that they win where a name repeats; PYTHONPATH is
+  // always ours, with the user's value after the runtime's directory.
   const own = new Set((spec.env ?? []).map((e) => e.name));
   return [
     ...Object.entries(ours)
       .filter(([name]) => !own.has(name))
       .map(([name, value]) => ({ name, value })),
-    ...userEnv(spec),
+    { name: 'PYTHONPATH', value: pythonPath(spec) },
+    ...userEnv(spec).filter((e) => e.name !== 'PYTHONPATH'),
   ];
 }
 
-function volumes(spec: LambdaSpec, hash: string): { volumes: Volume[]; mounts: VolumeMount[] } {
+function volumes(
+  spec: LambdaSpec,
+  hash: string,
+  runtime: { volume: Volume; mount: VolumeMount },
+): { volumes: Volume[]; mounts: VolumeMount[] } {
   const list: Volume[] = [
     {
       name: 'code',
       configMap: { name: codeConfigMapName(spec.name, hash), items: codeVolumeItems(spec) },
     },
+    runtime.volume,
     { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
   ];
   const mounts: VolumeMount[] = [
     { name: 'code', mountPath: MOUNT_ROOT, readOnly: true },
+    runtime.mount,
     { name: 'tmp', mountPath: '/tmp' },
   ];
   if (spec.requirements) {
@@ -180,14 +198,22 @@ function lambdaContainer(spec: LambdaSpec, image: string, mounts: VolumeMount[])
   };
 }
 
-function podTemplate(spec: LambdaSpec, hash: string): PodTemplateSpec {
+function podTemplate(spec: LambdaSpec, hash: string, release: RuntimeRelease): PodTemplateSpec {
   const image = lambdaImage(spec);
-  const { volumes: vols, mounts } = volumes(spec, hash);
+  const runtime = runtimeDelivery(release);
+  const { volumes: vols, mounts } = volumes(spec, hash, runtime);
   const spread = topologySpreadConstraints(spec);
+  const initContainers = [
+    ...(runtime.initContainer ? [runtime.initContainer] : []),
+    ...(spec.requirements ? [installContainer(spec, image)] : []),
+  ];
   return {
     metadata: {
       labels: commonLabels(spec.name),
-      annotations: { [ANNOTATION_CODE_HASH]: hash },
+      annotations: {
+        [ANNOTATION_CODE_HASH]: hash,
+        [ANNOTATION_RUNTIME_VERSION]: release.version,
+      },
     },
     spec: {
       automountServiceAccountToken: false,
@@ -195,7 +221,7 @@ function podTemplate(spec: LambdaSpec, hash: string): PodTemplateSpec {
       securityContext: podSecurityContext(),
       // In-flight calls may run for timeoutSeconds after the drain period.
       terminationGracePeriodSeconds: spec.timeoutSeconds + DRAIN_SECONDS + 5,
-      ...(spec.requirements ? { initContainers: [installContainer(spec, image)] } : {}),
+      ...(initContainers.length ? { initContainers } : {}),
       containers: [lambdaContainer(spec, image, mounts)],
       volumes: vols,
       ...(spread.length ? { topologySpreadConstraints: spread } : {}),
@@ -208,9 +234,16 @@ export function templateHash(template: PodTemplateSpec): string {
   return sha256Hex(template).slice(0, 16);
 }
 
-/** `hash` is the lambda's code hash (render/code-hash.ts), computed once per sync. */
-export function renderLambdaDeployment(spec: LambdaSpec, hash: string): Deployment {
-  const template = podTemplate(spec, hash);
+/**
+ * `hash` is the lambda's code hash (render/code-hash.ts), computed once per sync; `runtime` the
+ * runtime its pods get (hooks/runtime-choice.ts decides which).
+ */
+export function renderLambdaDeployment(
+  spec: LambdaSpec,
+  hash: string,
+  runtime: RuntimeRelease,
+): Deployment {
+  const template = podTemplate(spec, hash, runtime);
   template.metadata!.annotations![ANNOTATION_TEMPLATE_HASH] = templateHash(template);
   return {
     apiVersion: 'apps/v1',

@@ -58,12 +58,18 @@ spec:
     spec:
       containers:
         - name: lambda
-          image: python:3.12-slim
+          image: python:3.13-slim
+          command: [python, -u, -P, -m, pylambda_runtime]
+          env:
+            - {name: PYTHONPATH, value: /opt/pylambda-runtime}
           volumeMounts:
-            - {name: runtime, mountPath: /opt/pylambda/runtime}
+            - {name: runtime, mountPath: /opt/pylambda-runtime}
+            - {name: settings, mountPath: /opt/pylambda/settings}
             - {name: code, mountPath: /opt/pylambda/code}
       volumes:
         - name: runtime
+          emptyDir: {}
+        - name: settings
           configMap: {name: web-pylambda}
         - name: code
           configMap: {name: web-code}

@@ -7,16 +7,18 @@ import { localPod } from '../../src/cli/local-pod.js';
 import { parseManifests } from '../../src/cli/manifests.js';
 import { processEnv } from '../../src/cli/process-env.js';
 import { renderLambda } from '../../src/cli/render-lambda.js';
-import { readRuntimeSource } from '../../src/render/runtime-source.js';
+import { readRuntimePackage } from '../../src/cli/runtime-package.js';
 import { GREETER, TEXT_STATS } from './run-cli.js';
 
 const ROOT = '/scratch/root';
 const context = cliHookContext({});
+const RUNTIME_PACKAGE = readRuntimePackage();
+const RUNTIME_FILES = [...RUNTIME_PACKAGE.keys()].map((p) => `${ROOT}/opt/pylambda-runtime/${p}`);
 
 function podOf(text: string, path = 'test.yaml') {
   const contents = fileContents(parseManifests(text, path));
   const rendered = renderLambda(selectOneLambda(contents), path, context);
-  return localPod(rendered, contents.configMaps, ROOT, path);
+  return localPod(rendered, contents.configMaps, ROOT, path, RUNTIME_PACKAGE);
 }
 
 function fileMap(pod: ReturnType<typeof podOf>): Record<string, string> {
@@ -27,14 +29,20 @@ describe('local pod layout', () => {
   it('puts a PythonLambda ConfigMap where its volume items put it, with the env remapped', () => {
     const pod = podOf(readFileSync(TEXT_STATS, 'utf8'));
     const files = fileMap(pod);
-    expect(Object.keys(files).sort()).to.deep.equal([
-      `${ROOT}/opt/pylambda/code/main.py`,
-      `${ROOT}/opt/pylambda/code/words.py`,
-      `${ROOT}/opt/pylambda/runtime/pylambda_runtime.py`,
-    ]);
-    expect(files[pod.runtimeFile]).to.equal(readRuntimeSource());
-    expect(pod.runtimeFile).to.equal(`${ROOT}/opt/pylambda/runtime/pylambda_runtime.py`);
+    expect(Object.keys(files).sort()).to.deep.equal(
+      [
+        `${ROOT}/opt/pylambda/code/main.py`,
+        `${ROOT}/opt/pylambda/code/words.py`,
+        ...RUNTIME_FILES,
+      ].sort(),
+    );
+    // The runtime package where the runtime init container copies it, run as the pod runs it.
+    expect(files[`${ROOT}/opt/pylambda-runtime/pylambda_runtime/__main__.py`]).to.equal(
+      RUNTIME_PACKAGE.get('pylambda_runtime/__main__.py'),
+    );
+    expect(pod.args).to.deep.equal(['-u', '-P', '-m', 'pylambda_runtime']);
     expect(pod.env).to.include({
+      PYTHONPATH: `${ROOT}/opt/pylambda-runtime`,
       PYLAMBDA_HANDLER: 'main.handler',
       PYLAMBDA_CODE_DIR: `${ROOT}/opt/pylambda/code`,
       PYLAMBDA_FUNCTION_NAME: 'text-stats',
@@ -79,14 +87,17 @@ spec:
     expect(pod.install?.env).to.include({ HOME: `${ROOT}/tmp` });
   });
 
-  it("lays out an annotated Deployment's runtime attachment and code ConfigMap at their mounts", () => {
+  it("lays out an annotated Deployment's settings attachment, code ConfigMap and runtime at their mounts", () => {
     const pod = podOf(readFileSync(GREETER, 'utf8'));
     const files = fileMap(pod);
-    expect(Object.keys(files).sort()).to.deep.equal([
-      `${ROOT}/opt/pylambda/code/main.py`,
-      `${ROOT}/opt/pylambda/runtime/pylambda_runtime.py`,
-      `${ROOT}/opt/pylambda/runtime/settings.json`,
-    ]);
+    expect(Object.keys(files).sort()).to.deep.equal(
+      [
+        `${ROOT}/opt/pylambda/code/main.py`,
+        `${ROOT}/opt/pylambda/settings/settings.json`,
+        ...RUNTIME_FILES,
+      ].sort(),
+    );
+    expect(pod.args).to.deep.equal(['-u', '-P', '-m', 'pylambda_runtime']);
     // settings.json (from the annotations) first, the container's own variables over it.
     expect(pod.env).to.deep.equal({
       PYLAMBDA_HANDLER: 'main.handler',
@@ -96,11 +107,12 @@ spec:
       PYLAMBDA_FUNCTION_NAME: 'greeter',
       PYLAMBDA_NAMESPACE: 'default',
       PYLAMBDA_DRAIN_SECONDS: '5',
+      PYTHONPATH: `${ROOT}/opt/pylambda-runtime`,
       PYTHONDONTWRITEBYTECODE: '1',
     });
     expect(pod.warnings).to.deep.equal([]);
     // The same runtime variables as a PythonLambda's container env, in the same order.
-    expect(files[`${ROOT}/opt/pylambda/runtime/settings.json`]).to.equal(
+    expect(files[`${ROOT}/opt/pylambda/settings/settings.json`]).to.equal(
       `${JSON.stringify(
         {
           PYLAMBDA_HANDLER: 'main.handler',
@@ -117,9 +129,19 @@ spec:
     );
   });
 
-  it('refuses an annotated Deployment that does not mount the runtime attachment', () => {
-    const text = readFileSync(GREETER, 'utf8').replace('name: greeter-pylambda', 'name: other');
-    expect(() => podOf(text)).to.throw(/mounts ConfigMap greeter-pylambda/);
+  it('refuses an annotated Deployment whose container does not run the runtime package', () => {
+    const text = readFileSync(GREETER, 'utf8').replace("'-m', 'pylambda_runtime'", "'app.py'");
+    expect(() => podOf(text)).to.throw(
+      /no container of Deployment greeter runs python -u -P -m pylambda_runtime/,
+    );
+  });
+
+  it('refuses a runtime container whose PYTHONPATH does not start at a mounted volume', () => {
+    const text = readFileSync(GREETER, 'utf8').replace(
+      'value: /opt/pylambda-runtime',
+      'value: /usr/lib/elsewhere',
+    );
+    expect(() => podOf(text)).to.throw(/PYTHONPATH does not start with a mounted directory/);
   });
 
   it('refuses code that comes from a volume other than a ConfigMap', () => {

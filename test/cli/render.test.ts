@@ -9,14 +9,13 @@ import type { DeploymentObject } from '../../src/hooks/decorator-types.js';
 import { syncLambdaDeployment } from '../../src/hooks/lambda-deployment-sync.js';
 import { syncPythonLambda } from '../../src/hooks/pythonlambda-sync.js';
 import type { KubeObject } from '../../src/metacontroller/objects.js';
-import { readRuntimeSource } from '../../src/render/runtime-source.js';
 import { GREETER, runCli, show, TEXT_STATS, type CliResult } from './run-cli.js';
 
 /** Built as src/app.ts builds it, with the service's default settings. */
 function webhookContext(): HookContext {
   const config = configFromEnv({});
   return createHookContext({
-    runtimeSource: readRuntimeSource(),
+    runtime: config.runtime,
     clusterDomain: config.clusterDomain,
     maxCodeBytes: config.maxCodeBytes,
     now: () => new Date('2030-01-01T00:00:00Z'),

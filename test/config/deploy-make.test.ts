@@ -16,6 +16,7 @@ import {
   REPO_ROOT,
 } from './kustomize.js';
 import { execFileSync } from 'node:child_process';
+import { packageVersion } from '../../src/package-version.js';
 
 const deployMk = readFileSync(join(REPO_ROOT, 'mk', 'deploy.mk'), 'utf8');
 
@@ -41,8 +42,10 @@ describe('mk/deploy.mk', () => {
     expect(output).to.match(/^Deployment\b/m);
     for (const target of [
       'docker-build',
+      'docker-build-runtime',
       'kind-create',
       'kind-load',
+      'kind-load-runtime',
       'install',
       'uninstall',
       'metacontroller-install',
@@ -57,6 +60,11 @@ describe('mk/deploy.mk', () => {
 
   it('pins its tools and defaults IMG and KIND_CLUSTER', () => {
     expect(makeVariable('IMG')).to.equal('pylambda-webhook:dev');
+    expect(makeVariable('RUNTIME_IMG')).to.equal(`pylambda-runtime:${packageVersion()}`);
+    expect(makeVariable('BUILD_RUNTIME_IMAGE')).to.equal('true');
+    expect(
+      makeVariable('BUILD_RUNTIME_IMAGE', ['RUNTIME_IMG=ghcr.io/me/pylambda-runtime:1.0.0']),
+    ).to.equal('false');
     expect(makeVariable('KIND_CLUSTER')).to.equal('pylambda');
     expect(makeVariable('KIND_VERSION')).to.match(/^v\d+\.\d+\.\d+$/);
     expect(makeVariable('KUSTOMIZE_VERSION')).to.match(/^v5\.\d+\.\d+$/);
@@ -90,6 +98,11 @@ describe('mk/deploy.mk', () => {
         const deployment = find(objects, 'Deployment', 'pylambda-webhook') as unknown as Deployment;
         const expected = img.includes('@') || /:[^/]*$/.test(img) ? img : `${img}:latest`;
         expect(deployment.spec!.template.spec!.containers[0]!.image).to.equal(expected);
+        // The webhook names the runtime image its lambdas get.
+        expect(deployment.spec!.template.spec!.containers[0]!.env).to.deep.include({
+          name: 'PYLAMBDA_RUNTIME_IMAGE',
+          value: `pylambda-runtime:${packageVersion()}`,
+        });
         // Everything else is config/default unchanged.
         expect(objects.length).to.equal(kustomizeBuild('config/default').length);
       });

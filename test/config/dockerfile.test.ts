@@ -1,7 +1,8 @@
 // The Dockerfile builds what the project is: the files it copies exist (and the build context,
 // after .dockerignore, holds them), the runtime stage has production dependencies only, runs as a
 // numeric non-root user, and starts the server that `npm run build` (tsconfig.build.json) produces,
-// with package.json, schemas/ and runtime/pylambda_runtime.py where the service looks for them.
+// with package.json and schemas/ where the service looks for them. The runtime image
+// (runtime/Dockerfile) holds the runtime package where lambda pods take it from.
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,6 +18,14 @@ import {
   type Stage,
 } from './dockerfile.js';
 import { find, kustomizeBuild, REPO_ROOT } from './kustomize.js';
+import { IMAGE_RUNTIME_DIR, RUN_AS_USER, RUNTIME_PACKAGE } from '../../src/render/pod-layout.js';
+
+/** The schema's default Python version (spec.runtime). */
+const DEFAULT_RUNTIME = (
+  JSON.parse(readFileSync(join(REPO_ROOT, 'schemas/pythonlambda-spec.schema.json'), 'utf8')) as {
+    properties: { runtime: { default: string } };
+  }
+).properties.runtime.default;
 
 const dockerfile = parseDockerfile(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'));
 const ignored = dockerignore(readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8'));
@@ -154,12 +163,14 @@ describe('Dockerfile', () => {
     expect(copied!.source).to.equal(posix.join(workdirAt(build, buildRun), server));
   });
 
-  it('puts package.json, schemas/ and the Python runtime where the service finds them', () => {
-    // src/package-root.ts walks up from dist/src to package.json; schemas/ and runtime/ sit beside it.
-    for (const path of ['package.json', 'schemas', 'runtime/pylambda_runtime.py']) {
+  it('puts package.json and schemas/ where the service finds them, and no Python runtime', () => {
+    // src/package-root.ts walks up from dist/src to package.json; schemas/ sits beside it.
+    for (const path of ['package.json', 'schemas']) {
       const copied = origin(posix.join(runtimeWorkdir, path));
       expect(copied, `${path} in the image`).to.deep.equal({ from: undefined, source: path });
     }
+    expect(origin(posix.join(runtimeWorkdir, 'runtime'))).to.equal(undefined);
+    expect(ignored('runtime/pylambda_runtime/__main__.py')).to.equal(true);
   });
 
   it('runs as the numeric non-root user the webhook pod runs as', function () {
@@ -176,5 +187,42 @@ describe('Dockerfile', () => {
     const context = deployment.spec!.template.spec!.securityContext!;
     expect(context.runAsUser).to.equal(Number(user));
     if (group !== undefined) expect(context.runAsGroup).to.equal(Number(group));
+  });
+});
+
+describe('the runtime image (runtime/Dockerfile)', () => {
+  const file = parseDockerfile(readFileSync(join(REPO_ROOT, 'runtime/Dockerfile'), 'utf8'));
+  const image = file.stages[file.stages.length - 1]!;
+  const runtimeIgnored = dockerignore(
+    readFileSync(join(REPO_ROOT, 'runtime/.dockerignore'), 'utf8'),
+  );
+
+  it('copies the runtime package to where the init container and the image volume take it', () => {
+    expect(copies(image)).to.deep.equal([
+      {
+        from: undefined,
+        sources: [RUNTIME_PACKAGE],
+        destination: `${IMAGE_RUNTIME_DIR}/${RUNTIME_PACKAGE}`,
+      },
+    ]);
+    expect(existsSync(join(REPO_ROOT, 'runtime', RUNTIME_PACKAGE, '__main__.py'))).to.equal(true);
+  });
+
+  it('has the default lambda image as its base, so a node running lambdas already has it', () => {
+    expect(readFileSync(join(REPO_ROOT, 'runtime/Dockerfile'), 'utf8')).to.match(
+      new RegExp(`^ARG PYTHON_IMAGE=python:${DEFAULT_RUNTIME}-slim$`, 'm'),
+    );
+  });
+
+  it('smoke-tests the package and runs as the user lambda pods run as', () => {
+    expect(runs(image).join('\n')).to.include('python -P -m pylambda_runtime --version');
+    const users = image.instructions.filter((i) => i.keyword === 'USER');
+    expect(users.at(-1)!.args).to.equal(`${RUN_AS_USER}:${RUN_AS_USER}`);
+  });
+
+  it('keeps its context to the package: no tests, no caches', () => {
+    expect(runtimeIgnored('pylambda_runtime/framing.py')).to.equal(false);
+    expect(runtimeIgnored('tests/test_framing.py')).to.equal(true);
+    expect(runtimeIgnored('pylambda_runtime/__pycache__/framing.cpython-313.pyc')).to.equal(true);
   });
 });

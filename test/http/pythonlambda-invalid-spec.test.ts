@@ -9,7 +9,6 @@ import {
   rawDataBytes,
 } from '../../src/lambda/code-size.js';
 import type { KubeObject } from '../../src/metacontroller/objects.js';
-import { readRuntimeSource } from '../../src/render/runtime-source.js';
 import { FIXED_NOW_RFC3339, postHook, testApp } from '../fixtures/app.js';
 import { contractProblems } from '../fixtures/contract.js';
 import { HELPERS_CODE, helloSpec } from '../fixtures/lambda.js';
@@ -29,15 +28,12 @@ const dynamicApply = testApp({
 });
 const GOOD_SPEC = helloSpec({ files: { 'pkg/helpers.py': HELPERS_CODE }, replicas: 2 });
 const EDITED_AT = '2026-08-22T09:30:00Z';
-/** testApp serves the real runtime file, and the size limit counts it. */
-const RUNTIME = readRuntimeSource();
-
-/** The bytes the hook counts: the code ConfigMap's data as JSON, runtime included. */
+/** The bytes the hook counts: the code ConfigMap's data as JSON (the user's files only). */
 function storedBytes(data: Record<string, string>): number {
-  return storedDataBytes({ ...data, 'pylambda_runtime.py': RUNTIME });
+  return storedDataBytes(data);
 }
 
-/** Room left for main.py under the default limit, beside `data` and the runtime. */
+/** Room left for main.py under the default limit, beside `data`. */
 const ROOM = DEFAULT_MAX_CODE_BYTES - storedBytes({ 'main.py': '' });
 
 async function post(
@@ -179,8 +175,9 @@ describe('POST /hooks/pythonlambda/sync with an invalid spec', () => {
   });
 
   it('counts the ConfigMap data as stored: code at exactly the limit is accepted, a byte more is not', async () => {
-    // The runtime (about 67 KB, 71 KB as JSON) is part of what the limit counts.
-    expect(ROOM).to.be.within(DEFAULT_MAX_CODE_BYTES - 76_000, DEFAULT_MAX_CODE_BYTES - 64_000);
+    // Only the user's files count: the runtime is not in the ConfigMap.
+    expect(ROOM).to.equal(DEFAULT_MAX_CODE_BYTES - storedBytes({ 'main.py': '' }));
+    expect(ROOM).to.be.above(DEFAULT_MAX_CODE_BYTES - 20);
     const atLimit = await post(
       pythonLambda({ spec: { code: 'x'.repeat(ROOM) } }),
       [],
@@ -240,10 +237,7 @@ describe('POST /hooks/pythonlambda/sync with an invalid spec', () => {
         PYLAMBDA_MAX_CODE_BYTES: String(SERVER_SIDE_APPLY_MAX_CODE_BYTES),
       }),
     });
-    const code = 'x'.repeat(
-      SERVER_SIDE_APPLY_MAX_CODE_BYTES -
-        rawDataBytes({ 'main.py': '', 'pylambda_runtime.py': RUNTIME }),
-    );
+    const code = 'x'.repeat(SERVER_SIDE_APPLY_MAX_CODE_BYTES - rawDataBytes({ 'main.py': '' }));
     const res = await postHook(
       ssa,
       SYNC_PATH,
@@ -312,8 +306,12 @@ describe('POST /hooks/pythonlambda/sync with an invalid spec', () => {
     ]);
     for (const child of body.children) {
       expect(child).to.not.have.property('status');
-      // uid, resourceVersion, managedFields, ownerReferences and foreign annotations are gone.
-      expect(child.metadata).to.have.keys(['name', 'namespace', 'labels']);
+      // uid, resourceVersion, managedFields, ownerReferences and foreign annotations are gone;
+      // the Deployment keeps its own pylambda.dev/spec-hash.
+      expect(child.metadata).to.include.keys(['name', 'namespace', 'labels']);
+      expect(Object.keys(child.metadata.annotations ?? {})).to.deep.equal(
+        child.kind === 'Deployment' ? ['pylambda.dev/spec-hash'] : [],
+      );
     }
     const deployment = body.children.find((c) => c.kind === 'Deployment')!;
     const original = running.desired.find((c) => c.kind === 'Deployment')!;

@@ -4,6 +4,7 @@ import type { ConfigMap } from 'kubernetes-types/core/v1.js';
 import { configFromEnv } from '../../src/config.js';
 import type { CompositeResponse } from '../../src/hooks/composite-types.js';
 import type { KubeObject } from '../../src/metacontroller/objects.js';
+import { packageVersion } from '../../src/package-version.js';
 import { FIXED_NOW_RFC3339, postHook, testApp } from '../fixtures/app.js';
 import { contractProblems } from '../fixtures/contract.js';
 import { HELLO_CODE, HELPERS_CODE, helloSpec } from '../fixtures/lambda.js';
@@ -120,12 +121,18 @@ describe('POST /hooks/pythonlambda/sync', () => {
     });
   });
 
-  it('carries the code, the nested file and the requirements in the ConfigMap', async () => {
-    const { configMap } = byKind((await sync(pythonLambda(options))).children);
-    expect(configMap.data!['main.py']).to.equal(HELLO_CODE);
-    expect(configMap.data!['pkg__helpers.py']).to.equal(HELPERS_CODE);
-    expect(configMap.data!['requirements.txt']).to.equal('six\n');
-    expect(configMap.data!['pylambda_runtime.py']).to.match(/handler\(event, context\)/);
+  it('carries the code, the nested file and the requirements in the ConfigMap, and nothing else', async () => {
+    const { configMap, deployment } = byKind((await sync(pythonLambda(options))).children);
+    expect(configMap.data).to.deep.equal({
+      'main.py': HELLO_CODE,
+      'pkg__helpers.py': HELPERS_CODE,
+      'requirements.txt': 'six\n',
+    });
+    // The runtime comes from the runtime image of this release, named in the pod template.
+    const template = (deployment as unknown as Deployment).spec!.template;
+    const version = packageVersion();
+    expect(template.metadata!.annotations!['pylambda.dev/runtime-version']).to.equal(version);
+    expect(template.spec!.initContainers![0]!.image).to.equal(`pylambda-runtime:${version}`);
   });
 
   it('hook API v1 and v2 requests give the same response, at every stage', async () => {

@@ -10,7 +10,7 @@ import type { KubeObject } from '../../../src/metacontroller/objects.js';
 import { ownedBy } from '../../../src/metacontroller/ownership.js';
 import { MAX_RETAINED_CODE_HASHES } from '../../../src/status/code-retention.js';
 import { rfc3339 } from '../../../src/status/transition-time.js';
-import { RUNTIME_SOURCE } from '../../fixtures/lambda.js';
+import { TEST_RUNTIME } from '../../fixtures/lambda.js';
 import { Cluster, GOOD_CODE_MARK, type Json } from './cluster.js';
 import { MetacontrollerModel, type HookVersion, type Parent } from './metacontroller.js';
 
@@ -42,7 +42,7 @@ export interface WorldOptions {
 /** One hook context (compiling its validators once), reading the clock of the running world. */
 const clock: { world?: LambdaWorld } = {};
 const ctx = createHookContext({
-  runtimeSource: RUNTIME_SOURCE,
+  runtime: TEST_RUNTIME,
   clusterDomain: 'cluster.local',
   now: () => new Date(clock.world!.clockMs),
 });

@@ -251,11 +251,14 @@ export function deploymentObject(c: DeploymentCase, annotationsNow = deploymentA
           containers: [
             {
               name: 'app',
-              image: 'python:3.12-slim',
-              command: ['python', '/opt/pylambda/runtime/pylambda_runtime.py'],
+              image: 'python:3.13-slim',
+              command: ['python', '-u', '-P', '-m', 'pylambda_runtime'],
             },
           ],
-          volumes: [{ name: 'pylambda', configMap: { name: `${c.name}-pylambda` } }],
+          volumes: [
+            { name: 'runtime', emptyDir: {} },
+            { name: 'settings', configMap: { name: `${c.name}-pylambda` } },
+          ],
         },
       },
       extra: c.extra,

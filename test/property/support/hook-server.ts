@@ -8,8 +8,6 @@ import { configFromEnv } from '../../../src/config.js';
 import { createMetrics } from '../../../src/telemetry/metrics.js';
 import { countCalls, tallyLine } from './budget.js';
 
-/** A stand-in for runtime/pylambda_runtime.py: only its hash matters to these properties. */
-export const RUNTIME_STAND_IN = '# pylambda runtime (property-test stand-in) <&>\nprint("ok")\n';
 /** Small enough that "too large" bodies are cheap to send, large enough for 1 MiB of code. */
 export const PROPERTY_BODY_LIMIT = 3 * 1024 * 1024;
 /**
@@ -52,7 +50,6 @@ export async function startHookServer(
     }),
     logger: pino({ level: 'silent' }),
     metrics: createMetrics({ defaultMetrics: false }),
-    runtimeSource: RUNTIME_STAND_IN,
     now: () => FIXED_NOW,
     authToken: undefined,
     ...overrides,

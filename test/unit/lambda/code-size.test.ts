@@ -82,8 +82,8 @@ describe('code size', () => {
 
   it('CodeTooLarge names the size, what it counts, the limit, and how to raise it', () => {
     expect(codeTooLargeMessage(300_000, 250_000, 'dynamic-apply')).to.equal(
-      'the code ConfigMap would hold 300000 bytes of JSON (spec.code, spec.files, ' +
-        "spec.requirements and the runtime), over this installation's limit of 250000 " +
+      'the code ConfigMap would hold 300000 bytes of JSON (spec.code, spec.files and ' +
+        "spec.requirements), over this installation's limit of 250000 " +
         '(PYLAMBDA_MAX_CODE_BYTES on the webhook, apply strategy dynamic-apply). ' +
         "Metacontroller's default dynamic-apply strategy stores each child in an annotation " +
         'limited to 256 KiB; to serve more code, run Metacontroller with ' +
@@ -91,8 +91,8 @@ describe('code size', () => {
         'the webhook (limit 1040000 bytes; a ConfigMap holds at most 1 MiB).',
     );
     expect(codeTooLargeMessage(1_100_000, 1_040_000, 'server-side-apply')).to.equal(
-      'the code ConfigMap would hold 1100000 bytes (spec.code, spec.files, ' +
-        "spec.requirements and the runtime), over this installation's limit of 1040000 " +
+      'the code ConfigMap would hold 1100000 bytes (spec.code, spec.files and ' +
+        "spec.requirements), over this installation's limit of 1040000 " +
         '(PYLAMBDA_MAX_CODE_BYTES on the webhook, apply strategy server-side-apply). ' +
         'A ConfigMap holds at most 1 MiB: move large data out of the code (an image, a volume, object storage).',
     );

@@ -13,7 +13,6 @@ import {
   HELPERS_CODE,
   helloSpec,
   lambdaSpec,
-  RUNTIME_SOURCE,
 } from '../../fixtures/lambda.js';
 import type { PythonLambdaSpec } from '../../../src/generated/pythonlambda-spec.js';
 import { pythonLambdaSpec } from '../../../src/lambda/python-lambda-spec.js';
@@ -28,18 +27,17 @@ const LABELS = {
 };
 
 describe('the code ConfigMap', () => {
-  it('holds the code, the runtime and nothing else for a minimal spec', () => {
+  it('holds the code and nothing else for a minimal spec (the runtime comes from its image)', () => {
     const spec = lambdaSpec(helloSpec());
     const hash = codeHashOf(spec);
-    expect(renderCodeConfigMap(spec, RUNTIME_SOURCE, hash)).to.deep.equal({
+    expect(renderCodeConfigMap(spec, hash)).to.deep.equal({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: `hello-code-${hash.slice(0, 10)}`, namespace: 'demo', labels: LABELS },
       immutable: true,
-      data: { 'main.py': HELLO_CODE, 'pylambda_runtime.py': RUNTIME_SOURCE },
+      data: { 'main.py': HELLO_CODE },
     });
     expect(codeVolumeItems(lambdaSpec(helloSpec()))).to.deep.equal([
-      { key: 'pylambda_runtime.py', path: 'runtime/pylambda_runtime.py' },
       { key: 'main.py', path: 'code/main.py' },
     ]);
   });
@@ -57,7 +55,7 @@ describe('the code ConfigMap', () => {
       }),
     );
     const hash = codeHashOf(spec);
-    expect(renderCodeConfigMap(spec, RUNTIME_SOURCE, hash)).to.deep.equal({
+    expect(renderCodeConfigMap(spec, hash)).to.deep.equal({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: `hello-code-${hash.slice(0, 10)}`, namespace: 'demo', labels: LABELS },
@@ -69,11 +67,9 @@ describe('the code ConfigMap', () => {
         'pkg____init__.py': '',
         'pkg__util.py': 'X = 1\n',
         'requirements.txt': 'requests==2.32.3\n',
-        'pylambda_runtime.py': RUNTIME_SOURCE,
       },
     });
     expect(codeVolumeItems(spec)).to.deep.equal([
-      { key: 'pylambda_runtime.py', path: 'runtime/pylambda_runtime.py' },
       { key: 'main.py', path: 'code/main.py' },
       { key: 'data__deep__table.json', path: 'code/data/deep/table.json' },
       { key: 'helpers.py', path: 'code/helpers.py' },

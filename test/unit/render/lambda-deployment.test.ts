@@ -3,7 +3,6 @@ import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
 import { createHash } from 'node:crypto';
 import { codeHash, lambdaImage } from '../../../src/render/code-hash.js';
-import { sha256Hex } from '../../../src/render/hash.js';
 import { renderLambdaDeployment, templateHash } from '../../../src/render/lambda-deployment.js';
 import { commonLabels } from '../../../src/render/labels.js';
 import {
@@ -18,8 +17,7 @@ import {
   helloSpec,
   lambdaDeployment,
   lambdaSpec,
-  RUNTIME_SOURCE,
-  testHookContext,
+  TEST_RUNTIME,
 } from '../../fixtures/lambda.js';
 import type { PythonLambdaSpec } from '../../../src/generated/pythonlambda-spec.js';
 
@@ -36,6 +34,11 @@ function podSpec(d: Deployment): PodSpec {
 
 function containers(d: Deployment): Container[] {
   return [...(podSpec(d).initContainers ?? []), ...podSpec(d).containers];
+}
+
+/** The containers that run the user's image: all but the one copying the runtime in. */
+function userContainers(d: Deployment): Container[] {
+  return containers(d).filter((c) => c.name !== 'runtime');
 }
 
 function annotations(d: Deployment): Record<string, string> {
@@ -92,6 +95,7 @@ describe('the lambda Deployment', () => {
             labels,
             annotations: {
               'pylambda.dev/code-hash': hash,
+              'pylambda.dev/runtime-version': '1.4.0',
               'pylambda.dev/template-hash': template,
             },
           },
@@ -107,6 +111,15 @@ describe('the lambda Deployment', () => {
             },
             terminationGracePeriodSeconds: 20,
             initContainers: [
+              {
+                name: 'runtime',
+                image: 'pylambda-runtime:1.4.0',
+                command: ['cp', '-R', '/pylambda/pylambda_runtime', '/opt/pylambda-runtime/'],
+                resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } },
+                terminationMessagePolicy: 'FallbackToLogsOnError',
+                securityContext: RESTRICTED_CONTAINER,
+                volumeMounts: [{ name: 'runtime', mountPath: '/opt/pylambda-runtime' }],
+              },
               {
                 name: 'install-requirements',
                 image: 'python:3.11-slim',
@@ -141,7 +154,7 @@ describe('the lambda Deployment', () => {
               {
                 name: 'lambda',
                 image: 'python:3.11-slim',
-                command: ['python', '-u', '/opt/pylambda/runtime/pylambda_runtime.py'],
+                command: ['python', '-u', '-P', '-m', 'pylambda_runtime'],
                 workingDir: '/opt/pylambda/code',
                 ports: [{ name: 'http', containerPort: 9000, protocol: 'TCP' }],
                 env: [
@@ -154,6 +167,7 @@ describe('the lambda Deployment', () => {
                   { name: 'PYLAMBDA_DEPS_DIR', value: '/opt/pylambda-deps' },
                   { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
                   { name: 'HOME', value: '/tmp' },
+                  { name: 'PYTHONPATH', value: '/opt/pylambda-runtime' },
                   { name: 'GREETING', value: 'hi' },
                   { name: 'PYLAMBDA_TIMEOUT_SECONDS', value: '99' },
                 ],
@@ -172,6 +186,7 @@ describe('the lambda Deployment', () => {
                 securityContext: RESTRICTED_CONTAINER,
                 volumeMounts: [
                   { name: 'code', mountPath: '/opt/pylambda', readOnly: true },
+                  { name: 'runtime', mountPath: '/opt/pylambda-runtime', readOnly: true },
                   { name: 'tmp', mountPath: '/tmp' },
                   { name: 'deps', mountPath: '/opt/pylambda-deps', readOnly: true },
                 ],
@@ -183,12 +198,12 @@ describe('the lambda Deployment', () => {
                 configMap: {
                   name: `hello-code-${hash.slice(0, 10)}`,
                   items: [
-                    { key: 'pylambda_runtime.py', path: 'runtime/pylambda_runtime.py' },
                     { key: 'main.py', path: 'code/main.py' },
                     { key: 'requirements.txt', path: 'requirements.txt' },
                   ],
                 },
               },
+              { name: 'runtime', emptyDir: { sizeLimit: '16Mi' } },
               { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
               { name: 'deps', emptyDir: {} },
               { name: 'pip-tmp', emptyDir: {} },
@@ -208,20 +223,66 @@ describe('the lambda Deployment', () => {
     });
   });
 
-  it('has no init container, deps volume or deps variable without requirements', () => {
+  it('has only the runtime init container, and no deps volume or deps variable, without requirements', () => {
     const d = render();
-    expect(podSpec(d).initContainers).to.equal(undefined);
-    expect(podSpec(d).volumes!.map((v) => v.name)).to.deep.equal(['code', 'tmp']);
+    expect(podSpec(d).initContainers!.map((c) => c.name)).to.deep.equal(['runtime']);
+    expect(podSpec(d).volumes!.map((v) => v.name)).to.deep.equal(['code', 'runtime', 'tmp']);
     expect(podSpec(d).containers[0]!.volumeMounts!.map((m) => m.name)).to.deep.equal([
       'code',
+      'runtime',
       'tmp',
     ]);
     expect(podSpec(d).containers[0]!.env!.map((e) => e.name)).to.not.include('PYLAMBDA_DEPS_DIR');
     expect(podSpec(d).containers[0]!.resources).to.deep.equal(DEFAULT_RESOURCES);
   });
 
-  it('an empty requirements text means no init container', () => {
-    expect(podSpec(render({ requirements: '' })).initContainers).to.equal(undefined);
+  it('an empty requirements text means no pip init container', () => {
+    expect(podSpec(render({ requirements: '' })).initContainers!.map((c) => c.name)).to.deep.equal([
+      'runtime',
+    ]);
+  });
+
+  it('gets the runtime package from the runtime image into a read-only emptyDir, before pip', () => {
+    const pod = podSpec(render({ requirements: 'six\n' }));
+    expect(pod.initContainers!.map((c) => c.name)).to.deep.equal([
+      'runtime',
+      'install-requirements',
+    ]);
+    const [runtime] = pod.initContainers!;
+    expect(runtime!.image).to.equal('pylambda-runtime:1.4.0');
+    expect(runtime!.volumeMounts).to.deep.equal([
+      { name: 'runtime', mountPath: '/opt/pylambda-runtime' },
+    ]);
+    expect(pod.containers[0]!.volumeMounts).to.deep.include({
+      name: 'runtime',
+      mountPath: '/opt/pylambda-runtime',
+      readOnly: true,
+    });
+    expect(pod.volumes).to.deep.include({ name: 'runtime', emptyDir: { sizeLimit: '16Mi' } });
+  });
+
+  it('mounts the runtime image itself with image-volume delivery: no copy at pod start', () => {
+    const spec = lambdaSpec(helloSpec());
+    const pod = podSpec(lambdaDeployment(spec, { ...TEST_RUNTIME, delivery: 'image-volume' }));
+    expect(pod.initContainers).to.equal(undefined);
+    expect(pod.volumes).to.deep.include({
+      name: 'runtime',
+      image: { reference: 'pylambda-runtime:1.4.0', pullPolicy: 'IfNotPresent' },
+    });
+    expect(pod.containers[0]!.volumeMounts).to.deep.include({
+      name: 'runtime',
+      mountPath: '/opt/pylambda-runtime',
+      subPath: 'pylambda',
+      readOnly: true,
+    });
+  });
+
+  it("puts the runtime's directory first on PYTHONPATH, before the user's", () => {
+    const env = podSpec(render({ env: [{ name: 'PYTHONPATH', value: '/srv/lib' }] })).containers[0]!
+      .env!;
+    expect(env.filter((e) => e.name === 'PYTHONPATH')).to.deep.equal([
+      { name: 'PYTHONPATH', value: '/opt/pylambda-runtime:/srv/lib' },
+    ]);
   });
 
   describe('security (the restricted Pod Security Standard)', () => {
@@ -255,7 +316,7 @@ describe('the lambda Deployment', () => {
 
     it('gives a read-only root filesystem a writable /tmp, and the init container its target', () => {
       const d = render({ requirements: 'six\n' });
-      const [init, lambda] = containers(d);
+      const [init, lambda] = userContainers(d);
       // pip stages a whole install in its temp dir: an emptyDir of its own, not the small /tmp.
       expect(init!.volumeMounts!.find((m) => m.mountPath === '/tmp')).to.deep.equal({
         name: 'pip-tmp',
@@ -270,6 +331,7 @@ describe('the lambda Deployment', () => {
         mountPath: '/opt/pylambda-deps',
       });
       expect(podSpec(d).volumes!.slice(1)).to.deep.equal([
+        { name: 'runtime', emptyDir: { sizeLimit: '16Mi' } },
         { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
         { name: 'deps', emptyDir: {} },
         { name: 'pip-tmp', emptyDir: {} },
@@ -302,7 +364,7 @@ describe('the lambda Deployment', () => {
   describe('resources', () => {
     const resourcesOf = (resources: PythonLambdaSpec['resources'], requirements?: string) => {
       const d = render({ resources, ...(requirements ? { requirements } : {}) });
-      return containers(d).map((c) => c.resources);
+      return userContainers(d).map((c) => c.resources);
     };
 
     const cases: [string, PythonLambdaSpec['resources'], object][] = [
@@ -366,6 +428,7 @@ describe('the lambda Deployment', () => {
         { name: 'PYLAMBDA_DRAIN_SECONDS', value: '5' },
         { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
         { name: 'HOME', value: '/tmp' },
+        { name: 'PYTHONPATH', value: '/opt/pylambda-runtime' },
         { name: 'A', value: 'b' },
       ]);
     });
@@ -406,7 +469,7 @@ describe('the lambda Deployment', () => {
 
   it('uses spec.image instead of python:<runtime>-slim when set', () => {
     const d = render({ image: 'registry.example.com/py:3.12', requirements: 'six\n' });
-    expect(containers(d).map((c) => c.image)).to.deep.equal([
+    expect(userContainers(d).map((c) => c.image)).to.deep.equal([
       'registry.example.com/py:3.12',
       'registry.example.com/py:3.12',
     ]);
@@ -423,11 +486,8 @@ describe('the lambda Deployment', () => {
       files: { 'pkg/util.py': 'X = 1\n' },
       requirements: 'six\n',
     };
-    const hashOf = (extra: Partial<PythonLambdaSpec>, runtimeSource = RUNTIME_SOURCE) =>
-      codeHash(
-        lambdaSpec(helloSpec({ ...base, ...extra })),
-        testHookContext({ runtimeSource }).runtimeDigest,
-      );
+    const hashOf = (extra: Partial<PythonLambdaSpec>) =>
+      codeHash(lambdaSpec(helloSpec({ ...base, ...extra })));
     const before = hashOf({});
 
     const changes: [string, Partial<PythonLambdaSpec>][] = [
@@ -446,8 +506,16 @@ describe('the lambda Deployment', () => {
       });
     }
 
-    it('changes with the runtime file shipped to the pods', () => {
-      expect(hashOf({}, `${RUNTIME_SOURCE}# v2\n`)).to.not.equal(before);
+    it('does not change with the runtime release: a webhook upgrade makes no new code ConfigMap', () => {
+      const spec = lambdaSpec(helloSpec(base));
+      const older = lambdaDeployment(spec, { ...TEST_RUNTIME, version: '1.3.0' });
+      const newer = lambdaDeployment(spec, TEST_RUNTIME);
+      expect(annotations(older)['pylambda.dev/code-hash']).to.equal(
+        annotations(newer)['pylambda.dev/code-hash'],
+      );
+      // The pod template names the runtime, so a lambda moved to another one rolls its pods.
+      expect(annotations(older)['pylambda.dev/runtime-version']).to.equal('1.3.0');
+      expect(older.spec!.template).to.not.deep.equal(newer.spec!.template);
     });
 
     const nonChanges: [string, Partial<PythonLambdaSpec>][] = [
@@ -465,20 +533,15 @@ describe('the lambda Deployment', () => {
       });
     }
 
-    it('is sha256 of each of code, files, handler, image, requirements and the runtime digest as name, byte length and bytes', () => {
-      const runtimeDigest = testHookContext().runtimeDigest;
-      expect(runtimeDigest).to.equal(sha256Hex(RUNTIME_SOURCE)).and.match(HEX64);
+    it('is sha256 of each of code, files, handler, image and requirements as name, byte length and bytes', () => {
       const spec = lambdaSpec(helloSpec({ files: { 'b.py': '2', 'a.py': 'é<1>' } }));
       const text =
         `code\0${Buffer.byteLength(HELLO_CODE)}\0${HELLO_CODE}` +
         'files/a.py\u00005\u0000é<1>files/b.py\u00001\u00002' +
         'handler\u000012\u0000main.handler' +
         'image\u000016\u0000python:3.13-slim' +
-        'requirements\u00000\u0000' +
-        `runtimeDigest\u000064\u0000${runtimeDigest}`;
-      expect(codeHash(spec, runtimeDigest)).to.equal(
-        createHash('sha256').update(text).digest('hex'),
-      );
+        'requirements\u00000\u0000';
+      expect(codeHash(spec)).to.equal(createHash('sha256').update(text).digest('hex'));
     });
 
     it('is unambiguous: moving bytes from one field to the next changes it', () => {
@@ -506,7 +569,7 @@ describe('the lambda Deployment', () => {
       const d2 = render({ code: 'def handler(e, c):\n    return 2\n' });
       const spec1 = lambdaSpec(helloSpec({ code: 'def handler(e, c):\n    return 1\n' }));
       expect(annotations(d1)['pylambda.dev/code-hash']).to.equal(codeHashOf(spec1));
-      expect(renderLambdaDeployment(spec1, 'f'.repeat(64))).to.not.deep.equal(d1);
+      expect(renderLambdaDeployment(spec1, 'f'.repeat(64), TEST_RUNTIME)).to.not.deep.equal(d1);
       expect(d1.spec!.template).to.not.deep.equal(d2.spec!.template);
     });
 

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { renderRuntimeConfigMap } from '../../../src/render/runtime-configmap.js';
+import { renderSettingsConfigMap } from '../../../src/render/settings-configmap.js';
 import { runtimeVariables } from '../../../src/render/runtime-variables.js';
 import { commonLabels } from '../../../src/render/labels.js';
-import { lambdaDeployment, lambdaSpec, helloSpec, RUNTIME_SOURCE } from '../../fixtures/lambda.js';
+import { lambdaDeployment, lambdaSpec, helloSpec } from '../../fixtures/lambda.js';
 
 const SETTINGS = {
   name: 'greeter',
@@ -33,19 +33,18 @@ describe('the runtime variables', () => {
   });
 });
 
-describe('the runtime ConfigMap of an annotated Deployment', () => {
-  it('is exactly this: the runtime and settings.json with every runtime variable', () => {
+describe('the settings ConfigMap of an annotated Deployment', () => {
+  it('is exactly this: settings.json with every runtime variable, and no runtime', () => {
     const lambda = { settings: SETTINGS, codeDir: '/srv/code', selector: { app: 'greeter' } };
-    expect(renderRuntimeConfigMap(lambda, RUNTIME_SOURCE)).to.deep.equal({
+    expect(renderSettingsConfigMap(lambda)).to.deep.equal({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: {
         name: 'greeter-pylambda',
         namespace: 'shop',
-        labels: { ...commonLabels('greeter'), 'app.kubernetes.io/component': 'runtime' },
+        labels: { ...commonLabels('greeter'), 'app.kubernetes.io/component': 'settings' },
       },
       data: {
-        'pylambda_runtime.py': RUNTIME_SOURCE,
         'settings.json':
           '{\n' +
           '  "PYLAMBDA_HANDLER": "app.main",\n' +
