@@ -153,6 +153,7 @@ ready containerd 30 "containerd" alive_and containerd ctr_ version
 
 # ---------------------------------------------------------------- images
 "$E2E_DIR/images/import.sh"
+"$E2E_DIR/runtime-image.sh"
 
 # ---------------------------------------------------------------- kubelet
 log "node: starting the kubelet ($NODE_NAME, InternalIP $POD_GATEWAY)"

@@ -3,7 +3,8 @@
 # name config/manager uses (pylambda-webhook:dev). The Dockerfile's base (node:20-alpine) cannot
 # be pulled on this machine, so the image follows the Dockerfile's runtime stage on Debian
 # trixie's own Node.js 20 instead: /app holds package.json, the production node_modules
-# (npm ci --omit=dev), dist/src, schemas/ and the Python runtime, all owned by root; it runs
+# (npm ci --omit=dev), dist/src and schemas/, all owned by root (the Python runtime has its own
+# image, e2e/runtime-image.sh); it runs
 # `node dist/src/server.js` as 10001:10001 with NODE_ENV=production and PORT=8080.
 #
 # The Node.js root file system is built once (mmdebstrap, cached by a hash of its recipe); the
@@ -35,7 +36,7 @@ start=$SECONDS
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 app="$tmp/app"
-mkdir -p "$app/runtime"
+mkdir -p "$app"
 (cd "$ROOT" && make --no-print-directory build >"$LOGS/image-webhook-build.log" 2>&1) ||
   die "make build failed (log: $LOGS/image-webhook-build.log)"
 cp "$ROOT/package.json" "$ROOT/package-lock.json" "$app/"
@@ -45,7 +46,6 @@ rm "$app/package-lock.json"
 mkdir -p "$app/dist"
 cp -r "$ROOT/dist/src" "$app/dist/src"
 cp -r "$ROOT/schemas" "$app/schemas"
-cp "$ROOT/runtime/pylambda_runtime.py" "$app/runtime/"
 
 cp "$base" "$tmp/rootfs.tar"
 python3 - "$tmp/rootfs.tar" "$app" <<'EOF'

@@ -1,8 +1,10 @@
 """Write an OCI image archive (an image layout as one tar) from a root filesystem tar.
 
-Usage: oci.py ROOTFS.tar IMAGE-NAME OUT.tar [CONFIG-JSON]
-One uncompressed layer, so that `ctr images import` needs no decompression and no registry.
+Usage: oci.py ROOTFS.tar IMAGE-NAME OUT.tar [CONFIG-JSON [LAYER.tar ...]]
+Uncompressed layers, so that `ctr images import` needs no decompression and no registry.
 CONFIG-JSON is the image's runtime config (Env, Cmd, User, WorkingDir), merged into a default.
+Each LAYER.tar goes on top of the root filesystem: an image built on another one's layer shares
+it in containerd's content store, as images built FROM a common base do.
 """
 
 import hashlib
@@ -36,12 +38,13 @@ def add_bytes(tar, name, data):
 def main():
     rootfs, name, out = sys.argv[1:4]
     runtime = json.loads(sys.argv[4]) if len(sys.argv) > 4 else {}
-    layer_digest, layer_size = digest_of_file(rootfs)
+    layer_files = [rootfs, *sys.argv[5:]]
+    layers = [(path, *digest_of_file(path)) for path in layer_files]
     config = {
         "architecture": "amd64",
         "os": "linux",
         "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], **runtime},
-        "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
+        "rootfs": {"type": "layers", "diff_ids": [digest for _, digest, _ in layers]},
     }
     config_bytes = json.dumps(config, sort_keys=True).encode()
     config_digest, config_size = blob(config_bytes)
@@ -49,7 +52,10 @@ def main():
         "schemaVersion": 2,
         "mediaType": "application/vnd.oci.image.manifest.v1+json",
         "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config_size},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest, "size": layer_size}],
+        "layers": [
+            {"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": digest, "size": size}
+            for _, digest, size in layers
+        ],
     }
     manifest_bytes = json.dumps(manifest, sort_keys=True).encode()
     manifest_digest, manifest_size = blob(manifest_bytes)
@@ -71,7 +77,8 @@ def main():
         add_bytes(tar, "index.json", json.dumps(index, sort_keys=True).encode())
         add_bytes(tar, "blobs/sha256/" + config_digest[7:], config_bytes)
         add_bytes(tar, "blobs/sha256/" + manifest_digest[7:], manifest_bytes)
-        tar.add(rootfs, arcname="blobs/sha256/" + layer_digest[7:])
+        for path, digest, _ in layers:
+            tar.add(path, arcname="blobs/sha256/" + digest[7:])
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 # An update that the CRD accepts but the hook cannot serve (more code than the webhook's limit for
 # this apply strategy): the children stay exactly as they were, and status says why.
 # Then code exactly at the limit is served and a byte more is refused: the limit counts the code
-# ConfigMap's data as stored (JSON as Go writes it, '<', '>' and '&' six bytes each, the ~32 KB
-# runtime included), and under dynamic-apply a ConfigMap at the limit really fits the API server's
+# ConfigMap's data as stored (JSON as Go writes it, '<', '>' and '&' six bytes each, the user's
+# files only), and under dynamic-apply a ConfigMap at the limit really fits the API server's
 # 256 KiB annotation budget.
 source "$(dirname "$0")/lib.sh"
 # code_size.py measures as the webhook does for this strategy (JSON, or keys and values under SSA).
@@ -37,11 +37,12 @@ sed 's/^/  /' <<<"$before"
 running_cm=$(code_configmap "$name")
 k get -n "$NS" "configmap/$running_cm" -o json >"$TMP/running-configmap.json"
 
-# 1000 KiB of code: under the CRD's 1 MiB but over any limit the webhook may set (250000 bytes of
-# JSON for dynamic-apply, 1040000 bytes of keys and values for server-side apply).
-big_bytes=$(python3 "$SCENARIO_DIR/code_size.py" lambda "$name" "$TMP/running-configmap.json" --chars $((1000 * 1024)) "$TMP/big.json")
-step "update it with 1000 KiB of code (accepted by the CRD; $big_bytes bytes of ConfigMap JSON)"
-apply_yaml <"$TMP/big.json" || fail "the API server refused 1000 KiB of code; the CRD allows 1 MiB"
+# 1,045,000 characters of code: under the CRD's 1 MiB (1048576) but over any limit the webhook may
+# set (250000 bytes of JSON for dynamic-apply, 1040000 bytes of keys and values for server-side
+# apply; the ConfigMap holds only the code, so the code alone must be over them).
+big_bytes=$(python3 "$SCENARIO_DIR/code_size.py" lambda "$name" "$TMP/running-configmap.json" --chars 1045000 "$TMP/big.json")
+step "update it with 1,045,000 characters of code (accepted by the CRD; $big_bytes bytes of ConfigMap JSON)"
+apply_yaml <"$TMP/big.json" || fail "the API server refused 1,045,000 characters of code; the CRD allows 1 MiB"
 generation=$(jp "pythonlambda/$name" '{.metadata.generation}')
 eventually "$SHORT" "observedGeneration reaches $generation" equals "$generation" jp "pythonlambda/$name" '{.status.observedGeneration}'
 eventually "$SHORT" "Ready=False with reason CodeTooLarge" equals "False CodeTooLarge" \

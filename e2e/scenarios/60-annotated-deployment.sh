@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Annotate a Deployment as a Python lambda (the greeter sample): the attachments (runtime
-# ConfigMap, Service) appear, owned by the Deployment, and the annotations are written; the
-# rendered pod runs here and answers; a bad annotation keeps the attachments and says why; removing
+# Annotate a Deployment as a Python lambda (the greeter sample): the attachments (settings
+# ConfigMap, Service) appear, owned by the Deployment, and the annotations are written; the pod
+# gets the runtime from the runtime image (init container) and answers; a bad annotation, or a
+# Deployment still running the runtime file of older releases, keeps the attachments and says why; removing
 # the annotation removes the attachments and the written annotations; deleting the Deployment
 # leaves nothing behind.
 source "$(dirname "$0")/lib.sh"
@@ -38,7 +39,7 @@ expect "the Service selects the Deployment's pods" \
   equals "$(jp "deployment/$deploy" '{.spec.selector.matchLabels}')" jp "service/$svc" '{.spec.selector}'
 [[ -z "$(annotation error)" ]] || fail "pylambda.dev/error is set: $(annotation error)"
 
-step "the Deployment's pods run on the node (runtime from the attached ConfigMap); call one at its pod IP"
+step "the Deployment's pods run on the node (runtime from the runtime image, settings from the attached ConfigMap); call one at its pod IP"
 wait_pods_ready "$deploy"
 selector=$(k get -n "$NS" "deployment/$deploy" -o go-template='{{range $k, $v := .spec.selector.matchLabels}}{{$k}}={{$v}},{{end}}')
 pod=$(ready_pod "${selector%,}")
@@ -55,6 +56,19 @@ sleep 2
 [[ "$(attachments)" == "$before" ]] || fail "the attachments changed after a bad annotation: $(attachments)"
 k annotate -n "$NS" "deployment/$deploy" --overwrite pylambda.dev/port=8080 >/dev/null
 eventually "$SHORT" "pylambda.dev/error is removed once the annotation is fixed" equals "" annotation error
+data_keys() { k get -n "$NS" "configmap/$1" -o json | python3 -c 'import json, sys; print(" ".join(sorted(json.load(sys.stdin)["data"])))'; }
+expect "the attached ConfigMap holds settings.json and no runtime" equals settings.json data_keys "$cm"
+
+step "a Deployment set up for older releases (the runtime file from the attached ConfigMap): attachments kept, pylambda.dev/error says how to move on"
+k patch -n "$NS" "deployment/$deploy" --type=json -p '[{"op": "replace", "path": "/spec/template/spec/containers/0/command", "value": ["python", "-u", "/opt/pylambda/runtime/pylambda_runtime.py"]}]' >/dev/null
+eventually "$SHORT" "pylambda.dev/error is written" annotation error
+step "  pylambda.dev/error: $(annotation error)"
+grep -q 'pylambda_runtime.py' <<<"$(annotation error)" || fail "the error does not name the old runtime file: $(annotation error)"
+sleep 2
+[[ "$(attachments)" == "$before" ]] || fail "the attachments changed for a Deployment on the old layout: $(attachments)"
+k rollout undo -n "$NS" "deployment/$deploy" >/dev/null
+eventually "$SHORT" "pylambda.dev/error is removed once the Deployment runs the runtime package again" equals "" annotation error
+wait_pods_ready "$deploy"
 
 step "remove the pylambda.dev/handler annotation: the attachments and the written annotations go away"
 k annotate -n "$NS" "deployment/$deploy" pylambda.dev/handler- >/dev/null

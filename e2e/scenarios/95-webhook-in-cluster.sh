@@ -11,19 +11,10 @@
 source "$(dirname "$0")/lib.sh"
 
 SYSTEM=pylambda-system
-COMPOSITE=compositecontroller/pythonlambda-controller
-saved_sync=$(k get "$COMPOSITE" -o jsonpath='{.spec.hooks.sync.webhook.url}')
-saved_customize=$(k get "$COMPOSITE" -o jsonpath='{.spec.hooks.customize.webhook.url}')
-[[ -n "$saved_sync" && -n "$saved_customize" ]] || fail "the CompositeController has no hook urls to put back"
-point_hooks() {
-  k patch "$COMPOSITE" --type=json -p "[
-    {\"op\": \"replace\", \"path\": \"/spec/hooks/sync/webhook/url\", \"value\": \"$1/hooks/pythonlambda/sync\"},
-    {\"op\": \"replace\", \"path\": \"/spec/hooks/customize/webhook/url\", \"value\": \"$1/hooks/pythonlambda/customize\"}]" >/dev/null
-}
+saved=$(hooks_base)
+[[ -n "$saved" ]] || fail "the CompositeController has no hook url to put back"
 restore() {
-  k patch "$COMPOSITE" --type=json -p "[
-    {\"op\": \"replace\", \"path\": \"/spec/hooks/sync/webhook/url\", \"value\": \"$saved_sync\"},
-    {\"op\": \"replace\", \"path\": \"/spec/hooks/customize/webhook/url\", \"value\": \"$saved_customize\"}]" >/dev/null
+  point_hooks "$saved"
   k delete namespace "$SYSTEM" --wait=false >/dev/null 2>&1
 }
 trap 'rc=$?; set +e; restore; (exit $rc); cleanup_namespace' EXIT

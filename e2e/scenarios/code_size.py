@@ -2,14 +2,15 @@
 
 The limit (src/lambda/code-size.ts) is on the code ConfigMap's data as Go's JSON encoder writes it
 (Metacontroller's dynamic-apply keeps that text in an annotation): UTF-8, with '<', '>' and '&'
-written as six characters each, U+2028 and U+2029 as six bytes, the runtime file included.
+written as six characters each, U+2028 and U+2029 as six bytes (the user's files only: the runtime
+comes from its image).
 
 Usage:
   code_size.py measure CONFIGMAP.json
       print the stored bytes of the data of a ConfigMap (`kubectl get configmap -o json`)
   code_size.py lambda NAME CONFIGMAP.json (--stored N | --chars N) OUT.json
-      write a PythonLambda manifest (JSON) to OUT.json whose code ConfigMap holds, with the
-      runtime file of CONFIGMAP.json beside main.py, exactly N bytes of JSON (--stored; the code
+      write a PythonLambda manifest (JSON) to OUT.json whose code ConfigMap holds, with the other
+      keys of CONFIGMAP.json beside main.py, exactly N bytes of JSON (--stored; the code
       is full of '<', '&' and '>' so that escaping matters), or whose code is N characters of '#'
       (--chars); print the stored bytes of its ConfigMap data.
 """
@@ -18,7 +19,7 @@ import json
 import os
 import sys
 
-RUNTIME_KEY = "pylambda_runtime.py"
+CODE_KEY = "main.py"
 HEAD = 'def handler(event, context):\n    return "big"\n'
 # 9 characters, 25 bytes stored: '<', '&' and '>' are 6 each, the newline 2.
 ESCAPED_LINE = "# a<b&c>\n"
@@ -44,15 +45,15 @@ def measured(data):
     return stored_bytes(data)
 
 
-def code_data(code, runtime):
-    return {"main.py": code, RUNTIME_KEY: runtime}
+def code_data(code, others):
+    return {CODE_KEY: code, **others}
 
 
-def code_of_stored(n, runtime):
-    """Code whose ConfigMap data, runtime beside it, measures exactly n bytes."""
-    room = n - measured(code_data(HEAD, runtime))
+def code_of_stored(n, others):
+    """Code whose ConfigMap data, the other keys beside it, measures exactly n bytes."""
+    room = n - measured(code_data(HEAD, others))
     if room < 0:
-        raise SystemExit(f"{n} bytes cannot even hold the handler and the runtime")
+        raise SystemExit(f"{n} bytes cannot even hold the handler and the other keys")
     # Under dynamic-apply, lines full of what Go escapes show the limit counts escapes. Under
     # server-side apply only bytes count, and escape-heavy code would swell the PythonLambda
     # itself (stored as Go JSON) past etcd's request limit: plain lines there.
@@ -60,7 +61,7 @@ def code_of_stored(n, runtime):
     per_line = measured({"a": line}) - measured({"a": ""})
     lines = room // per_line
     code = HEAD + line * lines + "#" * (room - lines * per_line)
-    assert measured(code_data(code, runtime)) == n
+    assert measured(code_data(code, others)) == n
     return code
 
 
@@ -73,9 +74,9 @@ def main(argv):
         raise SystemExit(__doc__)
     name, configmap, how, n, out = argv[2], argv[3], argv[4], int(argv[5]), argv[6]
     with open(configmap) as f:
-        runtime = json.load(f)["data"][RUNTIME_KEY]
+        others = {k: v for k, v in (json.load(f).get("data") or {}).items() if k != CODE_KEY}
     if how == "--stored":
-        code = code_of_stored(n, runtime)
+        code = code_of_stored(n, others)
     else:
         code = HEAD + "#" * (n - len(HEAD))
     manifest = {
@@ -86,7 +87,7 @@ def main(argv):
     }
     with open(out, "w") as f:
         json.dump(manifest, f)
-    print(measured(code_data(code, runtime)))
+    print(measured(code_data(code, others)))
 
 
 if __name__ == "__main__":

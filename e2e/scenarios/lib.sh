@@ -264,3 +264,47 @@ count_pods_mounting() {
   done
   echo "$n"
 }
+
+# The CompositeController's hooks, pointed at another webhook for a scenario and back (95-97):
+# hooks_base: the base URL they call now; point_hooks BASE: sync and customize at BASE.
+COMPOSITE=compositecontroller/pythonlambda-controller
+hooks_base() {
+  local url
+  url=$(k get "$COMPOSITE" -o jsonpath='{.spec.hooks.sync.webhook.url}')
+  echo "${url%/hooks/pythonlambda/sync}"
+}
+point_hooks() {
+  k patch "$COMPOSITE" --type=json -p "[
+    {\"op\": \"replace\", \"path\": \"/spec/hooks/sync/webhook/url\", \"value\": \"$1/hooks/pythonlambda/sync\"},
+    {\"op\": \"replace\", \"path\": \"/spec/hooks/customize/webhook/url\", \"value\": \"$1/hooks/pythonlambda/customize\"}]" >/dev/null
+}
+
+# start_extra_webhook LOG [VAR=VALUE...]: another webhook process (this checkout's build) on a free
+# port of 127.0.0.1, with the cluster's apply strategy and the given settings; sets extra_url and
+# extra_pid (the scenario's EXIT trap must kill it) and waits for its /readyz.
+start_extra_webhook() {
+  local log=$1 port
+  shift
+  port=$(free_ports 1)
+  (cd "$ROOT" && exec env PORT="$port" HOST=127.0.0.1 PYLAMBDA_APPLY_STRATEGY="${APPLY_STRATEGY:-server-side-apply}" \
+    "$@" node dist/src/server.js >"$log" 2>&1) &
+  extra_pid=$!
+  extra_url="http://127.0.0.1:$port"
+  eventually "$SHORT" "the webhook at $extra_url answers /readyz" python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "$extra_url/readyz"
+}
+
+# sync_answers LOG NAME: how many sync calls for PythonLambda NAME of $NS the webhook writing LOG answered.
+sync_answers() { grep -c "\"hook\":\"pythonlambda/sync\",\"namespace\":\"$NS\",\"name\":\"$2\"" "$1" || true; }
+answered_more() { (($(sync_answers "$1" "$2") > $3)); }
+
+# answered_by LOG NAME...: poke each PythonLambda (an annotation, so Metacontroller syncs it) and
+# wait until the webhook writing LOG has answered a sync for it.
+answered_by() {
+  local log=$1 name before
+  shift
+  for name in "$@"; do
+    before=$(sync_answers "$log" "$name")
+    k annotate -n "$NS" "pyl/$name" --overwrite "e2e.pylambda.dev/poke=$RANDOM$SECONDS" >/dev/null
+    eventually "$SHORT" "the webhook logging to ${log#"$ROOT"/} answers for $name" answered_more "$log" "$name" "$before"
+  done
+}
