@@ -1,11 +1,12 @@
-// `make bench` and friends call this: tsx bench/main.ts <part>... (hooks, runtime, scale,
-// profile, report). Each part writes its section of docs/benchmarks.json; `report` renders
+// `make bench` and friends call this: tsx bench/main.ts <part>... (hooks, runtime, delivery,
+// scale, profile, report). Each part writes its section of docs/benchmarks.json; `report` renders
 // docs/benchmarks.md and the charts from that file.
 import { progress } from './lib/log.js';
 
 const PARTS: Record<string, () => Promise<void>> = {
   hooks: async () => (await import('./hooks.js')).runHooks(),
   runtime: async () => (await import('./runtime.js')).runRuntime(),
+  delivery: async () => (await import('./delivery.js')).runDelivery(),
   scale: async () => (await import('./scale.js')).runScale(),
   profile: async () => (await import('./profile.js')).runProfile(),
   report: async () => (await import('./report.js')).writeReport(),

@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import * as prettier from 'prettier';
 import { barChartSvg, lineChartSvg, svgToPng } from './lib/chart.js';
 import { progress } from './lib/log.js';
+import { deliverySection } from './report-delivery.js';
 import { CHART_PNG, RESULTS_MD, ROOT, SCALE_CHART_PNG } from './lib/paths.js';
 import {
   readResults,
@@ -200,7 +201,7 @@ function hookSection(hooks: HookResults): string {
     '',
     'Requests: `realistic` is a steady-state resync of the `text-stats` sample as Metacontroller v4.17.2 sends it ' +
       '(hook API v2; the parent and its ConfigMap, Deployment and Service as the informers hold them, managedFields ' +
-      'included; the ConfigMap carries the 53 KB runtime, which is most of the size); `large` is the same with 900 KiB ' +
+      "included; the ConfigMap carries only the user's code, the runtime comes from the runtime image); `large` is the same with 900 KiB " +
       'of code (in the parent and again in the ConfigMap); `decorator` is the annotated `greeter` Deployment with its ' +
       "two attachments. Latencies are whole milliseconds (autocannon). CPU µs per call is the server process's " +
       'user + system time over the half-rate runs divided by the calls answered: unlike req/s it hardly moves ' +
@@ -236,7 +237,8 @@ function runtimeSection(rt: RuntimeResults): string {
     '',
     `Measured ${machineLine(rt.machine)}.`,
     '',
-    `A trivial handler (\`return event\`, bench/runtime/main.py) in \`runtime/pylambda_runtime.py\` against ` +
+    `A trivial handler (\`return event\`, bench/runtime/main.py) served by the runtime package, started as a pod starts it ` +
+      '(`python -u -P -m pylambda_runtime` with `PYTHONPATH=runtime`), against ' +
       '`bench/runtime/echo_server.py`, a bare `http.server` echo with the same server model (threads, HTTP/1.1 ' +
       `keep-alive, \`TCP_NODELAY\`); autocannon, ${s.connections} connections, ${s.durationSeconds} s, ${s.runs} runs each.`,
     '',
@@ -413,6 +415,7 @@ export async function writeReport(): Promise<void> {
   if (results.runtime) lines.push(runtimeSection(results.runtime));
   if (results.scale) scaleChart(results.scale);
   lines.push(scaleSection(results), profileSection(results));
+  if (results.delivery) lines.push(deliverySection(results.delivery));
   const options = (await prettier.resolveConfig(RESULTS_MD)) ?? {};
   writeFileSync(
     RESULTS_MD,

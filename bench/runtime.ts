@@ -9,7 +9,7 @@ import { request } from './lib/http.js';
 import { runLoad } from './lib/load.js';
 import { formatNumber, progress } from './lib/log.js';
 import { load, machine } from './lib/machine.js';
-import { CACHE, pythonExecutable, ROOT, RUNTIME_FILE } from './lib/paths.js';
+import { CACHE, pythonExecutable, ROOT, RUNTIME_ARGS, RUNTIME_PATH } from './lib/paths.js';
 import { freePort, startServer, type RunningServer } from './lib/processes.js';
 import { updateResults, type RunNumbers } from './lib/results.js';
 import { benchSettings } from './lib/settings.js';
@@ -19,8 +19,10 @@ const CODE_DIR = join(ROOT, 'bench', 'runtime');
 const ECHO_SERVER = join(ROOT, 'bench', 'runtime', 'echo_server.py');
 const EVENT = JSON.stringify({ name: 'bench', items: [1, 2, 3], nested: { ok: true } });
 
+/** As a pod runs it: the package on PYTHONPATH, the handler's directory as the working one. */
 function runtimeEnv(port: number): Record<string, string> {
   return {
+    PYTHONPATH: RUNTIME_PATH,
     PYLAMBDA_HANDLER: 'main.handler',
     PYLAMBDA_CODE_DIR: CODE_DIR,
     PYLAMBDA_HOST: '127.0.0.1',
@@ -38,7 +40,11 @@ async function coldStart(
   path: string,
 ): Promise<number> {
   const started = process.hrtime.bigint();
-  const child = spawn(python, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const child = spawn(python, args, {
+    cwd: CODE_DIR,
+    env: { ...process.env, ...env },
+    stdio: 'ignore',
+  });
   const deadline = Date.now() + 10_000;
   try {
     for (;;) {
@@ -82,8 +88,9 @@ export async function runRuntime(): Promise<void> {
       await startServer({
         name: 'runtime',
         command: python,
-        args: ['-u', RUNTIME_FILE],
+        args: RUNTIME_ARGS,
         env: runtimeEnv(runtimePort),
+        cwd: CODE_DIR,
         logFile: join(logs, 'runtime.log'),
         port: runtimePort,
         readyPath: '/healthz',
@@ -140,9 +147,7 @@ export async function runRuntime(): Promise<void> {
   const echoColdStartMs: number[] = [];
   for (let i = 0; i < settings.coldStarts; i += 1) {
     const port = await freePort();
-    coldStartMs.push(
-      await coldStart(python, ['-u', RUNTIME_FILE], runtimeEnv(port), port, '/healthz'),
-    );
+    coldStartMs.push(await coldStart(python, RUNTIME_ARGS, runtimeEnv(port), port, '/healthz'));
     const echo = await freePort();
     echoColdStartMs.push(await coldStart(python, [ECHO_SERVER], { PORT: String(echo) }, echo, '/'));
   }

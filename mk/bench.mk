@@ -4,12 +4,19 @@
 # BENCH_COLD_STARTS, BENCH_SCALE_N (e.g. "50 200 800"); bench/README.md has the defaults.
 
 BENCH := node --import tsx bench/main.ts
+# bench-delivery: the release it compares with (bench/variants/before.sh), and the builds it runs.
+BENCH_BEFORE_REF ?= main
+BENCH_VARIANTS := .cache/bench
+BENCH_DELIVERY_ENV := BENCH_BEFORE_ENTRY=$(BENCH_VARIANTS)/before/dist/src/server.js \
+  BENCH_BEFORE_LABEL="$(BENCH_BEFORE_REF)" \
+  BENCH_KOA_ENTRY=$(BENCH_VARIANTS)/koa-bodyparser/dist/src/server.js
 
 ##@ Benchmarks
 
 .PHONY: bench
-bench: build ## Every benchmark (bench-scale too when the e2e control plane can be built), then docs/benchmarks.md.
+bench: build bench-variants ## Every benchmark (bench-scale too when the e2e control plane can be built), then docs/benchmarks.md.
 	$(BENCH) hooks runtime
+	$(BENCH_DELIVERY_ENV) $(BENCH) delivery
 	@# The report is written whatever happens to bench-scale; a failure still fails the target.
 	@status=0; \
 	if [[ ! -x e2e/cluster-up.sh ]]; then \
@@ -34,6 +41,15 @@ bench-hooks: build ## Hook service vs the node:http ceiling and the Python peer 
 .PHONY: bench-runtime
 bench-runtime: deps ## Python runtime: trivial handler vs a bare http.server echo, and cold start.
 	$(BENCH) runtime report
+
+.PHONY: bench-variants
+bench-variants: deps ## Build the before tree (BENCH_BEFORE_REF, default main) and the koa-bodyparser variant into .cache/bench.
+	bench/variants/before.sh $(BENCH_BEFORE_REF) $(BENCH_VARIANTS)/before
+	bench/variants/koa-bodyparser.sh $(BENCH_VARIANTS)/koa-bodyparser
+
+.PHONY: bench-delivery
+bench-delivery: build bench-variants ## Runtime delivery before and after: bytes per lambda and per call, uncached throughput, body readers.
+	$(BENCH_DELIVERY_ENV) $(BENCH) delivery report
 
 .PHONY: bench-scale
 bench-scale: build ## Convergence of N = 50, 200, 800 PythonLambdas on the e2e control plane vs direct creates.

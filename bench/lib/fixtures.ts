@@ -44,13 +44,14 @@ interface DecoratorResponse {
   attachments: Obj[];
 }
 
-function yamlFile(path: string): JsonObject {
-  return parse(readFileSync(join(ROOT, path), 'utf8')) as JsonObject;
+/** `root` is the tree whose samples and controllers shape the requests (another release's, say). */
+function yamlFile(root: string, path: string): JsonObject {
+  return parse(readFileSync(join(root, path), 'utf8')) as JsonObject;
 }
 
 /** A Metacontroller controller object as controller-runtime's cache serves it (no TypeMeta). */
-function storedController(path: string): JsonObject {
-  const controller = yamlFile(path);
+function storedController(root: string, path: string): JsonObject {
+  const controller = yamlFile(root, path);
   const metadata = controller.metadata as JsonObject;
   const { apiVersion: _a, kind: _k, ...rest } = controller;
   return {
@@ -162,9 +163,10 @@ async function compositeCase(
   name: CaseName,
   title: string,
   parent: Obj,
+  root: string,
 ): Promise<BenchCase> {
   const path = '/hooks/pythonlambda/sync';
-  const controller = storedController('config/controllers/compositecontroller.yaml');
+  const controller = storedController(root, 'config/controllers/compositecontroller.yaml');
   const request = (p: Obj, children: Obj[]) =>
     JSON.stringify({
       controller,
@@ -207,11 +209,11 @@ async function compositeCase(
 }
 
 /** The sample's annotated Deployment, as stored after its rollout and a first decorator sync. */
-async function decoratorCase(hookBase: string): Promise<BenchCase> {
+async function decoratorCase(hookBase: string, root: string): Promise<BenchCase> {
   const path = '/hooks/lambda-deployment/sync';
-  const controller = storedController('config/controllers/decoratorcontroller.yaml');
+  const controller = storedController(root, 'config/controllers/decoratorcontroller.yaml');
   const docs = parseAllDocuments(
-    readFileSync(join(ROOT, 'config/samples/annotated-deployment-greeter.yaml'), 'utf8'),
+    readFileSync(join(root, 'config/samples/annotated-deployment-greeter.yaml'), 'utf8'),
   ).map((d) => d.toJSON() as Obj);
   const sample = docs.find((d) => d.kind === 'Deployment');
   if (!sample)
@@ -289,22 +291,50 @@ async function decoratorCase(hookBase: string): Promise<BenchCase> {
 
 export const LARGE_CODE_BYTES = 900 * 1024;
 
-/** The three requests, rendered through the running service at `hookBase`. */
-export async function buildCases(hookBase: string): Promise<BenchCase[]> {
-  const sample = yamlFile('config/samples/pythonlambda-text-stats.yaml');
+/**
+ * The requests, rendered through the running service at `hookBase`, from the samples and
+ * controllers of the tree at `root` (this one by default); `only` picks some of them.
+ */
+export async function buildCases(
+  hookBase: string,
+  root: string = ROOT,
+  only: CaseName[] = ['realistic', 'large', 'decorator'],
+): Promise<BenchCase[]> {
+  const sample = yamlFile(root, 'config/samples/pythonlambda-text-stats.yaml');
   const spec = clone(sample.spec as JsonObject);
-  const realistic = await compositeCase(
-    hookBase,
-    'realistic',
-    'composite sync (PythonLambda + 3 children)',
-    compositeParent(spec, 'text-stats'),
-  );
-  const large = await compositeCase(
-    hookBase,
-    'large',
-    'composite sync, 900 KiB of code',
-    compositeParent({ ...clone(spec), code: generatedCode(LARGE_CODE_BYTES) }, 'pricing-rules'),
-  );
-  const decorator = await decoratorCase(hookBase);
-  return [realistic, large, decorator];
+  const build: Record<CaseName, () => Promise<BenchCase>> = {
+    realistic: () =>
+      compositeCase(
+        hookBase,
+        'realistic',
+        'composite sync (PythonLambda + 3 children)',
+        compositeParent(spec, 'text-stats'),
+        root,
+      ),
+    large: () =>
+      compositeCase(
+        hookBase,
+        'large',
+        'composite sync, 900 KiB of code',
+        compositeParent({ ...clone(spec), code: generatedCode(LARGE_CODE_BYTES) }, 'pricing-rules'),
+        root,
+      ),
+    decorator: () => decoratorCase(hookBase, root),
+  };
+  const cases: BenchCase[] = [];
+  for (const name of only) cases.push(await build[name]());
+  return cases;
+}
+
+/**
+ * The case's body with `[<id>]` in the resourceVersion of its parent (or decorated object), for
+ * autocannon -I: every request then reads as a new version of the object, as after an edit, and
+ * no two have the same bytes, so the response cache never answers.
+ */
+export function distinctBody(c: BenchCase): string {
+  const request = JSON.parse(c.body) as { parent?: Obj; object?: Obj };
+  const object = request.parent ?? request.object;
+  if (!object) throw new Error(`bench: ${c.name} has no parent or object`);
+  object.metadata.resourceVersion = `${String(object.metadata.resourceVersion)}-[<id>]`;
+  return JSON.stringify(request);
 }

@@ -13,6 +13,11 @@ export interface LoadOptions {
   rate?: number;
   /** Hard cap on the number of requests (autocannon -O). */
   maxRequests: number;
+  /**
+   * autocannon -I: each `[<id>]` in the body becomes a new random id on every request, so no two
+   * requests have the same bytes and no response cache can answer one.
+   */
+  distinct?: boolean;
 }
 
 export interface LoadResult {
@@ -54,6 +59,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   if (options.bodyFile) {
     args.push('-m', 'POST', '-H', 'content-type=application/json', '-i', options.bodyFile);
   }
+  if (options.distinct) args.push('-I');
   if (options.rate) args.push('-R', String(Math.max(1, Math.round(options.rate))));
   args.push(options.url);
   const result = await runCommand(process.execPath, args, {

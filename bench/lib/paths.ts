@@ -11,7 +11,10 @@ export const RESULTS_MD = join(DOCS, 'benchmarks.md');
 export const CHART_PNG = join(DOCS, 'benchmarks.png');
 export const SCALE_CHART_PNG = join(DOCS, 'benchmarks-scale.png');
 export const SERVER_ENTRY = join(ROOT, 'dist', 'src', 'server.js');
-export const RUNTIME_FILE = join(ROOT, 'runtime', 'pylambda_runtime.py');
+/** The directory holding the runtime package: PYTHONPATH, as /opt/pylambda-runtime is in a pod. */
+export const RUNTIME_PATH = join(ROOT, 'runtime');
+/** How a lambda pod starts the runtime (src/render/pod-layout.ts RUNTIME_COMMAND), python aside. */
+export const RUNTIME_ARGS = ['-u', '-P', '-m', 'pylambda_runtime'];
 export const AUTOCANNON = join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
 export const PYTHON = process.env.PYTHON || 'python3';
 

@@ -2,6 +2,8 @@
 // section, so `make bench-scale` alone keeps the hook and runtime numbers of the last full run.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { BodyBound } from '../body-bound.js';
+import type { ReleaseSizes } from '../sizes.js';
 import { RESULTS_JSON } from './paths.js';
 
 export interface Machine {
@@ -88,12 +90,34 @@ export interface ProfileEntry {
   top: { fn: string; selfPercent: number }[];
 }
 
+export interface DeliveryLoad {
+  server: string;
+  /** Whose requests: today's shape, or the earlier build's (its own rendered children). */
+  release: 'after' | 'before';
+  case: string;
+  /** distinct: every request different bytes (autocannon -I); repeated: one request again. */
+  mode: 'distinct' | 'repeated';
+  runs: RunNumbers[];
+}
+
+export interface DeliveryResults {
+  machine: Machine;
+  settings: { connections: number; durationSeconds: number; runs: number; warmupSeconds: number };
+  before?: string;
+  koa?: string;
+  sizes: Partial<Record<'after' | 'before', ReleaseSizes>>;
+  loads: DeliveryLoad[];
+  /** The body readers' memory bound (bench/body-bound.ts), when the variant was given. */
+  bodyBound?: BodyBound[];
+}
+
 export interface Results {
   hooks?: HookResults;
   runtime?: RuntimeResults;
   scale?: ScaleResults;
   scaleSkipped?: string;
   profiles?: ProfileEntry[];
+  delivery?: DeliveryResults;
 }
 
 export function readResults(): Results {

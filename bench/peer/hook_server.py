@@ -25,13 +25,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 LOGGER = logging.getLogger("peer")
 
-RUNTIME_PATH = os.environ.get(
-    "RUNTIME_FILE",
-    os.path.join(os.path.dirname(__file__), "..", "..", "runtime", "pylambda_runtime.py"),
-)
-with open(RUNTIME_PATH, encoding="utf-8") as f:
-    RUNTIME_SOURCE = f.read()
-RUNTIME_DIGEST = hashlib.sha256(RUNTIME_SOURCE.encode("utf-8")).hexdigest()
+# The runtime comes from the runtime image, as ours renders it: an init container copies the
+# package into an emptyDir (src/render/runtime-delivery.ts). Its tag is pylambda's release.
+with open(os.path.join(os.path.dirname(__file__), "..", "..", "package.json"), encoding="utf-8") as f:
+    RELEASE = json.load(f)["version"]
+RUNTIME_IMAGE = "pylambda-runtime:" + RELEASE
+RUNTIME_DIR = "/opt/pylambda-runtime"
 
 CLUSTER_DOMAIN = "cluster.local"
 MOUNT_ROOT = "/opt/pylambda"
@@ -99,8 +98,7 @@ class Controller(BaseHTTPRequestHandler):
         requirements = spec.get("requirements")
 
         data = {"main.py": spec["code"]}
-        items = [{"key": "pylambda_runtime.py", "path": "runtime/pylambda_runtime.py"}]
-        items.append({"key": "main.py", "path": "code/main.py"})
+        items = [{"key": "main.py", "path": "code/main.py"}]
         for path in sorted(files):
             key = path.replace("/", "__")
             data[key] = files[path]
@@ -108,7 +106,6 @@ class Controller(BaseHTTPRequestHandler):
         if requirements:
             data["requirements.txt"] = requirements
             items.append({"key": "requirements.txt", "path": "requirements.txt"})
-        data["pylambda_runtime.py"] = RUNTIME_SOURCE
         # Hashed first: the code ConfigMap is immutable and named by the hash of its content.
         code_hash = sha256(
             {
@@ -117,7 +114,6 @@ class Controller(BaseHTTPRequestHandler):
                 "requirements": requirements or "",
                 "handler": handler,
                 "image": image,
-                "runtimeDigest": RUNTIME_DIGEST,
             }
         )
         code_configmap = name + "-code-" + code_hash[:10]
@@ -145,18 +141,36 @@ class Controller(BaseHTTPRequestHandler):
         ]
         user_env = spec.get("env") or []
         own = {e["name"] for e in user_env}
-        env = [e for e in env if e["name"] not in own] + user_env
+        user_path = [e.get("value") for e in user_env if e["name"] == "PYTHONPATH"]
+        python_path = RUNTIME_DIR + (":" + user_path[0] if user_path and user_path[0] else "")
+        env = (
+            [e for e in env if e["name"] not in own]
+            + [{"name": "PYTHONPATH", "value": python_path}]
+            + [e for e in user_env if e["name"] != "PYTHONPATH"]
+        )
         resources = {
             "requests": dict({"cpu": "50m", "memory": "64Mi"}, **((spec.get("resources") or {}).get("requests") or {})),
             "limits": dict({"memory": "256Mi"}, **((spec.get("resources") or {}).get("limits") or {})),
         }
         mounts = [
             {"name": "code", "mountPath": MOUNT_ROOT, "readOnly": True},
+            {"name": "runtime", "mountPath": RUNTIME_DIR, "readOnly": True},
             {"name": "tmp", "mountPath": "/tmp"},
         ]
         volumes = [
             {"name": "code", "configMap": {"name": code_configmap, "items": items}},
+            {"name": "runtime", "emptyDir": {"sizeLimit": "16Mi"}},
             {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+        ]
+        init_containers = [
+            {
+                "name": "runtime",
+                "image": RUNTIME_IMAGE,
+                "command": ["cp", "-R", "/pylambda/pylambda_runtime", RUNTIME_DIR + "/"],
+                "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "64Mi"}},
+                "securityContext": security_context(),
+                "volumeMounts": [{"name": "runtime", "mountPath": RUNTIME_DIR}],
+            }
         ]
         pod_spec = {
             "automountServiceAccountToken": False,
@@ -169,11 +183,13 @@ class Controller(BaseHTTPRequestHandler):
                 "seccompProfile": {"type": "RuntimeDefault"},
             },
             "terminationGracePeriodSeconds": timeout + DRAIN_SECONDS + 5,
+            "initContainers": init_containers,
             "containers": [
                 {
                     "name": "lambda",
                     "image": image,
-                    "command": ["python", "-u", MOUNT_ROOT + "/runtime/pylambda_runtime.py"],
+                    "command": ["python", "-u", "-P", "-m", "pylambda_runtime"],
+                    "workingDir": MOUNT_ROOT + "/code",
                     "ports": [{"name": "http", "containerPort": port, "protocol": "TCP"}],
                     "env": env,
                     "readinessProbe": {
@@ -196,18 +212,21 @@ class Controller(BaseHTTPRequestHandler):
         if requirements:
             volumes.append({"name": "deps", "emptyDir": {}})
             mounts.append({"name": "deps", "mountPath": DEPS_DIR, "readOnly": True})
-            pod_spec["initContainers"] = [
+            init_containers.append(
                 {
                     "name": "install-requirements",
                     "image": image,
                     "command": ["python", "-m", "pip", "install", "--no-cache-dir", "--target", DEPS_DIR,
                                 "-r", MOUNT_ROOT + "/requirements.txt"],
                     "securityContext": security_context(),
-                    "volumeMounts": mounts[:2] + [{"name": "deps", "mountPath": DEPS_DIR}],
+                    "volumeMounts": [mounts[0], mounts[2], {"name": "deps", "mountPath": DEPS_DIR}],
                 }
-            ]
+            )
         template = {
-            "metadata": {"labels": labels(name), "annotations": {"pylambda.dev/code-hash": code_hash}},
+            "metadata": {
+                "labels": labels(name),
+                "annotations": {"pylambda.dev/code-hash": code_hash, "pylambda.dev/runtime-version": RELEASE},
+            },
             "spec": pod_spec,
         }
         template_hash = sha256(template)[:16]
@@ -288,12 +307,10 @@ class Controller(BaseHTTPRequestHandler):
             "metadata": {
                 "name": name + "-pylambda",
                 "namespace": namespace,
-                "labels": dict(labels(name), **{"app.kubernetes.io/component": "runtime"}),
+                "labels": dict(labels(name), **{"app.kubernetes.io/component": "settings"}),
             },
-            "data": {
-                "pylambda_runtime.py": RUNTIME_SOURCE,
-                "settings.json": json.dumps(settings, indent=2) + "\n",
-            },
+            # Settings only: the Deployment's pods get the runtime from the runtime image.
+            "data": {"settings.json": json.dumps(settings, indent=2) + "\n"},
         }
         selector = deployment["spec"]["selector"]["matchLabels"]
         service = render_service(name + "-lambda", namespace, port, selector, labels(name))

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The baseline for the runtime benchmark: the bare minimum the standard library needs to answer
-an HTTP call, with the same server model as runtime/pylambda_runtime.py (ThreadingHTTPServer,
-HTTP/1.1 keep-alive, daemon threads), echoing the request body back.
+an HTTP call, with the same server model as the runtime package (runtime/pylambda_runtime/,
+server.py: ThreadingHTTPServer, HTTP/1.1 keep-alive, daemon threads), echoing the request body
+back.
 
     PORT=8092 python3 bench/runtime/echo_server.py
 """
