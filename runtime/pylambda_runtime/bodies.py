@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .framing import HEADER_NAME, HttpError
+from .json_values import values_over
 
 JSON_TYPE = "application/json"
 JSON_BODY = json.JSONEncoder(ensure_ascii=False, allow_nan=False)  # stateless, shared by calls
@@ -48,19 +49,35 @@ def codec_of(charset: str) -> str:
     return CHARSETS[name] or name
 
 
-def parse_json(data):
-    """json.loads, with nesting too deep for the parser's recursion refused as invalid JSON
-    (the client's doing, not a runtime error)."""
+def check_values(data, max_values: int) -> None:
+    """413 for JSON (UTF-8 bytes, or str) of more than `max_values` values, counted before
+    it is parsed (json_values): json.loads cannot be stopped part-way, and a value costs up
+    to ~100 bytes once parsed."""
+    if values_over(data, max_values):
+        raise HttpError(413, "TooManyJSONValues",
+                        f"the JSON body holds more than {max_values} values "
+                        "(PYLAMBDA_MAX_JSON_VALUES)")
+
+
+def parse_json(data, max_values: int):
+    """json.loads within `max_values`, with nesting too deep for the parser's recursion
+    refused as invalid JSON (the client's doing, not a runtime error)."""
+    if isinstance(data, bytes):  # counted in the encoding json.loads will detect
+        encoding = json.detect_encoding(data)
+        if encoding != "utf-8":  # UTF-16/32, or a BOM: decoded here, counted as text
+            data = data.decode(encoding, "surrogatepass")
+    check_values(data, max_values)
     try:
         return json.loads(data)
     except RecursionError:
         raise ValueError("it nests too deeply") from None
 
 
-def decode_event(body: bytes, content_type: Optional[str]):
+def decode_event(body: bytes, content_type: Optional[str], max_values: int):
     """JSON values for application/json and */*+json, str for text/*, None for an empty body,
     bytes otherwise. With no Content-Type (clients often omit it) we guess: JSON if it
-    parses, else UTF-8 text, else bytes (JSON that nests too deeply is refused either way)."""
+    parses, else UTF-8 text, else bytes (JSON that nests too deeply is refused either way,
+    and so is JSON with more than `max_values` values)."""
     if not body:
         return None
     media, _, params = (content_type or "").partition(";")
@@ -73,6 +90,7 @@ def decode_event(body: bytes, content_type: Optional[str]):
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             return body
+        check_values(body, max_values)  # the UTF-8 bytes: no need to encode the text again
         try:
             return json.loads(text)
         except ValueError:
@@ -81,7 +99,7 @@ def decode_event(body: bytes, content_type: Optional[str]):
             raise HttpError(400, "InvalidJSON", "invalid JSON body: it nests too deeply") from None
     if media == JSON_TYPE or media.endswith("+json"):
         try:  # without a charset, json.loads detects UTF-8/16/32 and a BOM itself
-            return parse_json(body.decode(codec_of(charset)) if charset else body)
+            return parse_json(body.decode(codec_of(charset)) if charset else body, max_values)
         except ValueError as exc:
             raise HttpError(400, "InvalidJSON", f"invalid JSON body: {exc}") from None
     if media.startswith("text/"):

@@ -211,7 +211,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         self.reader.deadline = started + timeout  # the call's deadline covers the body
         try:
             body = read_body(self.rfile, self.headers, settings.max_body_bytes)
-            event = decode_event(body, self.headers.get("content-type"))
+            event = decode_event(body, self.headers.get("content-type"), settings.max_json_values)
         except HttpError as exc:
             self.close_connection = self.body_unread = True  # it would corrupt the next request
             return error_response(exc.status, exc.kind, str(exc), request_id)

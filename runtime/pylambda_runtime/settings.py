@@ -36,6 +36,7 @@ class Settings:
     timeout_seconds: float
     drain_seconds: float
     max_body_bytes: int
+    max_json_values: int
     header_timeout_seconds: float
     max_connections: int
     function_name: str
@@ -91,6 +92,10 @@ def load_settings(env) -> Settings:
                               "seconds >= 0"),
         max_body_bytes=_number(env, "PYLAMBDA_MAX_BODY_BYTES", 6 << 20, int, lambda v: v > 0,
                                "bytes > 0"),
+        # A value costs up to ~100 bytes parsed (a {} about 75): 200,000 keep one request's
+        # event under about 20 MiB, plus its strings' text (runtime/README.md).
+        max_json_values=_number(env, "PYLAMBDA_MAX_JSON_VALUES", 200_000, int, lambda v: v > 0,
+                                "values > 0"),
         header_timeout_seconds=_number(env, "PYLAMBDA_HEADER_TIMEOUT_SECONDS", 10.0, float,
                                        lambda v: v > 0, "seconds > 0"),
         max_connections=_number(env, "PYLAMBDA_MAX_CONNECTIONS", default_max_connections(), int,
