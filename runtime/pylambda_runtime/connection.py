@@ -1,10 +1,12 @@
 """One client connection: its requests read (framing, deadlines), each answered by a
-probe or a call of the handler, and each answer written whole, in one write."""
+probe or a call of the handler, and each answer written whole, in one system call when the
+client reads, within PYLAMBDA_WRITE_TIMEOUT_SECONDS when it does not."""
 
 import io
 import os
 import re
 import socket
+import struct
 import time
 import traceback
 from http import HTTPStatus
@@ -14,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .bodies import Response, decode_event, error_response
 from .calls import Call, Context, call_inline, response_for
-from .deadlines import RequestReader, RequestTimeout, set_idle_timeout
+from .deadlines import RequestReader, RequestTimeout, WriteTimeout, send_within, set_idle_timeout
 from .framing import (HTTP_VERSION, STATUS_LINES, HttpError, connection_tokens, framing_problem,
                       http_date, read_body, read_headers)
 from .logs import log, log_call
@@ -40,7 +42,8 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        set_idle_timeout(self.connection, self.idle_seconds)
+        self.write_seconds = self.server.runtime.settings.write_timeout_seconds
+        set_idle_timeout(self.connection, self.idle_seconds, self.write_seconds)
         self.rfile.close()  # the socket's own reader, replaced by one that keeps deadlines
         self.reader = RequestReader(self.connection, self.idle_seconds)
         self.rfile = io.BufferedReader(self.reader)
@@ -257,11 +260,11 @@ class RequestHandler(BaseHTTPRequestHandler):
         metrics = self.server.runtime.metrics
         metrics.call_abandoned(+1)
         metrics.call_answered(504, seconds, True)
-        data = self.render(response, call.request_id, close=True)
+        head, body = self.render(response, call.request_id, close=True)
         sock = self.connection
         try:
             sock.settimeout(0)  # a client not reading must not stall the watchdog
-            sock.send(data)  # a few hundred bytes, into a send buffer nothing else is using
+            sock.send(head + body)  # a few hundred bytes, into a send buffer nothing else uses
         except OSError:
             pass
         try:
@@ -270,8 +273,10 @@ class RequestHandler(BaseHTTPRequestHandler):
             pass
         return response
 
-    def render(self, response: Response, request_id=None, close=False) -> bytes:
-        """The whole response as bytes, sent in one write. Every answer after which the
+    def render(self, response: Response, request_id=None, close=False) -> tuple:
+        """The response's head as bytes, and its body (b"" when it has none): sent together
+        by one sendmsg, never joined into one copy (a large body would be held twice while a
+        slow client reads it). Every answer after which the
         connection ends says `Connection: close`, so a keep-alive client does not send its
         next request down a socket being closed. A handler's `Connection: close` ends the
         connection after this response; nothing a handler sends keeps open one that the
@@ -300,15 +305,28 @@ class RequestHandler(BaseHTTPRequestHandler):
         elif handler_connection is not None:
             head.append(f"Connection: {handler_connection}\r\n")
         head.append("\r\n")
-        data = "".join(head).encode("latin-1")
-        return data if no_body else data + body
+        return "".join(head).encode("latin-1"), b"" if no_body else body
 
     def send(self, response: Response, request_id: Optional[str] = None) -> None:
-        """Write the response; a client that hung up is not worth a traceback."""
+        """Write the response within PYLAMBDA_WRITE_TIMEOUT_SECONDS in all, however little
+        the client reads at a time; a client that hung up is not worth a traceback. The
+        body is dropped from the response once written (the call's log line follows)."""
+        head, body = self.render(response, request_id)
+        response.body = b""
         try:
-            self.wfile.write(self.render(response, request_id))
-        except (BrokenPipeError, ConnectionResetError, BlockingIOError, TimeoutError):
-            self.close_connection = True  # BlockingIOError: the send timed out
+            send_within(self.connection, head, body, self.write_seconds)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        except WriteTimeout:
+            self.close_connection = True
+            log("warning", "response not written in time; connection closed",
+                requestId=request_id, seconds=self.write_seconds,
+                variable="PYLAMBDA_WRITE_TIMEOUT_SECONDS")
+            try:  # a reset, so the kernel drops the unsent rest instead of keeping it queued
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                           struct.pack("ii", 1, 0))
+            except OSError:
+                pass
 
     def version_string(self) -> str:
         return "pylambda"

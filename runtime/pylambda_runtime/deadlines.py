@@ -1,5 +1,6 @@
 """A connection's socket timeouts: the idle timeout, set in the kernel so that it costs
-nothing per recv or send, and the deadlines of the request being read (slowloris)."""
+nothing per recv or send, the deadlines of the request being read (slowloris), and the
+deadline of the response being written (a client that reads slowly, or not at all)."""
 
 import io
 import socket
@@ -8,19 +9,66 @@ import time
 from typing import Optional
 
 
-def set_idle_timeout(sock: socket.socket, seconds: float, receive_only=False) -> None:
+def set_idle_timeout(sock: socket.socket, seconds: float, send_seconds: Optional[float] = None,
+                     receive_only=False) -> None:
     """The kernel's receive and send timeouts on a blocking socket: a recv that waited that
     long ends (the buffered reader then returns what it has, b"" when idle, which ends the
     connection), a send fails with BlockingIOError. Unlike socket.settimeout, which makes
-    every recv and send poll() first, this costs nothing per call."""
+    every recv and send poll() first, this costs nothing per call. The send timeout is
+    `send_seconds` if given, else `seconds` (or left alone, receive_only)."""
     try:
-        whole = int(seconds)
-        timeval = struct.pack("ll", whole, int((seconds - whole) * 1e6))
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
         if not receive_only:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
+            _set_timeval(sock, socket.SO_SNDTIMEO, seconds if send_seconds is None else send_seconds)
+        _set_timeval(sock, socket.SO_RCVTIMEO, seconds)
     except (OSError, AttributeError, struct.error):
         sock.settimeout(seconds)  # a platform without them: the same limits, polled
+
+
+def _set_timeval(sock: socket.socket, option: int, seconds: float) -> None:
+    whole = int(seconds)
+    sock.setsockopt(socket.SOL_SOCKET, option, struct.pack("ll", whole, int((seconds - whole) * 1e6)))
+
+
+class WriteTimeout(Exception):
+    """A response was not written whole by its deadline."""
+
+
+def send_within(sock: socket.socket, head: bytes, body: bytes, seconds: float) -> None:
+    """Write `head` then `body` within `seconds` in all, or raise WriteTimeout.
+
+    One sendmsg carries both, so the body is never copied into one buffer with the head.
+    The socket's send timeout is `seconds` already (set once per connection), and Linux
+    counts it over one whole send call, not per bit of progress: a response that fits the
+    send buffer, nearly every one, costs this one system call. Only when a send comes back
+    short (the client reads slowly) is the timeout lowered to what is left, then restored,
+    so that a client reading a byte now and then cannot hold the connection past it."""
+    deadline = time.monotonic() + seconds
+    parts = [memoryview(head), memoryview(body)] if body else [memoryview(head)]
+    lowered = False
+    try:
+        while True:
+            try:
+                sent = sock.sendmsg(parts)
+            except (BlockingIOError, TimeoutError):  # the send timeout, with nothing sent
+                sent = 0
+            while parts and sent >= len(parts[0]):
+                sent -= len(parts.pop(0))
+            if not parts:
+                return
+            if sent:
+                parts[0] = parts[0][sent:]
+            left = deadline - time.monotonic()
+            if left <= 0.001:
+                raise WriteTimeout()
+            _set_timeval(sock, socket.SO_SNDTIMEO, left)
+            lowered = True
+    finally:
+        parts.clear()  # the views, so the body's bytes can be freed with the response
+        if lowered:
+            try:
+                _set_timeval(sock, socket.SO_SNDTIMEO, seconds)
+            except OSError:
+                pass
 
 
 class RequestTimeout(Exception):

@@ -11,6 +11,7 @@ import time
 
 from . import __version__
 from .logs import flush_logs, log, set_log_fields
+from .memory import return_large_frees
 from .server import Server
 from .settings import Settings, SettingsError, load_settings, settings_environment
 from .state import Runtime
@@ -92,6 +93,7 @@ def main() -> int:
     threading.Thread(target=server.serve_forever, args=(0.2,), name="serve", daemon=True).start()
     log("info", "listening", host=settings.host, port=server.server_address[1])
     threading.Thread(target=runtime.import_handler, name="import", daemon=True).start()
+    return_large_frees()  # here, not before listening: ctypes takes a few ms to import
     while runtime.stop_signal is None:
         time.sleep(0.1)  # a plain sleep: signal handlers run between two sleeps
     return shut_down(server, runtime)

@@ -38,6 +38,7 @@ class Settings:
     max_body_bytes: int
     max_json_values: int
     header_timeout_seconds: float
+    write_timeout_seconds: float
     max_connections: int
     function_name: str
     namespace: str
@@ -98,6 +99,8 @@ def load_settings(env) -> Settings:
                                 "values > 0"),
         header_timeout_seconds=_number(env, "PYLAMBDA_HEADER_TIMEOUT_SECONDS", 10.0, float,
                                        lambda v: v > 0, "seconds > 0"),
+        write_timeout_seconds=_number(env, "PYLAMBDA_WRITE_TIMEOUT_SECONDS", 30.0, float,
+                                      lambda v: v > 0, "seconds > 0"),
         max_connections=_number(env, "PYLAMBDA_MAX_CONNECTIONS", default_max_connections(), int,
                                 lambda v: v > 0, "connections > 0"),
         function_name=env.get("PYLAMBDA_FUNCTION_NAME", "").strip() or handler,
