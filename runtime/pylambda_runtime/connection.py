@@ -17,13 +17,22 @@ from urllib.parse import parse_qs, urlsplit
 from .bodies import Response, decode_event, error_response
 from .calls import Call, Context, call_inline, response_for
 from .deadlines import RequestReader, RequestTimeout, WriteTimeout, send_within, set_idle_timeout
-from .framing import (HTTP_VERSION, STATUS_LINES, HttpError, connection_tokens, framing_problem,
-                      http_date, read_body, read_headers)
+from .framing import (HTTP_VERSION, MAX_METHOD, REQUEST_LINE, STATUS_LINES, HttpError,
+                      connection_tokens, framing_problem, http_date, read_body, read_headers)
 from .logs import log, log_call
 from .probes import probe_response
 from .state import Runtime
 
 REQUEST_ID = re.compile(r"[\x21-\x7e]{1,200}")  # printable, so safe to echo as a header
+
+
+def split_target(target: str) -> tuple:
+    """The path and the query of a request target; ValueError for one that is not a URL."""
+    if target[:1] != "/" or "#" in target:  # absolute-form target, or a fragment
+        url = urlsplit(target)
+        return url.path, url.query
+    path, _, query = target.partition("?")
+    return path, query
 
 
 class RequestHandler(BaseHTTPRequestHandler):
@@ -107,13 +116,17 @@ class RequestHandler(BaseHTTPRequestHandler):
         if self.raw_requestline[-1:] != b"\n":  # cut short by a hang-up or the idle timeout
             return False
         self.requestline = self.raw_requestline.decode("iso-8859-1").rstrip("\r\n")
-        words = self.requestline.split()
-        if not words:
+        if not self.requestline:
             return False
-        if len(words) != 3 or not HTTP_VERSION.fullmatch(words[2]):
-            self.send_error(HTTPStatus.BAD_REQUEST, "A request line is METHOD TARGET HTTP/1.1")
+        line = REQUEST_LINE.fullmatch(self.requestline)
+        if not line or not HTTP_VERSION.fullmatch(line[3]) or len(line[1]) > MAX_METHOD:
+            self.body_unread = True
+            self.send_error(HTTPStatus.BAD_REQUEST, "A request line is METHOD TARGET HTTP/1.1",
+                            "the request line must be a method (a token of at most "
+                            f"{MAX_METHOD} characters), a target without controls or spaces "
+                            "and HTTP/1.x, separated by single spaces")
             return False
-        method, target, version = words
+        method, target, version = line.groups()
         if version not in ("HTTP/1.1", "HTTP/1.0"):
             self.send_error(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED,
                             f"{version[:32]} is not served; use HTTP/1.1")
@@ -122,6 +135,13 @@ class RequestHandler(BaseHTTPRequestHandler):
         if target[:2] == "//":  # `//host/path` would read as another host to a client
             rest = target.lstrip("/")  # that resolves it against us: keep one leading slash
             target = target[len(target) - len(rest) - 1:]
+        try:
+            self.target_path, self.target_query = split_target(target)
+        except ValueError:  # urlsplit's, for an absolute-form target such as http://[::1/
+            self.body_unread = True
+            self.send_error(HTTPStatus.BAD_REQUEST, "Invalid request target",
+                            "the request target is not a valid URL")
+            return False
         self.command, self.path = method, target
         try:
             self.headers = read_headers(self.rfile)
@@ -168,12 +188,7 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def dispatch(self) -> None:
         """Probes, or a call: answered, counted and logged."""
-        runtime, path, query = self.server.runtime, self.path, ""
-        if path[:1] != "/" or "#" in path:  # absolute-form target, or a fragment
-            url = urlsplit(path)
-            path, query = url.path, url.query
-        elif "?" in path:
-            path, _, query = path.partition("?")
+        runtime, path, query = self.server.runtime, self.target_path, self.target_query
         if path in ("/healthz", "/metrics") and self.command in ("GET", "HEAD"):
             if self.headers.get("transfer-encoding") or self.headers.get("content-length", "0") != "0":
                 self.close_connection = self.body_unread = True  # it must not become a request

@@ -15,7 +15,18 @@ MAX_CHUNK_LINE = 1024  # a chunk-size line, with any extensions, and each traile
 HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # a token (RFC 9110 5.1)
 CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # never in a field line, but HTAB (RFC 9110 5.5)
 HTTP_VERSION = re.compile(r"HTTP/[0-9]{1,3}\.[0-9]{1,3}")
-HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
+# RFC 9112 3: method SP request-target SP HTTP-version, exactly one space between; the method
+# a token, the target and version without a control or a space. str.split() would also take
+# \x1c-\x1f, \x85 or \xa0 for a space, and pass a method such as "G\x01T" on to the handler.
+REQUEST_LINE = re.compile(r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([^\x00-\x20\x7f]+) ([^\x00-\x20\x7f]+)")
+MAX_METHOD = 32  # the longest registered method (UPDATEREDIRECTREF) has 17 characters
+# RFC 9112 7.1: chunk-size [ chunk-ext ] CRLF, where chunk-ext is any number of
+# BWS ";" BWS name [ BWS "=" BWS value ], a name a token, a value a token or a quoted-string
+# (no control but HTAB, so no bare CR or NUL that a proxy might read differently).
+_TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_QUOTED = rb'"(?:[\t !#-\[\]-~\x80-\xff]|\\[\t -~\x80-\xff])*"'
+CHUNK_LINE = re.compile(rb"([0-9A-Fa-f]{1,16})((?:[ \t]*;[ \t]*" + _TOKEN + rb"(?:[ \t]*=[ \t]*(?:" +
+                        _TOKEN + rb"|" + _QUOTED + rb"))?)*)\r\n")
 
 
 class HttpError(Exception):
@@ -109,15 +120,12 @@ def framing_problem(headers: Headers) -> Optional[str]:
 
 
 def read_chunk_size(rfile) -> int:
-    """A chunk-size line: 1 to 16 hex digits, then optionally `;extensions`. Nothing looser
-    (no sign, no 0x, no blanks inside), so that we and any proxy before us agree on the body."""
-    line = rfile.readline(MAX_CHUNK_LINE)
-    if line[-2:] == b"\r\n":
-        digits, extension, _ = line[:-2].partition(b";")
-        if extension:
-            digits = digits.rstrip(b" \t")  # blanks may precede the `;`
-        if 0 < len(digits) <= 16 and HEX_DIGITS.issuperset(digits):
-            return int(digits, 16)
+    """A chunk-size line: 1 to 16 hex digits, then optionally extensions (ignored) as RFC
+    9112 7.1.1 writes them. Nothing looser (no sign, no 0x, no blanks inside, no control
+    characters), so that we and any proxy before us agree on the body."""
+    match = CHUNK_LINE.fullmatch(rfile.readline(MAX_CHUNK_LINE))
+    if match:
+        return int(match[1], 16)
     raise HttpError(400, "InvalidRequest", "malformed chunked body")
 
 

@@ -88,8 +88,13 @@ class Metrics:
             family("pylambda_invocation_errors_total", "counter",
                    "Calls whose handler raised, timed out or returned an unencodable value.",
                    [("", self.errors)])
+            # Handler timeouts only, counted where the watchdog abandons a call: they are the
+            # user's code being too slow, what this series is watched for. A 504 for a body
+            # that arrived too late is the client's slowness; it is counted by its code in
+            # pylambda_invocations_total{code="504"}, as every answer is, and not here.
             family("pylambda_invocation_timeouts_total", "counter",
-                   "Calls answered 504 because the handler ran past the timeout.",
+                   "Calls answered 504 because the handler ran past the timeout (not a body "
+                   "that arrived too late: see pylambda_invocations_total{code=\"504\"}).",
                    [("", self.timeouts)])
             family("pylambda_invocation_duration_seconds", "histogram",
                    "Seconds from request received to response ready.",
