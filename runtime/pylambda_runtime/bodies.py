@@ -62,11 +62,12 @@ def check_values(data, max_values: int) -> None:
 def parse_json(data, max_values: int):
     """json.loads within `max_values`, with nesting too deep for the parser's recursion
     refused as invalid JSON (the client's doing, not a runtime error)."""
-    if isinstance(data, bytes):  # counted in the encoding json.loads will detect
-        encoding = json.detect_encoding(data)
-        if encoding != "utf-8":  # UTF-16/32, or a BOM: decoded here, counted as text
-            data = data.decode(encoding, "surrogatepass")
-    check_values(data, max_values)
+    if len(data) > max_values:  # else too short to hold more: each value has a byte of its own
+        if isinstance(data, bytes) and (not data[:1].isascii() or b"\0" in data[:4]):
+            encoding = json.detect_encoding(data)  # a BOM, or UTF-16/32: as json.loads does
+            if encoding != "utf-8":  # decoded here, so counted as the text it is
+                data = data.decode(encoding, "surrogatepass")
+        check_values(data, max_values)
     try:
         return json.loads(data)
     except RecursionError:
@@ -90,7 +91,8 @@ def decode_event(body: bytes, content_type: Optional[str], max_values: int):
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             return body
-        check_values(body, max_values)  # the UTF-8 bytes: no need to encode the text again
+        if len(body) > max_values:
+            check_values(body, max_values)  # the UTF-8 bytes: no need to encode the text again
         try:
             return json.loads(text)
         except ValueError:

@@ -29,6 +29,9 @@ def _set_timeval(sock: socket.socket, option: int, seconds: float) -> None:
     sock.setsockopt(socket.SOL_SOCKET, option, struct.pack("ll", whole, int((seconds - whole) * 1e6)))
 
 
+SMALL_BODY = 16 << 10
+
+
 class WriteTimeout(Exception):
     """A response was not written whole by its deadline."""
 
@@ -36,19 +39,23 @@ class WriteTimeout(Exception):
 def send_within(sock: socket.socket, head: bytes, body: bytes, seconds: float) -> None:
     """Write `head` then `body` within `seconds` in all, or raise WriteTimeout.
 
-    One sendmsg carries both, so the body is never copied into one buffer with the head.
+    One sendmsg carries both, so a large body is never copied into one buffer with the
+    head.
     The socket's send timeout is `seconds` already (set once per connection), and Linux
     counts it over one whole send call, not per bit of progress: a response that fits the
     send buffer, nearly every one, costs this one system call. Only when a send comes back
     short (the client reads slowly) is the timeout lowered to what is left, then restored,
     so that a client reading a byte now and then cannot hold the connection past it."""
     deadline = time.monotonic() + seconds
-    parts = [memoryview(head), memoryview(body)] if body else [memoryview(head)]
+    if len(body) < SMALL_BODY:  # joined: cheaper than a list of views, and a copy of little
+        parts = [memoryview(head + body)]
+    else:
+        parts = [memoryview(head), memoryview(body)]
     lowered = False
     try:
         while True:
             try:
-                sent = sock.sendmsg(parts)
+                sent = sock.sendmsg(parts) if len(parts) > 1 else sock.send(parts[0])
             except (BlockingIOError, TimeoutError):  # the send timeout, with nothing sent
                 sent = 0
             while parts and sent >= len(parts[0]):

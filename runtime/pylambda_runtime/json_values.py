@@ -37,6 +37,8 @@ def values_over(data, limit: int) -> bool:
     """Whether the JSON in `data` (UTF-8 bytes, or str) holds more than `limit` values:
     objects, arrays, strings (keys too), numbers and literals. Exact for valid JSON; for
     invalid JSON, what json.loads could build before it fails is never more than counted."""
+    if len(data) <= limit:  # every value starts at a byte (a character) of its own
+        return False
     if isinstance(data, str):  # a body decoded from UTF-16/32 or latin-1: count its UTF-8
         data = data.encode("utf-8", "surrogatepass")
     if not CONTAINER_FIRST.match(data):
