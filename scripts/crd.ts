@@ -113,6 +113,13 @@ export function pythonLambdaCrd(spec: JSONSchema7, status: JSONSchema7): Schema 
             { name: 'Runtime', type: 'string', priority: 1, jsonPath: '.spec.runtime' },
             // What an autoscaler or `kubectl scale` asked for, beside the ready count above.
             { name: 'Desired', type: 'integer', priority: 1, jsonPath: '.spec.replicas' },
+            // Which lambdas a webhook upgrade has not moved yet (README: Upgrades).
+            {
+              name: 'Pylambda-Runtime',
+              type: 'string',
+              priority: 1,
+              jsonPath: '.status.runtimeVersion',
+            },
           ],
           schema: {
             openAPIV3Schema: {

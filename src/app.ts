@@ -10,7 +10,7 @@ import { bearerAuth } from './http/bearer-auth.js';
 import { jsonErrors } from './http/errors.js';
 import { inflightLimit } from './http/inflight-limit.js';
 import { hookEndpoint } from './http/hook-endpoint.js';
-import { readJsonBody } from './http/json-body.js';
+import { closeUninvitedBodies, readJsonBody } from './http/json-body.js';
 import { ResponseCache } from './http/response-cache.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createMetrics, type Metrics } from './telemetry/metrics.js';
@@ -72,6 +72,8 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
   app.pylambda = { draining: false };
   app.proxy = false;
   app.silent = true; // errors are logged by jsonErrors, once, as JSON
+  // Outermost, so that it sees the answer jsonErrors makes of an error.
+  app.use(closeUninvitedBodies);
   app.use(jsonErrors(logger));
   // While draining, tell keep-alive clients to reconnect (to another replica) after this answer.
   app.use(async (ctx, next) => {
@@ -83,9 +85,10 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
   const readBody = readJsonBody(config.bodyLimitBytes, config.bodyReadTimeoutMs);
   const limit = inflightLimit(config.maxInflight, config.retryAfterSeconds, metrics);
   // Order matters: refuse unauthenticated and excess calls before reading their bodies.
-  const guards = deps.authToken
-    ? [bearerAuth(deps.authToken), limit.middleware]
-    : [limit.middleware];
+  const guards = (hook: string) =>
+    deps.authToken
+      ? [bearerAuth(deps.authToken), limit.middleware(hook)]
+      : [limit.middleware(hook)];
   // One cache for all hooks (the key includes the hook), so the byte bound is the process's.
   const responseCache =
     config.responseCacheBytes > 0 ? new ResponseCache(config.responseCacheBytes) : undefined;
@@ -93,7 +96,7 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
     const validateRequest = compiledValidator(requests, hook.requestSchema);
     router.post(
       hook.path,
-      ...guards,
+      ...guards(hook.name),
       readBody,
       hookEndpoint({
         hook,

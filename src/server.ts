@@ -5,6 +5,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createApp, defaultDeps } from './app.js';
 import { ConfigError } from './config.js';
+import { connectionsCheckingInterval, trackUnusedConnections } from './http/connections.js';
 
 function start(): void {
   let deps;
@@ -23,9 +24,20 @@ function start(): void {
     config.tlsCertFile && config.tlsKeyFile
       ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) }
       : undefined;
+  // Node checks headersTimeout and requestTimeout only this often (30 s by default), so a
+  // deadline of a few seconds would otherwise fire up to 30 s late.
+  const options = {
+    connectionsCheckingInterval: connectionsCheckingInterval(config.bodyReadTimeoutMs),
+  };
+  const handle = app.callback();
   const server: Server = tls
-    ? createHttpsServer(tls, app.callback())
-    : createHttpServer(app.callback());
+    ? createHttpsServer({ ...tls, ...options }, handle)
+    : createHttpServer(options, handle);
+  // With a listener, Node no longer answers `Expect: 100-continue` by itself: the body reader
+  // sends 100 Continue only once the call passed every check it can pass before reading a body
+  // (auth, in-flight bound, declared size), so a refused call is never invited to send its body.
+  server.on('checkContinue', handle);
+  const unused = trackUnusedConnections(server, !!tls);
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -60,6 +72,9 @@ function start(): void {
         process.exit(0);
       });
       server.closeIdleConnections();
+      // A connection that never sent a whole request (silent, or stalled in its headers) is not
+      // idle to Node and would hold the exit until the shutdown timeout.
+      unused.destroyAll();
       setTimeout(() => {
         logger.warn(
           { timeoutMs: config.shutdownTimeoutMs },

@@ -66,6 +66,8 @@ for line in sys.stdin:
 step "  pod/$pod runs the runtime its init container copied from the new image: runtimeVersion $started"
 [[ "$started" == "$NEW_VERSION" ]] || fail "the pod's runtime says version '$started', not $NEW_VERSION"
 expect "moving serves the new code" equals '{"body": {"version": 2}, "status": 200}' call_service moving '{}'
+eventually "$SHORT" "moving's status names runtime $NEW_VERSION" equals "$NEW_VERSION" jp pythonlambda/moving '{.status.runtimeVersion}'
+expect "steady's status still names runtime $old_version" equals "$old_version" jp pythonlambda/steady '{.status.runtimeVersion}'
 
 step "switch back to the old webhook: nothing moves back"
 switch_to "$old_url" "$old_log"

@@ -34,6 +34,10 @@ export interface PythonLambdaStatus {
    */
   servedCodeHash?: string;
   /**
+   * The pylambda runtime version the lambda's Deployment runs (its pod template's pylambda.dev/runtime-version): pinned across webhook upgrades until the spec changes.
+   */
+  runtimeVersion?: string;
+  /**
    * The pod template hash (pylambda.dev/template-hash) of that finished rollout: a change of replicas alone keeps Ready while it matches.
    */
   servedTemplateHash?: string;

@@ -37,6 +37,7 @@ export function finalizePythonLambda(
         },
         now: ctx.now,
       }),
+      ...(previous.runtimeVersion ? { runtimeVersion: previous.runtimeVersion } : {}),
       ...scaleStatus(request.parent.metadata.name),
     },
     children: [],

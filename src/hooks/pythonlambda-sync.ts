@@ -25,7 +25,12 @@ import { codeConfigMapName, renderCodeConfigMap } from '../render/code-configmap
 import { codeHash } from '../render/code-hash.js';
 import { deploymentName, renderLambdaDeployment } from '../render/lambda-deployment.js';
 import { lambdaServiceName, renderService, serviceUrl } from '../render/lambda-service.js';
-import { ANNOTATION_TEMPLATE_HASH, commonLabels, selectorLabels } from '../render/labels.js';
+import {
+  ANNOTATION_RUNTIME_VERSION,
+  ANNOTATION_TEMPLATE_HASH,
+  commonLabels,
+  selectorLabels,
+} from '../render/labels.js';
 import { codeHashesInUse, codeRecord, type CodeRecord } from '../status/code-retention.js';
 import { observedConditions, type ConditionVerdict } from '../status/conditions.js';
 import { deploymentView, type DeploymentView } from '../status/deployment-view.js';
@@ -84,7 +89,13 @@ function statusWith(
     record: observed.record,
     now: ctx.now,
   });
-  return { ...status, ...scaleStatus(request.parent.metadata.name) };
+  const runtimeVersion =
+    observed.deployment?.spec?.template?.metadata?.annotations?.[ANNOTATION_RUNTIME_VERSION];
+  return {
+    ...status,
+    ...(runtimeVersion === undefined ? {} : { runtimeVersion }),
+    ...scaleStatus(request.parent.metadata.name),
+  };
 }
 
 /** Observed children this lambda owns: the only ones an answer may carry. */

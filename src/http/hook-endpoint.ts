@@ -14,7 +14,12 @@ import { identityOf, type CallIdentity } from './call-identity.js';
 import { sendError } from './errors.js';
 import { etagOf, ifNoneMatchHits } from './etag.js';
 import { InvalidJsonError, parseJsonBody, rawBodyOf, TooManyValuesError } from './json-body.js';
-import { responseCacheKey, type CachedAnswer, type ResponseCache } from './response-cache.js';
+import {
+  responseCacheKey,
+  type CachedAnswer,
+  type ResponseCache,
+  standaloneBytes,
+} from './response-cache.js';
 
 export interface HookEndpointDeps {
   hook: HookDefinition;
@@ -109,7 +114,7 @@ export function hookEndpoint({
         return;
       }
       const answer = JSON.stringify(hook.handle(body as never, hookContext));
-      const computed = { body: Buffer.from(answer), etag: etagOf(answer), identity };
+      const computed = { body: standaloneBytes(answer), etag: etagOf(answer), identity };
       if (key !== undefined) responseCache?.set(key, computed);
       send(ctx, computed);
     } catch (err) {

@@ -6,7 +6,12 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { sendError } from './errors.js';
 
 export interface InflightLimit {
-  middleware: (ctx: Context, next: Next) => Promise<void>;
+  /**
+   * The guard of one hook, counting its refusals under that hook's name: never the request's
+   * path, which a client chooses (the router matches it case-insensitively, with or without a
+   * trailing slash), so refused calls cannot mint new metric series.
+   */
+  middleware: (hook: string) => (ctx: Context, next: Next) => Promise<void>;
   /** Calls in progress now (for tests and metrics). */
   current: () => number;
 }
@@ -19,9 +24,9 @@ export function inflightLimit(
   let inflight = 0;
   return {
     current: () => inflight,
-    async middleware(ctx, next) {
+    middleware: (hook) => async (ctx, next) => {
       if (inflight >= max) {
-        metrics.hookErrors.inc({ hook: ctx.path.replace(/^\/hooks\//, ''), reason: 'overloaded' });
+        metrics.hookErrors.inc({ hook, reason: 'overloaded' });
         ctx.set('Retry-After', String(retryAfterSeconds));
         sendError(ctx, 429, {
           error: `overloaded: ${inflight} hook calls in progress (PYLAMBDA_MAX_INFLIGHT=${max}); retry after ${retryAfterSeconds}s`,

@@ -9,10 +9,28 @@ import { countJsonValues } from '../validation/json-size.js';
 import { bodyReadError, bodyReadTimeout } from './errors.js';
 
 const RAW_BODY = Symbol('pylambda.rawBody');
+const CONTINUED = Symbol('pylambda.continued');
 /** RFC 8259 whitespace, then an object or array: a hook request is never a bare value. */
 const STARTS_AS_OBJECT_OR_ARRAY = /^[ \t\n\r]*[[{]/;
 
-type WithRawBody = Context & { [RAW_BODY]?: Buffer };
+type WithRawBody = Context & { [RAW_BODY]?: Buffer; [CONTINUED]?: boolean };
+
+function expectsContinue(ctx: Context): boolean {
+  return /^\s*100-continue\s*$/i.test(ctx.get('expect'));
+}
+
+/**
+ * A call that asked `Expect: 100-continue` and was answered without being invited to send its
+ * body (refused by a guard, or too large) is closed after the answer: its client may still send
+ * the body, which this server would otherwise read and discard.
+ */
+export async function closeUninvitedBodies(ctx: Context, next: Next): Promise<void> {
+  try {
+    await next();
+  } finally {
+    if (expectsContinue(ctx) && !(ctx as WithRawBody)[CONTINUED]) ctx.set('Connection', 'close');
+  }
+}
 
 function isJsonRequest(ctx: Context): boolean {
   return ctx.is('application/json', '+json') !== false;
@@ -33,6 +51,11 @@ export function readJsonBody(limitBytes: number, timeoutMs: number) {
     }
     const identity = (ctx.get('content-encoding') || 'identity') === 'identity';
     const length = ctx.get('content-length');
+    // Invite the body only if it may fit: past the limit raw-body refuses it unread (413).
+    if (expectsContinue(ctx) && !(identity && Number(length) > limitBytes)) {
+      ctx.res.writeContinue();
+      (ctx as WithRawBody)[CONTINUED] = true;
+    }
     let timer: NodeJS.Timeout | undefined;
     try {
       const reading = getRawBody(inflate(ctx.req), {

@@ -85,6 +85,20 @@ function selectorOf(deployment: Deployment, problems: Problem[]): Record<string,
   return labels;
 }
 
+/**
+ * Why a code directory cannot be used, if it cannot: it goes into settings.json and onto the
+ * runtime's sys.path, so it must be one plain absolute path (no control characters, no `..`).
+ */
+function codeDirProblemOf(codeDir: string): string | undefined {
+  if (!codeDir.startsWith('/') || codeDir.length > 1024) {
+    return 'must be an absolute path in the container (at most 1024 characters)';
+  }
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  if (/[\x00-\x1f\x7f]/.test(codeDir)) return 'must not contain control characters';
+  if (codeDir.split('/').includes('..')) return "must not contain '..'";
+  return undefined;
+}
+
 export function decoratedLambda(
   deployment: Deployment & { metadata: { name: string; namespace?: string } },
 ): DecoratedResult {
@@ -107,10 +121,11 @@ export function decoratedLambda(
     problems,
   );
   const codeDir = (annotations[CODE_DIR_ANNOTATION] ?? DEFAULT_CODE_DIR).trim();
-  if (!/^\/[^\0]*$/.test(codeDir) || codeDir.length > 1024) {
+  const codeDirProblem = codeDirProblemOf(codeDir);
+  if (codeDirProblem) {
     problems.push({
       path: `metadata.annotations["${CODE_DIR_ANNOTATION}"]`,
-      message: `${quoted(annotations[CODE_DIR_ANNOTATION] ?? '')} must be an absolute path in the container`,
+      message: `${quoted(annotations[CODE_DIR_ANNOTATION] ?? '')} ${codeDirProblem}`,
     });
   }
   const selector = selectorOf(deployment, problems);

@@ -6,7 +6,13 @@ import type { PythonLambdaStatus } from '../generated/pythonlambda-status.js';
 import { MAX_RETAINED_CODE_HASHES } from './code-retention.js';
 
 const COUNTS = ['observedGeneration', 'replicas', 'readyReplicas', 'updatedReplicas'] as const;
-const TEXTS = ['url', 'codeHash', 'servedCodeHash', 'servedTemplateHash'] as const;
+const TEXTS = [
+  'url',
+  'codeHash',
+  'servedCodeHash',
+  'servedTemplateHash',
+  'runtimeVersion',
+] as const;
 const CODE_HASH = /^[0-9a-f]{64}$/;
 
 export function previousStatus(status: unknown): PythonLambdaStatus {

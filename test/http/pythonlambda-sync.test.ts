@@ -174,6 +174,7 @@ describe('POST /hooks/pythonlambda/sync', () => {
       // What serves: the rollout of that code finished.
       servedCodeHash: created.status.codeHash,
       servedTemplateHash: templateHash(byKind(created.children).deployment),
+      runtimeVersion: packageVersion(),
       selector: 'pylambda.dev/lambda=hello',
     });
   });

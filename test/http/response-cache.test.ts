@@ -4,6 +4,7 @@
 // cache off, and invalid requests are refused every time.
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
+import { ENTRY_OVERHEAD_BYTES } from '../../src/http/response-cache.js';
 import { pino } from 'pino';
 import request from 'supertest';
 import { configFromEnv } from '../../src/config.js';
@@ -77,9 +78,11 @@ describe('response cache (HTTP)', () => {
 
   it('evicts the least recently used answer past the byte bound', async () => {
     const probe = await postHook(setup().app, SYNC_PATH, requestFor('aaaaa'));
-    // Room for one answer (plus its key and ETag), not two.
+    // Room for one answer (plus its entry overhead, key and ETag), not two.
     const { app, hits } = setup({
-      PYLAMBDA_RESPONSE_CACHE_BYTES: String(Buffer.byteLength(probe.text) + 200),
+      PYLAMBDA_RESPONSE_CACHE_BYTES: String(
+        Buffer.byteLength(probe.text) + ENTRY_OVERHEAD_BYTES + 200,
+      ),
     });
     await postHook(app, SYNC_PATH, requestFor('aaaaa'));
     await postHook(app, SYNC_PATH, requestFor('bbbbb')); // evicts aaaaa
