@@ -14,7 +14,8 @@ import { runLoad } from './lib/load.js';
 import { formatNumber, progress } from './lib/log.js';
 import { load, machine } from './lib/machine.js';
 import { CACHE, ROOT, SERVER_ENTRY } from './lib/paths.js';
-import { cpuSeconds, freePort, startServer, type RunningServer } from './lib/processes.js';
+import { startCeiling } from './lib/ceiling.js';
+import { cpuSeconds, type RunningServer } from './lib/processes.js';
 import { updateResults, type DeliveryLoad, type RunNumbers } from './lib/results.js';
 import { benchSettings } from './lib/settings.js';
 import { releaseSizes, type ReleaseSizes } from './sizes.js';
@@ -129,16 +130,7 @@ export async function runDelivery(): Promise<void> {
       sizes[release.label] = prepared.sizes;
       files[release.label] = prepared.files;
     }
-    const ceilingPort = await freePort();
-    const ceiling = await startServer({
-      name: 'ceiling',
-      command: process.execPath,
-      args: [join(ROOT, 'bench', 'ceiling-server.js')],
-      env: { PORT: String(ceilingPort), BENCH_RESPONSES: responses },
-      logFile: join(logs, 'ceiling.log'),
-      port: ceilingPort,
-      readyPath: '/',
-    });
+    const ceiling = await startCeiling(responses, logs);
     servers.push(ceiling);
     const koa = koaEntry ? await startOurs('koa-bodyparser', koaEntry, logs) : undefined;
     if (koa) servers.push(koa);

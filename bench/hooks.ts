@@ -10,6 +10,7 @@ import { runLoad, type LoadResult } from './lib/load.js';
 import { formatNumber, progress } from './lib/log.js';
 import { load, machine } from './lib/machine.js';
 import { CACHE, pythonExecutable, ROOT, SERVER_ENTRY } from './lib/paths.js';
+import { startCeiling } from './lib/ceiling.js';
 import { cpuSeconds, freePort, startServer, type RunningServer } from './lib/processes.js';
 import {
   updateResults,
@@ -98,16 +99,7 @@ export async function startHookServers(logs: string, responses: string) {
       const uncached = await startOurs('ours-uncached', SERVER_ENTRY, logs, [], {
         PYLAMBDA_RESPONSE_CACHE_BYTES: '0',
       });
-      const ceilingPort = await freePort();
-      const ceiling = await startServer({
-        name: 'ceiling',
-        command: process.execPath,
-        args: [join(ROOT, 'bench', 'ceiling-server.js')],
-        env: { PORT: String(ceilingPort), BENCH_RESPONSES: responses },
-        logFile: join(logs, 'ceiling.log'),
-        port: ceilingPort,
-        readyPath: '/',
-      });
+      const ceiling = await startCeiling(responses, logs);
       const peerPort = await freePort();
       const peer = await startServer({
         name: 'peer',

@@ -10,6 +10,7 @@ import json
 import os
 import resource
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -179,6 +180,21 @@ class RuntimeProcess:
                 name, value = line.rsplit(" ", 1)
                 samples[name] = float(value)
         return samples
+
+
+def read_to_eof(address, data: bytes, timeout: float) -> tuple:
+    """Send `data` on a new connection (left open) and read until the server ends it:
+    (everything that came back, seconds it took). A reset counts as the end."""
+    with socket.create_connection(address, timeout=timeout) as sock:
+        started = time.monotonic()
+        sock.sendall(data)
+        received = b""
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+        except ConnectionResetError:
+            pass
+        return received, time.monotonic() - started
 
 
 def write_files(root: Path, files: dict) -> None:

@@ -4,12 +4,12 @@ a malformed or ambiguous request gets (400 and the end of the connection)."""
 import io
 import json
 import socket
-import time
 import unittest
 from unittest import mock
 
 from runtime.pylambda_runtime import connection
 from runtime.pylambda_runtime.framing import HttpError, read_exactly
+from runtime.tests.harness import read_to_eof
 from runtime.tests.in_process import serve_in_process
 
 IDLE = 2.0  # longer than any answer here should take: a test that waits this long failed
@@ -26,16 +26,8 @@ class FramingTest(unittest.TestCase):
     def exchange(self, data: bytes) -> tuple:
         """Send data (the connection left open), read to the server's EOF: (the statuses and
         bodies answered, seconds it took)."""
-        with socket.create_connection(self.server.server_address, timeout=10) as sock:
-            started = time.monotonic()
-            sock.sendall(data)
-            received = b""
-            try:
-                while chunk := sock.recv(65536):
-                    received += chunk
-            except ConnectionResetError:
-                pass
-            return split_responses(received), time.monotonic() - started
+        received, seconds = read_to_eof(self.server.server_address, data, timeout=10)
+        return split_responses(received), seconds
 
     def assert_refused(self, data: bytes, status: int = 400):
         """One answer, `status`, saying `Connection: close`, and the connection closed right

@@ -7,7 +7,7 @@ import socket
 import time
 import unittest
 
-from runtime.tests.harness import start
+from runtime.tests.harness import read_to_eof, start
 
 HANDLER = {"main.py": """
     import time
@@ -26,16 +26,7 @@ class StrictRequestTest(unittest.TestCase):
 
     def exchange(self, data: bytes) -> tuple:
         """Send `data`, read until the runtime ends the connection: (what came back, seconds)."""
-        with socket.create_connection(("127.0.0.1", self.runtime.port), timeout=5) as sock:
-            started = time.monotonic()
-            sock.sendall(data)
-            received = b""
-            try:
-                while chunk := sock.recv(65536):
-                    received += chunk
-            except ConnectionResetError:
-                pass
-            return received, time.monotonic() - started
+        return read_to_eof(("127.0.0.1", self.runtime.port), data, timeout=5)
 
     def assert_refused(self, data: bytes):
         received, seconds = self.exchange(data)
