@@ -15,7 +15,7 @@ import type {
 } from 'kubernetes-types/core/v1.js';
 import { CODE_DIR_ANNOTATION } from '../lambda/deployment-annotations.js';
 import { INSTALL_CONTAINER, LAMBDA_CONTAINER } from '../render/lambda-deployment.js';
-import { RUNTIME_PACKAGE } from '../render/pod-layout.js';
+import { RUNTIME_PACKAGE, SETTINGS_DIR } from '../render/pod-layout.js';
 import { SETTINGS_FILE } from '../render/settings-configmap.js';
 import { CliError } from './exit-codes.js';
 import { lambdaLabel } from './lambdas.js';
@@ -293,7 +293,7 @@ function decoratedPod(
   if (!pod || !container) {
     throw new CliError(
       `${where}: no container of Deployment ${name} runs python -u -P -m ${RUNTIME_PACKAGE}; ` +
-        `get the runtime from the runtime image and mount ConfigMap ${settingsName} at /opt/pylambda/settings (see config/samples/annotated-deployment-greeter.yaml)`,
+        `get the runtime from the runtime image and mount ConfigMap ${settingsName} at ${SETTINGS_DIR} (see config/samples/annotated-deployment-greeter.yaml)`,
     );
   }
   const mounts = container.volumeMounts ?? [];
