@@ -88,7 +88,7 @@ PKI="$RUN/pki"
   openssl req -x509 -new -key ca.key -subj "/CN=pylambda-e2e-ca" -days 2 -sha256 -out ca.crt 2>/dev/null
   sign apiserver "/CN=kube-apiserver" "$(printf '%s\n' \
     'basicConstraints=CA:FALSE' 'keyUsage=digitalSignature,keyEncipherment' 'extendedKeyUsage=serverAuth' \
-    'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc')"
+    "subjectAltName=IP:127.0.0.1,IP:$KUBERNETES_SERVICE_IP,IP:$POD_GATEWAY,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc")"
   client='basicConstraints=CA:FALSE
 keyUsage=digitalSignature,keyEncipherment
 extendedKeyUsage=clientAuth'
@@ -152,7 +152,8 @@ ready etcd 30 "etcd /health" http_ok etcd "http://127.0.0.1:$ETCD_PORT/health"
 # ---------------------------------------------------------------- kube-apiserver
 log "starting kube-apiserver"
 start kube-apiserver "$BIN/kube-apiserver" \
-  --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$APISERVER_PORT" \
+  --bind-address=127.0.0.1 --secure-port="$APISERVER_PORT" \
+  --advertise-address="$POD_GATEWAY" \
   --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
   --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
   --client-ca-file="$PKI/ca.crt" \

@@ -12,7 +12,7 @@ source "$E2E_DIR/node-lib.sh"
 start_down=$SECONDS
 problems=()
 
-for name in kube-scheduler kube-proxy kubelet; do stop "$name"; done
+for name in kube-scheduler kube-proxy kubelet apiserver-forward; do stop "$name"; done
 
 # Pod processes: everything in a kubepods cgroup belongs to this node.
 kill_cgroup_procs() {

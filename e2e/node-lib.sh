@@ -13,6 +13,8 @@ NODE_BRIDGE=pyl-e2e0
 POD_CIDR=10.244.0.0/24
 POD_GATEWAY=10.244.0.1
 SERVICE_CIDR=10.96.0.0/16
+# The `kubernetes` Service's ClusterIP (the first of SERVICE_CIDR), which pods call the API at.
+KUBERNETES_SERVICE_IP=10.96.0.1
 NODE_NFT_TABLE=pylambda_e2e       # our guard table (family inet)
 CNI_BIN_DIR=/usr/lib/cni
 PAUSE_IMAGE=registry.k8s.io/pause:3.10.2

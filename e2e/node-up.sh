@@ -195,6 +195,16 @@ start kubelet "$BIN/kubelet" --config="$RUN/kubelet.yaml" --kubeconfig="$RUN/kub
   --node-ip="$POD_GATEWAY" --v=1
 ready kubelet 60 "the kubelet's /healthz" http_ok kubelet "http://127.0.0.1:$KUBELET_HEALTHZ_PORT/healthz"
 
+# ---------------------------------------------------------------- the API server, for pods
+# kube-apiserver listens on 127.0.0.1, which a pod cannot reach; the `kubernetes` Service
+# advertises the bridge address (cluster-up.sh), and this forwards it there (a pod with a
+# service-account token, such as config/certs's job, calls the API like in any cluster).
+log "node: forwarding $POD_GATEWAY:$APISERVER_PORT (the kubernetes Service's endpoint) to the API server"
+rm -f "$LOGS/apiserver-forward.log"
+start apiserver-forward python3 "$E2E_DIR/apiserver-forward.py" "$POD_GATEWAY" "$APISERVER_PORT" "$APISERVER_PORT"
+ready apiserver-forward 10 "the API server through $POD_GATEWAY" http_ok apiserver-forward --cacert "$PKI/ca.crt" \
+  --cert "$PKI/admin.crt" --key "$PKI/admin.key" "https://$POD_GATEWAY:$APISERVER_PORT/readyz"
+
 # ---------------------------------------------------------------- kube-proxy, kube-scheduler
 log "node: starting kube-proxy (nftables mode) and kube-scheduler"
 cat >"$RUN/kube-proxy.yaml" <<EOT
