@@ -4,11 +4,15 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+export function createLogger(
+  level: string,
+  destination?: DestinationStream,
+  service = 'pylambda-webhook',
+): Logger {
   return pino(
     {
       level,
-      base: { service: 'pylambda-webhook' },
+      base: { service },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: {
         paths: ['spec.code', 'spec.files', '*.spec.code', '*.spec.files', 'data', '*.data'],
