@@ -41,6 +41,8 @@ export interface ServiceConfig {
   /** When both are set, the service serves HTTPS with this certificate and key. */
   tlsCertFile: string | undefined;
   tlsKeyFile: string | undefined;
+  /** How often the certificate files are read again to pick up a renewal (http/tls-reload.ts); 0: never. */
+  tlsReloadMs: number;
   /** Bytes of hook answers kept for repeated identical requests (http/response-cache.ts); 0: none. */
   responseCacheBytes: number;
   /** The runtime new pods get (render/runtime-release.ts). */
@@ -167,6 +169,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     retryAfterSeconds: integer(env, 'PYLAMBDA_RETRY_AFTER_SECONDS', 1, 0, 3600),
     authTokenFile: env.PYLAMBDA_AUTH_TOKEN_FILE || undefined,
     ...tlsFiles(env),
+    // A renewed Secret reaches a mounted volume within about a minute (the kubelet's sync period).
+    tlsReloadMs: integer(env, 'PYLAMBDA_TLS_RELOAD_SECONDS', 60, 0, 86_400) * 1000,
     responseCacheBytes: integer(
       env,
       'PYLAMBDA_RESPONSE_CACHE_BYTES',

@@ -1,11 +1,11 @@
 // The entry point: build the app, listen, and shut down gracefully on SIGTERM/SIGINT:
 // /readyz fails first, the listener closes, in-flight calls finish, then the process exits.
-import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createApp, defaultDeps } from './app.js';
 import { ConfigError } from './config.js';
 import { connectionsCheckingInterval, trackUnusedConnections } from './http/connections.js';
+import { readPair, reloadCertificates } from './http/tls-reload.js';
 
 function start(): void {
   let deps;
@@ -20,10 +20,11 @@ function start(): void {
   }
   const { config, logger } = deps;
   const app = createApp(deps);
-  const tls =
+  const tlsFiles =
     config.tlsCertFile && config.tlsKeyFile
-      ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) }
+      ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile }
       : undefined;
+  const tls = tlsFiles ? readPair(tlsFiles) : undefined;
   // Node checks headersTimeout and requestTimeout only this often (30 s by default), so a
   // deadline of a few seconds would otherwise fire up to 30 s late.
   const options = {
@@ -37,6 +38,9 @@ function start(): void {
   // sends 100 Continue only once the call passed every check it can pass before reading a body
   // (auth, in-flight bound, declared size), so a refused call is never invited to send its body.
   server.on('checkContinue', handle);
+  if (tlsFiles && tls) {
+    reloadCertificates(server as HttpsServer, tlsFiles, tls, config.tlsReloadMs, logger);
+  }
   const unused = trackUnusedConnections(server, !!tls);
   server.listen(config.port, config.host, () => {
     const address = server.address();
