@@ -157,8 +157,15 @@ deploy: ## Create the kind cluster if needed, install Metacontroller, build and 
 	  echo "RUNTIME_IMG=$(RUNTIME_IMG) names a registry: the kind nodes pull it (BUILD_RUNTIME_IMAGE=true builds and loads it instead)"; \
 	fi
 	@$(MAKE) --no-print-directory deploy-config
+	@# A Job's template cannot change: a finished install Job of an earlier deploy makes way for this one.
+	$(K) -n pylambda-system delete job/pylambda-webhook-certs --ignore-not-found
 	$(K) apply --server-side --field-manager=pylambda -k $(DEPLOY_DIR)
 	$(K) wait --for=condition=Established --timeout=60s crd/pythonlambdas.pylambda.dev
+	@$(K) -n pylambda-system wait --for=condition=Complete job/pylambda-webhook-certs --timeout=180s || { \
+	  echo "error: the certificate job did not finish (docs/hook-auth-tls.md). Look at:" >&2; \
+	  echo "  kubectl --context $(KUBE_CONTEXT) -n pylambda-system logs job/pylambda-webhook-certs" >&2; \
+	  echo "  kubectl --context $(KUBE_CONTEXT) -n pylambda-system get pods,events" >&2; \
+	  exit 1; }
 	@$(K) -n pylambda-system rollout status deployment/pylambda-webhook --timeout=180s || { \
 	  echo "error: the webhook did not become ready. Look at:" >&2; \
 	  echo "  kubectl --context $(KUBE_CONTEXT) -n pylambda-system get pods,events" >&2; \
@@ -204,6 +211,8 @@ undeploy: require-kubectl ## Remove pylambda (not Metacontroller) leaving no stu
 	done
 	$(K) -n pylambda-system delete deployment,service,poddisruptionbudget,networkpolicy,serviceaccount \
 	  -l app.kubernetes.io/name=pylambda-webhook --ignore-not-found --wait --timeout=$(UNDEPLOY_TIMEOUT)
+	$(K) delete clusterrole,clusterrolebinding -l 'app.kubernetes.io/name in (pylambda-certs,pylambda-hook-token)' \
+	  --ignore-not-found --wait --timeout=$(UNDEPLOY_TIMEOUT)
 	$(K) delete -k config/crd --ignore-not-found --wait --timeout=$(UNDEPLOY_TIMEOUT)
 	$(K) delete namespace/pylambda-system --ignore-not-found --wait --timeout=$(UNDEPLOY_TIMEOUT)
 

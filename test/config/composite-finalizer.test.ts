@@ -1,5 +1,5 @@
 // config/components/composite-finalizer: the optional PythonLambda finalize hook, on top of
-// config/default alone and together with config/components/hook-auth-tls in either order. The
+// config/default alone and together with config/components/hook-token in either order. The
 // default install has no such hook (test/config/default.test.ts); the real control plane runs the
 // component in e2e/scenarios/55-pythonlambda-composite-finalizer.sh.
 import { expect } from 'chai';
@@ -7,7 +7,7 @@ import { HOOKS } from '../../src/hooks/hook-definitions.js';
 import { find, kustomizeBuild, kustomizeBuildOverlay, type RenderedObject } from './kustomize.js';
 
 const COMPONENT = 'config/components/composite-finalizer';
-const AUTH_TLS = 'config/components/hook-auth-tls';
+const TOKEN = 'config/components/hook-token';
 const CONTROLLER = 'pythonlambda-controller';
 
 interface Hook {
@@ -49,7 +49,8 @@ describe('config/components/composite-finalizer (the optional PythonLambda final
     expect(hooks.finalize!.webhook.service).to.deep.equal({
       name: 'pylambda-webhook',
       namespace: 'pylambda-system',
-      port: 80,
+      port: 443,
+      protocol: 'https',
     });
   });
 
@@ -70,10 +71,10 @@ describe('config/components/composite-finalizer (the optional PythonLambda final
   });
 
   for (const order of [
-    [AUTH_TLS, COMPONENT],
-    [COMPONENT, AUTH_TLS],
+    [TOKEN, COMPONENT],
+    [COMPONENT, TOKEN],
   ]) {
-    it(`with hook-auth-tls (${order.map((c) => c.split('/').pop()).join(', then ')}): the finalize hook dials https with the CA and token too`, () => {
+    it(`with hook-token (${order.map((c) => c.split('/').pop()).join(', then ')}): the finalize hook sends the token too`, () => {
       const hooks = hooksOf(kustomizeBuildOverlay(['config/default'], order));
       expectFinalizeMirrorsSync(hooks);
       const { webhook } = hooks.finalize!;
@@ -83,7 +84,6 @@ describe('config/components/composite-finalizer (the optional PythonLambda final
         port: 443,
         protocol: 'https',
       });
-      expect(webhook).to.have.property('caBundle');
       expect(webhook).to.have.property('authorization');
     });
   }
@@ -93,6 +93,6 @@ describe('config/components/composite-finalizer (the optional PythonLambda final
       kustomizeBuildOverlay(['config/default'], components).filter((o) =>
         o.kind.endsWith('Controller'),
       );
-    expect(controllers([AUTH_TLS, COMPONENT])).to.deep.equal(controllers([COMPONENT, AUTH_TLS]));
+    expect(controllers([TOKEN, COMPONENT])).to.deep.equal(controllers([COMPONENT, TOKEN]));
   });
 });

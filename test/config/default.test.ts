@@ -1,6 +1,7 @@
 // config/default, rendered as `kubectl apply -k` would: the objects it installs, the webhook pod's
-// hardening (the restricted Pod Security Standard and more), the Service the controllers call, the
-// network policy and the disruption budget. The server-side dry run against a real API server is
+// hardening (the restricted Pod Security Standard and more), the Service the controllers call
+// (HTTPS; plain HTTP in config/plain-http), the network policy and the disruption budget. The
+// certificate job is test/config/certs.test.ts. The server-side dry run against a real API server is
 // e2e/scenarios/90-config-default-dry-run.sh.
 import { expect } from 'chai';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
@@ -17,6 +18,7 @@ const CLUSTER_SCOPED = new Set([
   'CustomResourceDefinition',
   'CompositeController',
   'ClusterRole',
+  'ClusterRoleBinding',
   'DecoratorController',
   'ValidatingAdmissionPolicy',
   'ValidatingAdmissionPolicyBinding',
@@ -47,16 +49,23 @@ describe('config/default', () => {
     const ids = objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
     expect(ids.slice().sort()).to.deep.equal(
       [
+        'ClusterRole//pylambda-certs',
         'ClusterRole//pylambda-edit',
         'ClusterRole//pylambda-view',
+        'ClusterRoleBinding//pylambda-certs',
         'CompositeController//pythonlambda-controller',
+        `CronJob/${NAMESPACE}/pylambda-webhook-certs`,
         'CustomResourceDefinition//pythonlambdas.pylambda.dev',
         'DecoratorController//pylambda-deployment-decorator',
         `Deployment/${NAMESPACE}/${WEBHOOK}`,
+        `Job/${NAMESPACE}/pylambda-webhook-certs`,
         `Namespace//${NAMESPACE}`,
         `NetworkPolicy/${NAMESPACE}/${WEBHOOK}`,
         `PodDisruptionBudget/${NAMESPACE}/${WEBHOOK}`,
+        `Role/${NAMESPACE}/pylambda-certs`,
+        `RoleBinding/${NAMESPACE}/pylambda-certs`,
         `Service/${NAMESPACE}/${WEBHOOK}`,
+        `ServiceAccount/${NAMESPACE}/pylambda-certs`,
         `ServiceAccount/${NAMESPACE}/${WEBHOOK}`,
         'ValidatingAdmissionPolicy//pylambda-takeover-guard',
         'ValidatingAdmissionPolicyBinding//pylambda-takeover-guard',
@@ -83,12 +92,17 @@ describe('config/default', () => {
   });
 
   it('grants the webhook no API access: no role bound to it, no token', () => {
-    const rbac = objects.filter((o) => o.apiVersion.startsWith('rbac.authorization.k8s.io/'));
-    // Only the users' aggregated roles; nothing binds a role to anyone.
-    expect(rbac.map((o) => `${o.kind}/${o.metadata.name}`)).to.deep.equal([
-      'ClusterRole/pylambda-edit',
-      'ClusterRole/pylambda-view',
-    ]);
+    const bindings = objects.filter(
+      (o) => o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding',
+    );
+    // Only the certificate job's account is bound to anything (certs.test.ts checks its rules).
+    for (const binding of bindings) {
+      const subjects = (binding as unknown as { subjects: { name: string }[] }).subjects;
+      expect(
+        subjects.map((subject) => subject.name),
+        binding.metadata.name,
+      ).to.deep.equal(['pylambda-certs']);
+    }
     const account = find(objects, 'ServiceAccount', WEBHOOK);
     expect(account.automountServiceAccountToken).to.equal(false);
     expect(pod.serviceAccountName).to.equal(WEBHOOK);
@@ -145,12 +159,13 @@ describe('config/default', () => {
     });
 
     it('probes /healthz (liveness) and /readyz (readiness) on the container port', () => {
-      const port = container.ports?.find((p) => p.name === 'http');
+      const port = container.ports?.find((p) => p.name === 'https');
       expect(port?.containerPort).to.equal(8080);
       expect(container.livenessProbe?.httpGet?.path).to.equal('/healthz');
       expect(container.readinessProbe?.httpGet?.path).to.equal('/readyz');
       for (const probe of [container.livenessProbe, container.readinessProbe]) {
-        expect(probe?.httpGet?.port).to.be.oneOf(['http', 8080]);
+        expect(probe?.httpGet?.port).to.be.oneOf(['https', 8080]);
+        expect(probe?.httpGet?.scheme).to.equal('HTTPS');
       }
     });
 
@@ -204,7 +219,7 @@ describe('config/default', () => {
           undefined,
         );
         expect(servicePort!.protocol ?? 'TCP').to.equal('TCP');
-        expect(webhook.service?.protocol ?? 'http', id).to.equal('http');
+        expect(webhook.service?.protocol ?? 'http', id).to.equal('https');
         // The Service port leads to the container port the server listens on.
         const target = servicePort!.targetPort;
         const containerPort = container.ports!.find(
@@ -221,8 +236,7 @@ describe('config/default', () => {
       '/hooks/pythonlambda/customize',
       '/hooks/pythonlambda/sync',
     ]);
-    const port80 = service.spec!.ports!.find((p) => p.port === 80);
-    expect(port80?.name).to.equal('http');
+    expect(service.spec!.ports!.map((p) => p.port)).to.deep.equal([443]);
   });
 
   it('gives PythonLambdas no Metacontroller finalizer: their children are garbage-collected', () => {

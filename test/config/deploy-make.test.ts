@@ -137,6 +137,8 @@ describe('mk/deploy.mk', () => {
       'delete compositecontroller/pythonlambda-controller decoratorcontroller/pylambda-deployment-decorator',
       'metacontroller.io/decoratorcontroller-pylambda-deployment-decorator',
       '-l app.kubernetes.io/name=pylambda-webhook',
+      // The certificate job's cluster-wide roles (its namespaced objects go with the namespace).
+      "delete clusterrole,clusterrolebinding -l 'app.kubernetes.io/name in (pylambda-certs,pylambda-hook-token)'",
       'delete -k config/crd',
       'delete namespace/pylambda-system',
     ].map((command) => {
