@@ -1,8 +1,8 @@
 // Untrusted callers: with PYLAMBDA_AUTH_TOKEN_FILE a hook call needs `Authorization: Bearer
 // <token>` (what Metacontroller >= 4.16 sends from a Secret) and gets 401 JSON without it, while
 // the probes and metrics stay open; with PYLAMBDA_TLS_CERT_FILE/KEY_FILE the service speaks
-// HTTPS only. Each runs in the real server process, configured as config/components/hook-auth-tls
-// configures the pod.
+// HTTPS only. Each runs in the real server process, configured as config/default
+// (config/components/hook-tls) and config/components/hook-token configure the pod.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Agent } from 'node:http';
