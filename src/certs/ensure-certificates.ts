@@ -53,13 +53,34 @@ export class WriteConflict extends Error {}
 /** What the job needs is not there (yet): the Service, a controller, cert-manager's Secret. */
 export class NotReady extends Error {}
 
+/** A Secret of the name the job writes exists and someone else made it: it is left alone. */
+export class NotOurs extends Error {}
+
 const HOOK_NAMES = ['sync', 'finalize', 'customize'] as const;
 const LABELS = {
   'app.kubernetes.io/part-of': 'pylambda',
   'app.kubernetes.io/managed-by': 'pylambda-certs',
 };
 
-type KubeObject = Record<string, unknown> & { metadata?: { resourceVersion?: string } };
+type KubeObject = Record<string, unknown> & {
+  metadata?: { resourceVersion?: string; labels?: Record<string, string> };
+};
+
+/** The job writes only Secrets it made (they carry its managed-by label). */
+function madeByJob(secret: KubeObject): boolean {
+  return (
+    secret.metadata?.labels?.['app.kubernetes.io/managed-by'] ===
+    LABELS['app.kubernetes.io/managed-by']
+  );
+}
+
+async function getSecret(
+  ctx: JobContext,
+  namespace: string,
+  name: string,
+): Promise<KubeObject | undefined> {
+  return (await ctx.api.get(secretsPath(namespace, name))) as KubeObject | undefined;
+}
 
 function secretText(secret: KubeObject | undefined, key: string): string | undefined {
   const data = (secret?.data ?? {}) as Record<string, unknown>;
@@ -119,6 +140,7 @@ async function clusterIPs(ctx: JobContext, settings: CertificateJobSettings): Pr
 async function issueWhereNeeded(
   ctx: JobContext,
   settings: CertificateJobSettings,
+  servingSecret: KubeObject | undefined,
 ): Promise<string> {
   const now = ctx.now();
   const names = servingNames(
@@ -127,11 +149,13 @@ async function issueWhereNeeded(
     settings.clusterDomain,
     await clusterIPs(ctx, settings),
   );
-  const caSecret = (await ctx.api.get(secretsPath(settings.namespace, settings.caSecret))) as
-    KubeObject | undefined;
-  const servingSecret = (await ctx.api.get(
-    secretsPath(settings.namespace, settings.servingSecret),
-  )) as KubeObject | undefined;
+  const caSecret = await getSecret(ctx, settings.namespace, settings.caSecret);
+  if (caSecret && !madeByJob(caSecret)) {
+    throw new NotOurs(
+      `secret ${settings.namespace}/${settings.caSecret} was not made by this job, which leaves it alone: ` +
+        'delete it to have the job make its CA there, or name another with --ca-secret',
+    );
+  }
   let ca: IssuedPair = {
     certificatePem: secretText(caSecret, 'tls.crt') ?? '',
     keyPem: secretText(caSecret, 'tls.key') ?? '',
@@ -193,13 +217,12 @@ function withFacts(pem: string): { pem: string; facts: CertificateFacts } | unde
 }
 
 /** cert-manager (or another issuer) wrote the Secret: trust what it says is its CA. */
-async function externalBundle(ctx: JobContext, settings: CertificateJobSettings): Promise<string> {
-  const secret = (await ctx.api.get(secretsPath(settings.namespace, settings.servingSecret))) as
-    KubeObject | undefined;
+function externalBundle(settings: CertificateJobSettings, secret: KubeObject | undefined): string {
   const ca = secretText(secret, 'ca.crt');
   if (!ca || !certificateFacts(ca)) {
     throw new NotReady(
-      `secret ${settings.namespace}/${settings.servingSecret} has no ca.crt yet (is its issuer running?)`,
+      `secret ${settings.namespace}/${settings.servingSecret} has no ca.crt (yet), the CA the hooks must trust: ` +
+        'with cert-manager, issue it from a CA issuer; a Secret made by hand needs ca.crt added, or delete it to have the job issue one',
     );
   }
   return ca.endsWith('\n') ? ca : `${ca}\n`;
@@ -251,6 +274,11 @@ async function ensureToken(
   const secret = (await ctx.api.get(secretsPath(settings.namespace, name))) as
     KubeObject | undefined;
   if (secretText(secret, 'token')?.trim()) return;
+  if (secret && !madeByJob(secret)) {
+    throw new NotOurs(
+      `secret ${settings.namespace}/${name} has no token and was not made by this job, which leaves it alone`,
+    );
+  }
   await writeSecret(ctx, settings.namespace, name, secret, 'Opaque', {
     token: randomBytes(32).toString('hex'),
   });
@@ -263,9 +291,21 @@ export async function ensureCertificates(
   // The token first: Metacontroller reads it when a controller's spec changes, and publishing
   // the CA is such a change.
   if (settings.tokenSecret) await ensureToken(ctx, settings, settings.tokenSecret);
+  const serving = await getSecret(ctx, settings.namespace, settings.servingSecret);
+  // A serving Secret someone else made (cert-manager, or by hand as before this job existed) is
+  // theirs: the job issues nothing over it and only has the hooks trust its ca.crt.
+  const theirs = serving !== undefined && !madeByJob(serving);
+  if (theirs && settings.source === 'issue') {
+    ctx.log(
+      'the serving secret was not made by this job: it stays as it is, and the hooks trust its ca.crt',
+      {
+        secret: `${settings.namespace}/${settings.servingSecret}`,
+      },
+    );
+  }
   const bundle =
-    settings.source === 'external'
-      ? await externalBundle(ctx, settings)
-      : await issueWhereNeeded(ctx, settings);
+    settings.source === 'external' || theirs
+      ? externalBundle(settings, serving)
+      : await issueWhereNeeded(ctx, settings, serving);
   await publishTrust(ctx, settings, bundle);
 }

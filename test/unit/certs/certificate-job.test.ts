@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { certificateFacts } from '../../../src/certs/certificate-facts.js';
 import {
   ensureCertificates,
+  NotOurs,
   NotReady,
   WriteConflict,
   type CertificateJobSettings,
@@ -222,6 +223,38 @@ describe('certificate job', function () {
     await ensureCertificates(context(api, { now: new Date() }), settings);
     expect(api.writes.sort()).to.deep.equal([`PATCH ${COMPOSITE}`, `PATCH ${DECORATOR}`]);
     expect(new Set(hookBundles(api))).to.deep.equal(new Set([ca.certificatePem]));
+  });
+
+  it('leaves a serving Secret someone else made as it is, and has the hooks trust its ca.crt', async () => {
+    const api = cluster();
+    const theirs = await issueCA('made-by-hand', new Date());
+    const data = {
+      'ca.crt': theirs.certificatePem,
+      'tls.crt': theirs.certificatePem,
+      'tls.key': theirs.keyPem,
+    };
+    api.put(TLS_SECRET, {
+      metadata: { name: 'pylambda-webhook-tls' },
+      data: Object.fromEntries(
+        Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+      ),
+    });
+    const before = structuredClone(api.objects.get(TLS_SECRET));
+    await ensureCertificates(context(api, { now: new Date() }), SETTINGS);
+    expect(api.writes.sort()).to.deep.equal([`PATCH ${COMPOSITE}`, `PATCH ${DECORATOR}`]);
+    expect(api.objects.get(TLS_SECRET)).to.deep.equal(before);
+    expect(new Set(hookBundles(api))).to.deep.equal(new Set([theirs.certificatePem]));
+  });
+
+  it('refuses to write over a CA Secret someone else made (NotOurs), writing nothing', async () => {
+    const api = cluster();
+    api.put(CA_SECRET, { metadata: { name: 'pylambda-webhook-ca' }, data: { 'tls.crt': 'eA==' } });
+    const failure = await ensureCertificates(context(api, { now: new Date() }), SETTINGS).catch(
+      (err: unknown) => err,
+    );
+    expect(failure).to.be.instanceOf(NotOurs);
+    expect((failure as Error).message).to.include('was not made by this job');
+    expect(api.writes).to.deep.equal([]);
   });
 
   type Event =
