@@ -198,7 +198,7 @@ export function deliverySection(d: DeliveryResults): string {
       "(its rendered children fed back as stored) from that tree's samples and controllers.",
     '',
     'Measured by `make bench-delivery` (`bench/delivery.ts`, byte counts in `bench/sizes.ts`), which builds ' +
-      'the before tree (`bench/variants/before.sh main`) and the koa-bodyparser variant ' +
+      'the before tree (`bench/variants/before.sh $BENCH_BEFORE_REF`, main unless set) and the koa-bodyparser variant ' +
       '(`bench/variants/koa-bodyparser.sh`) and runs ' +
       '`BENCH_BEFORE_ENTRY=.cache/bench/before/dist/src/server.js BENCH_KOA_ENTRY=.cache/bench/koa-bodyparser/dist/src/server.js node --import tsx bench/main.ts delivery`. ' +
       'The children themselves: `npx pylambda render -f config/samples/pythonlambda-text-stats.yaml` in each tree.',
