@@ -175,6 +175,15 @@ function boundTable(d: DeliveryResults): string[] {
   ];
 }
 
+/** What the before tree did with the runtime, read from its own code ConfigMap. */
+function beforeDelivery(d: DeliveryResults): string {
+  const keys = d.sizes.before?.configMapKeys;
+  if (!keys) return 'not measured';
+  return keys.includes('pylambda_runtime.py')
+    ? "where every lambda's code ConfigMap carried the runtime (`pylambda_runtime.py`)"
+    : "which already gets the runtime from the runtime image (its code ConfigMap holds only the user's files)";
+}
+
 export function deliverySection(d: DeliveryResults): string {
   const s = d.settings;
   const lines = [
@@ -183,13 +192,13 @@ export function deliverySection(d: DeliveryResults): string {
     `Measured ${machineLine(d.machine)}. ${s.runs} runs of ${s.durationSeconds} s per load after ` +
       `${s.warmupSeconds} s of warm-up, ${s.connections} connections, loads in rotating order.`,
     '',
-    `"Before" is ${d.before ?? 'not measured (no BENCH_BEFORE_ENTRY)'}, where every lambda's code ConfigMap ` +
-      'carried the runtime (`pylambda_runtime.py`); "after" is this tree, where pods get the runtime from the runtime image. ' +
+    `"Before" is ${d.before ?? 'not measured (no BENCH_BEFORE_ENTRY)'}, ${beforeDelivery(d)}; ` +
+      '"after" is this tree, where pods get the runtime from the runtime image. ' +
       "Each service gets requests of its own release's shape: the requests are built through that service " +
       "(its rendered children fed back as stored) from that tree's samples and controllers.",
     '',
     'Measured by `make bench-delivery` (`bench/delivery.ts`, byte counts in `bench/sizes.ts`), which builds ' +
-      'the before tree (`bench/variants/before.sh main`) and the koa-bodyparser variant ' +
+      'the before tree (`bench/variants/before.sh $BENCH_BEFORE_REF`, main unless set) and the koa-bodyparser variant ' +
       '(`bench/variants/koa-bodyparser.sh`) and runs ' +
       '`BENCH_BEFORE_ENTRY=.cache/bench/before/dist/src/server.js BENCH_KOA_ENTRY=.cache/bench/koa-bodyparser/dist/src/server.js node --import tsx bench/main.ts delivery`. ' +
       'The children themselves: `npx pylambda render -f config/samples/pythonlambda-text-stats.yaml` in each tree.',

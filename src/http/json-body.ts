@@ -5,7 +5,7 @@ import bourne from '@hapi/bourne';
 import inflate from 'inflation';
 import type { Context, Next } from 'koa';
 import getRawBody from 'raw-body';
-import { countJsonValues } from '../validation/json-size.js';
+import { holdsMoreValuesThan } from '../validation/json-size.js';
 import { bodyReadError, bodyReadTimeout } from './errors.js';
 
 const RAW_BODY = Symbol('pylambda.rawBody');
@@ -109,7 +109,7 @@ function hasByteOrderMark(raw: Buffer): boolean {
 export function parseJsonBody(raw: Buffer, maxValues: number): unknown {
   if (raw.length === 0) return {};
   // Counted on the bytes, before parsing: once parsed, millions of tiny values are gone memory.
-  if (countJsonValues(raw, maxValues) > maxValues) {
+  if (holdsMoreValuesThan(raw, maxValues)) {
     throw new TooManyValuesError(
       `request body holds more than ${maxValues} JSON values (PYLAMBDA_MAX_JSON_VALUES)`,
     );

@@ -8,7 +8,9 @@ export const MAX_NESTING_DEPTH = 256;
 /** The JSON Pointer of the first object or array nested deeper than `max` levels, if any. */
 export function tooDeepAt(value: unknown, max = MAX_NESTING_DEPTH): string | undefined {
   if (!value || typeof value !== 'object') return undefined;
-  // Every request is walked whole, so the pointer is spelled out only for the one that fails.
+  // Every request is walked whole by the quick check; the walk that finds the pointer runs only
+  // for the one that fails.
+  if (!nestsDeeperThan(value, 0, max)) return undefined;
   const stack: Visit[] = [{ value, depth: 0 }];
   while (stack.length > 0) {
     const visit = stack.pop()!;
@@ -22,6 +24,29 @@ export function tooDeepAt(value: unknown, max = MAX_NESTING_DEPTH): string | und
     }
   }
   return undefined;
+}
+
+/**
+ * Whether `value`, at `depth`, holds an object or array deeper than `max`. Recursive, and without
+ * allocating: it stops at `max + 1` levels, a few hundred frames, far within the stack.
+ */
+function nestsDeeperThan(value: object, depth: number, max: number): boolean {
+  if (depth > max) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i += 1) {
+      const child: unknown = value[i];
+      if (child && typeof child === 'object' && nestsDeeperThan(child, depth + 1, max)) return true;
+    }
+    return false;
+  }
+  const record = value as Record<string, unknown>;
+  // for...in rather than Object.keys: no array of keys per object. A parsed object has no
+  // enumerable inherited keys, and one would only be walked too, never skipped.
+  for (const key in record) {
+    const child = record[key];
+    if (child && typeof child === 'object' && nestsDeeperThan(child, depth + 1, max)) return true;
+  }
+  return false;
 }
 
 interface Visit {

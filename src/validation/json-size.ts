@@ -53,3 +53,12 @@ export function countJsonValues(raw: Buffer, max: number): number {
   }
   return count;
 }
+
+/**
+ * Whether `raw` holds more than `max` values. Every value starts at a byte of its own (a quote,
+ * a bracket, a digit, a sign or a letter), so a body of no more than `max` bytes cannot: the
+ * usual hook request (tens of KiB against a default bound of 200,000) is not scanned at all.
+ */
+export function holdsMoreValuesThan(raw: Buffer, max: number): boolean {
+  return raw.length > max && countJsonValues(raw, max) > max;
+}

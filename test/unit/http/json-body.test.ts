@@ -4,7 +4,8 @@ import {
   parseJsonBody,
   TooManyValuesError,
 } from '../../../src/http/json-body.js';
-import { countJsonValues } from '../../../src/validation/json-size.js';
+import fc from 'fast-check';
+import { countJsonValues, holdsMoreValuesThan } from '../../../src/validation/json-size.js';
 
 const parse = (text: string) => parseJsonBody(Buffer.from(text, 'utf8'), 1_000_000);
 
@@ -75,5 +76,20 @@ describe('parseJsonBody value bound (PYLAMBDA_MAX_JSON_VALUES)', () => {
     const raw = Buffer.from(`{"m":[${'{},'.repeat(99)}{}]}`, 'utf8');
     expect(() => parseJsonBody(raw, 50)).to.throw(TooManyValuesError, 'PYLAMBDA_MAX_JSON_VALUES');
     expect(parseJsonBody(raw, 103)).to.have.property('m');
+  });
+});
+
+describe('holdsMoreValuesThan', () => {
+  it('is the count against the bound, also for bodies no longer than the bound (never scanned)', () => {
+    fc.assert(
+      fc.property(fc.json(), fc.integer({ min: 0, max: 60 }), (text, max) => {
+        const raw = Buffer.from(text, 'utf8');
+        expect(holdsMoreValuesThan(raw, max)).to.equal(countJsonValues(raw, max) > max);
+      }),
+      { numRuns: 2000 },
+    );
+    // One value per byte is the most a body can hold.
+    expect(countJsonValues(Buffer.from('0'), 1)).to.equal(1);
+    expect(holdsMoreValuesThan(Buffer.from('[0,0]'), 2)).to.equal(true);
   });
 });
