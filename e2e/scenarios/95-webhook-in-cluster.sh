@@ -22,6 +22,7 @@ restore() {
   # The hooks as they were, without the CA the job added.
   k patch "$COMPOSITE" --type=json -p "[{\"op\": \"replace\", \"path\": \"/spec/hooks\", \"value\": $saved_composite}]" >/dev/null
   k patch "$DECORATOR" --type=json -p "[{\"op\": \"replace\", \"path\": \"/spec/hooks\", \"value\": $saved_decorator}]" >/dev/null
+  k annotate "$COMPOSITE" "$DECORATOR" pylambda.dev/hook-token- >/dev/null 2>&1
   k delete clusterrole,clusterrolebinding pylambda-certs metacontroller-read-secrets --ignore-not-found >/dev/null 2>&1
   k delete namespace "$SYSTEM" --wait=false >/dev/null 2>&1
 }
@@ -139,14 +140,9 @@ printf 'resources: [%s]\ncomponents: [%s]\n' "$(realpath --relative-to="$overlay
   "$(realpath --relative-to="$overlay" "$ROOT/config/components/hook-token")" >"$overlay/kustomization.yaml"
 k kustomize "$overlay" >"$TMP/token.yaml"
 install_objects "$TMP/token.yaml" >"$TMP/token-install.yaml"
-# A Job's template cannot change: the new arguments come with a new Job (as `make deploy` does it).
-k delete job -n "$SYSTEM" pylambda-webhook-certs rerun --wait >/dev/null
-k apply --server-side --field-manager=pylambda -f "$TMP/token-install.yaml" >/dev/null
-k wait -n "$SYSTEM" job/pylambda-webhook-certs --for=condition=Complete --timeout="${POD_WAIT}s" >/dev/null ||
-  fail "the certificate job with --token-secret did not complete: $(k logs -n "$SYSTEM" job/pylambda-webhook-certs --tail=5 2>&1)"
-token=$(k get secret/pylambda-webhook-token -n "$SYSTEM" -o jsonpath='{.data.token}' | base64 -d)
-[[ "$token" =~ ^[0-9a-f]{64}$ ]] || fail "the job made no 64-hex-digit token: ${#token} characters"
-# The hooks as the component renders them (their URLs stay the Service's ClusterIP, as above).
+# The hooks as the component renders them (their URLs stay the Service's ClusterIP, as above),
+# changed first, as one `kubectl apply` would do it: Metacontroller cannot read the token yet, so
+# the controller fails to start and waits in its backoff until the job makes the token.
 python3 - "$TMP/token.yaml" >"$TMP/composite.yaml" <<'EOF'
 import sys
 print(next(d for d in open(sys.argv[1]).read().split("\n---\n") if "kind: CompositeController" in d))
@@ -156,6 +152,15 @@ auth=$(k create --dry-run=client -f "$TMP/composite.yaml" -o jsonpath='{.spec.ho
 k patch "$COMPOSITE" --type=json -p "[
   {\"op\": \"add\", \"path\": \"/spec/hooks/sync/webhook/authorization\", \"value\": $auth},
   {\"op\": \"add\", \"path\": \"/spec/hooks/customize/webhook/authorization\", \"value\": $auth}]" >/dev/null
+# A Job's template cannot change: the new arguments come with a new Job (as `make deploy` does it).
+k delete job -n "$SYSTEM" pylambda-webhook-certs rerun --wait >/dev/null
+k apply --server-side --field-manager=pylambda -f "$TMP/token-install.yaml" >/dev/null
+k wait -n "$SYSTEM" job/pylambda-webhook-certs --for=condition=Complete --timeout="${POD_WAIT}s" >/dev/null ||
+  fail "the certificate job with --token-secret did not complete: $(k logs -n "$SYSTEM" job/pylambda-webhook-certs --tail=5 2>&1)"
+token=$(k get secret/pylambda-webhook-token -n "$SYSTEM" -o jsonpath='{.data.token}' | base64 -d)
+[[ "$token" =~ ^[0-9a-f]{64}$ ]] || fail "the job made no 64-hex-digit token: ${#token} characters"
+touched=$(k get "$COMPOSITE" -o jsonpath='{.metadata.annotations.pylambda\.dev/hook-token}')
+[[ "$touched" =~ ^[0-9a-f]{16}$ ]] || fail "the job did not touch the CompositeController after making the token ($touched)"
 k rollout status -n "$SYSTEM" deployment/pylambda-webhook --timeout="${POD_WAIT}s" >"$TMP/rollout.out" 2>&1 ||
   fail "the webhook with the token did not roll out: $(tail -n 3 "$TMP/rollout.out")"
 # The old pods leave the Service's endpoints a few seconds after the rollout (their shutdown delay).

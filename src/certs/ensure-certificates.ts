@@ -6,7 +6,7 @@
 // Metacontroller v4.17.2 resolves a `configMapRef` or `secretRef` through its cached client, which
 // lists and watches every ConfigMap (or Secret) of the cluster to answer one read; and because a
 // change of the controller's spec is what makes Metacontroller load a new CA.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { certificateFacts, type CertificateFacts } from './certificate-facts.js';
 import { servingNames, type ServingNames } from './certificate-names.js';
 import type { IssuedPair } from './issue-certificates.js';
@@ -56,22 +56,44 @@ export class NotReady extends Error {}
 /** A Secret of the name the job writes exists and someone else made it: it is left alone. */
 export class NotOurs extends Error {}
 
-const HOOK_NAMES = ['sync', 'finalize', 'customize'] as const;
+// Every hook the controllers' schema has (pylambda uses the first three; Metacontroller v4.17.2
+// declares the other two without calling them).
+const HOOK_NAMES = ['sync', 'finalize', 'customize', 'preUpdateChild', 'postUpdateChild'] as const;
+/** On a Secret the job wrote: a digest of the data it wrote, to tell whether someone changed it since. */
+const WRITTEN_ANNOTATION = 'pylambda.dev/written-by-certs-job';
+/** On the controllers, when the job made the token: their change makes Metacontroller read it again. */
+const TOKEN_ANNOTATION = 'pylambda.dev/hook-token';
 const LABELS = {
   'app.kubernetes.io/part-of': 'pylambda',
   'app.kubernetes.io/managed-by': 'pylambda-certs',
 };
 
 type KubeObject = Record<string, unknown> & {
-  metadata?: { resourceVersion?: string; labels?: Record<string, string> };
+  metadata?: {
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
 };
 
-/** The job writes only Secrets it made (they carry its managed-by label). */
+/** A digest of a Secret's data as the API holds it (base64 values), independent of key order. */
+function dataDigest(data: Record<string, unknown>): string {
+  const hash = createHash('sha256');
+  for (const key of Object.keys(data).sort()) hash.update(`${key}\0${String(data[key])}\0`);
+  return hash.digest('hex');
+}
+
+/**
+ * The job writes only Secrets it made and nobody changed since: its label, and the digest of the
+ * data it wrote. A Secret that cert-manager (or a person) filled later is theirs, even if it still
+ * carries the job's label.
+ */
 function madeByJob(secret: KubeObject): boolean {
-  return (
+  const labelled =
     secret.metadata?.labels?.['app.kubernetes.io/managed-by'] ===
-    LABELS['app.kubernetes.io/managed-by']
-  );
+    LABELS['app.kubernetes.io/managed-by'];
+  const digest = secret.metadata?.annotations?.[WRITTEN_ANNOTATION];
+  return labelled && digest === dataDigest((secret.data ?? {}) as Record<string, unknown>);
 }
 
 async function getSecret(
@@ -101,19 +123,28 @@ async function writeSecret(
   type: string,
   data: Record<string, string>,
 ): Promise<void> {
+  const encoded = Object.fromEntries(
+    Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+  );
+  // A replace keeps what others added to the metadata (labels, annotations, finalizers, owners).
+  const metadata = { ...(existing?.metadata ?? {}) } as Record<string, unknown> & {
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  // The API server keeps and updates these itself when a replace leaves them out.
+  delete metadata.managedFields;
   const body = {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: {
+      ...metadata,
       name,
       namespace,
-      labels: LABELS,
-      ...(existing ? { resourceVersion: existing.metadata?.resourceVersion } : {}),
+      labels: { ...(metadata.labels ?? {}), ...LABELS },
+      annotations: { ...(metadata.annotations ?? {}), [WRITTEN_ANNOTATION]: dataDigest(encoded) },
     },
     type,
-    data: Object.fromEntries(
-      Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
-    ),
+    data: encoded,
   };
   try {
     if (existing) await ctx.api.replace(secretsPath(namespace, name), body);
@@ -152,8 +183,8 @@ async function issueWhereNeeded(
   const caSecret = await getSecret(ctx, settings.namespace, settings.caSecret);
   if (caSecret && !madeByJob(caSecret)) {
     throw new NotOurs(
-      `secret ${settings.namespace}/${settings.caSecret} was not made by this job, which leaves it alone: ` +
-        'delete it to have the job make its CA there, or name another with --ca-secret',
+      `secret ${settings.namespace}/${settings.caSecret} was not made by this job (or was changed since), ` +
+        'which leaves it alone: delete it to have the job make its CA there',
     );
   }
   let ca: IssuedPair = {
@@ -217,7 +248,19 @@ function withFacts(pem: string): { pem: string; facts: CertificateFacts } | unde
 }
 
 /** cert-manager (or another issuer) wrote the Secret: trust what it says is its CA. */
-function externalBundle(settings: CertificateJobSettings, secret: KubeObject | undefined): string {
+/** At most this many CAs are trusted at once in external mode: the current one and two before it. */
+const MAX_EXTERNAL_CAS = 3;
+
+/**
+ * cert-manager (or another issuer) wrote the Secret: trust what it says is its CA, and, while they
+ * are still valid, the CAs the hooks trusted before (the webhook may still serve a certificate of
+ * the previous one until the kubelet updates its volume).
+ */
+async function externalBundle(
+  ctx: JobContext,
+  settings: CertificateJobSettings,
+  secret: KubeObject | undefined,
+): Promise<string> {
   const ca = secretText(secret, 'ca.crt');
   if (!ca || !certificateFacts(ca)) {
     throw new NotReady(
@@ -225,7 +268,53 @@ function externalBundle(settings: CertificateJobSettings, secret: KubeObject | u
         'with cert-manager, issue it from a CA issuer; a Secret made by hand needs ca.crt added, or delete it to have the job issue one',
     );
   }
-  return ca.endsWith('\n') ? ca : `${ca}\n`;
+  const current = pemCertificates(ca);
+  const now = ctx.now().getTime();
+  const before = pemCertificates(await publishedBundle(ctx, settings)).filter((pem) => {
+    const facts = certificateFacts(pem);
+    return facts !== undefined && facts.notAfter.getTime() > now && !current.includes(pem);
+  });
+  return `${[...current, ...before].slice(0, Math.max(current.length, MAX_EXTERNAL_CAS)).join('\n')}\n`;
+}
+
+function pemCertificates(text: string | undefined): string[] {
+  return (text ?? '').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}
+
+/** The bundle the first controller's sync hook trusts now (undefined before the first run). */
+async function publishedBundle(
+  ctx: JobContext,
+  settings: CertificateJobSettings,
+): Promise<string | undefined> {
+  const first = settings.controllers[0];
+  if (!first) return undefined;
+  const object = (await ctx.api.get(
+    `/apis/metacontroller.k8s.io/v1alpha1/${first.resource}/${first.name}`,
+  )) as
+    { spec?: { hooks?: { sync?: { webhook?: { caBundle?: { inline?: string } } } } } } | undefined;
+  return object?.spec?.hooks?.sync?.webhook?.caBundle?.inline;
+}
+
+/**
+ * A merge patch at the version that was read: the API server refuses it (409, a WriteConflict,
+ * and the run starts over) if the controller changed since, so a hook removed meanwhile is never
+ * re-created as a stub, and a newer bundle another run published is never overwritten.
+ */
+async function patchController(
+  ctx: JobContext,
+  path: string,
+  resourceVersion: string | undefined,
+  patch: Record<string, unknown>,
+): Promise<void> {
+  try {
+    const metadata = (patch.metadata ?? {}) as Record<string, unknown>;
+    await ctx.api.mergePatch(path, { ...patch, metadata: { ...metadata, resourceVersion } });
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 409) {
+      throw new WriteConflict(`${path} changed while this run patched it`);
+    }
+    throw err;
+  }
 }
 
 /** Puts `bundle` into every hook of pylambda's controllers that does not name a CA of its own. */
@@ -237,7 +326,8 @@ async function publishTrust(
   for (const controller of settings.controllers) {
     const path = `/apis/metacontroller.k8s.io/v1alpha1/${controller.resource}/${controller.name}`;
     const object = (await ctx.api.get(path)) as
-      { spec?: { hooks?: Record<string, unknown> } } | undefined;
+      | { metadata?: { resourceVersion?: string }; spec?: { hooks?: Record<string, unknown> } }
+      | undefined;
     if (!object) throw new NotReady(`${controller.resource}/${controller.name} does not exist yet`);
     const hooks = object.spec?.hooks ?? {};
     const patch: Record<string, unknown> = {};
@@ -257,7 +347,7 @@ async function publishTrust(
       if (caBundle.inline !== bundle) patch[name] = { webhook: { caBundle: { inline: bundle } } };
     }
     if (Object.keys(patch).length === 0) continue;
-    await ctx.api.mergePatch(path, { spec: { hooks: patch } });
+    await patchController(ctx, path, object.metadata?.resourceVersion, { spec: { hooks: patch } });
     ctx.log('hooks now trust the CA', {
       controller: `${controller.resource}/${controller.name}`,
       hooks: Object.keys(patch),
@@ -279,8 +369,23 @@ async function ensureToken(
       `secret ${settings.namespace}/${name} has no token and was not made by this job, which leaves it alone`,
     );
   }
-  await writeSecret(ctx, settings.namespace, name, secret, 'Opaque', {
-    token: randomBytes(32).toString('hex'),
+  const token = randomBytes(32).toString('hex');
+  await writeSecret(ctx, settings.namespace, name, secret, 'Opaque', { token });
+  // Metacontroller reads the token when it starts a controller. One whose hooks named the Secret
+  // before it existed failed to start and waits in its retry backoff (minutes, growing); a change
+  // to the controller starts it again now. The annotation holds a digest, never the token.
+  const digest = createHash('sha256').update(token).digest('hex').slice(0, 16);
+  for (const controller of settings.controllers) {
+    const path = `/apis/metacontroller.k8s.io/v1alpha1/${controller.resource}/${controller.name}`;
+    const object = (await ctx.api.get(path)) as
+      { metadata?: { resourceVersion?: string } } | undefined;
+    if (!object) throw new NotReady(`${controller.resource}/${controller.name} does not exist yet`);
+    await patchController(ctx, path, object.metadata?.resourceVersion, {
+      metadata: { annotations: { [TOKEN_ANNOTATION]: digest } },
+    });
+  }
+  ctx.log('made the hook token; the controllers will read it', {
+    secret: `${settings.namespace}/${name}`,
   });
 }
 
@@ -305,7 +410,7 @@ export async function ensureCertificates(
   }
   const bundle =
     settings.source === 'external' || theirs
-      ? externalBundle(settings, serving)
+      ? await externalBundle(ctx, settings, serving)
       : await issueWhereNeeded(ctx, settings, serving);
   await publishTrust(ctx, settings, bundle);
 }

@@ -11,8 +11,8 @@ x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** Issued a little in the past, so that a node whose clock lags a few minutes accepts it. */
-const BACKDATE_MS = 5 * 60 * 1000;
+/** Issued an hour in the past, so that a client or node whose clock lags accepts it at once. */
+const BACKDATE_MS = 60 * 60 * 1000;
 
 export interface IssuedPair {
   certificatePem: string;

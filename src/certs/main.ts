@@ -1,12 +1,14 @@
 // The certificate job's entry (config/certs runs it as a Job at install and a daily CronJob):
 // `node dist/src/certs/main.js [--source issue|external] [--token-secret NAME] ...`.
-// Exit status 0: everything in order; 1: it could not get there (the Job's pod is retried);
-// 2: bad arguments.
+// Exit status 0: everything in order; 1: it could not get there, maybe for now (the Job retries
+// it); 2: bad arguments or not in a pod; 3: a Secret of its names belongs to someone else. The
+// Job's podFailurePolicy stops at once on 2 and 3: a retry would fail the same way.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../telemetry/logger.js';
 import {
   ensureCertificates,
+  NotOurs,
   NotReady,
   WriteConflict,
   type CertificateJobSettings,
@@ -78,11 +80,18 @@ async function main(argv: string[]): Promise<number> {
     parsed = settingsFrom(argv);
   } catch (err) {
     logger.fatal((err as Error).message);
-    return err instanceof UsageError ? 2 : 1;
+    return 2; // bad arguments, or not in a pod (no service-account namespace file)
   }
   const { settings, waitMs } = parsed;
+  let endpoint;
+  try {
+    endpoint = inClusterEndpoint();
+  } catch (err) {
+    logger.fatal((err as Error).message);
+    return 2;
+  }
   const ctx = {
-    api: kubeApi(inClusterEndpoint()),
+    api: kubeApi(endpoint),
     issuer: { issueCA, issueServing },
     now: () => new Date(),
     log: (msg: string, fields: Record<string, unknown> = {}) => logger.info(fields, msg),
@@ -100,7 +109,7 @@ async function main(argv: string[]): Promise<number> {
       const retriable = err instanceof NotReady || err instanceof WriteConflict;
       if (!retriable || Date.now() >= deadline) {
         logger.error({ err: (err as Error).message }, 'the certificate job failed');
-        return 1;
+        return err instanceof NotOurs ? 3 : 1;
       }
       logger.info({ reason: (err as Error).message }, 'not yet; trying again in 2 s');
       await sleep(2000);

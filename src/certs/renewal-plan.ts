@@ -37,22 +37,33 @@ export interface RenewalPlan {
   reasons: string[];
 }
 
-/** A certificate that is usable now and still will be `days` from now. */
-function validFor(facts: CertificateFacts, now: Date, days: number): boolean {
-  return (
-    facts.notBefore.getTime() <= now.getTime() &&
-    facts.notAfter.getTime() - now.getTime() > days * DAY_MS
-  );
+/**
+ * How far in the future a certificate's start may lie and still count as valid: node clocks
+ * differ by minutes, and a run on a node that lags the one that issued it must not replace it.
+ */
+export const CLOCK_SKEW_MS = 60 * 60 * 1000;
+
+/** Why a certificate is not usable now or will not be `days` from now; undefined if it is. */
+function validityProblem(
+  what: string,
+  facts: CertificateFacts,
+  now: Date,
+  days: number,
+): string | undefined {
+  if (facts.notBefore.getTime() - now.getTime() > CLOCK_SKEW_MS) {
+    return `${what} is not valid until ${facts.notBefore.toISOString()} (is this node's clock behind?)`;
+  }
+  if (facts.notAfter.getTime() - now.getTime() <= days * DAY_MS) {
+    return `${what} expires within ${days} days (${facts.notAfter.toISOString()})`;
+  }
+  return undefined;
 }
 
 function caProblem(ca: PairOnCluster, now: Date): string | undefined {
   if (!ca.certificate) return 'there is no CA certificate that parses';
   if (!ca.certificate.isCA) return 'the CA certificate is not a CA';
   if (!keyMatches(ca.certificate, ca.keyPem)) return "the CA's key is missing or does not match it";
-  if (!validFor(ca.certificate, now, LIFETIMES.caRenewBeforeDays)) {
-    return `the CA expires within ${LIFETIMES.caRenewBeforeDays} days (${ca.certificate.notAfter.toISOString()})`;
-  }
-  return undefined;
+  return validityProblem('the CA', ca.certificate, now, LIFETIMES.caRenewBeforeDays);
 }
 
 function servingProblem(
@@ -68,10 +79,7 @@ function servingProblem(
     return "the serving certificate's key is missing or does not match it";
   const missing = missingNames(wanted, cert);
   if (missing.length > 0) return `the serving certificate does not name ${missing.join(', ')}`;
-  if (!validFor(cert, now, LIFETIMES.servingRenewBeforeDays)) {
-    return `the serving certificate expires within ${LIFETIMES.servingRenewBeforeDays} days (${cert.notAfter.toISOString()})`;
-  }
-  return undefined;
+  return validityProblem('the serving certificate', cert, now, LIFETIMES.servingRenewBeforeDays);
 }
 
 export function planRenewal(

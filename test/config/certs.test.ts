@@ -58,6 +58,17 @@ describe('config/certs (the certificate job)', function () {
     expect(job.spec!.ttlSecondsAfterFinished).to.be.within(60, 3600);
   });
 
+  it('retries a run that may succeed later, and stops on one that cannot (exit 2 and 3)', () => {
+    for (const spec of [job.spec!, cron.spec!.jobTemplate.spec!]) {
+      expect(spec.podFailurePolicy?.rules).to.deep.equal([
+        { action: 'FailJob', onExitCodes: { operator: 'In', values: [2, 3] } },
+      ]);
+      // podFailurePolicy needs restartPolicy Never; each retry is a pod with its own log.
+      expect(spec.template.spec!.restartPolicy).to.equal('Never');
+      expect(spec.backoffLimit).to.be.greaterThan(0);
+    }
+  });
+
   it('names every object its rights reach, except the create of a Secret in its namespace', () => {
     const role = find(objects, 'Role', 'pylambda-certs') as unknown as { rules: PolicyRule[] };
     const clusterRole = find(objects, 'ClusterRole', 'pylambda-certs') as unknown as {

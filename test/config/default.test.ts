@@ -97,11 +97,12 @@ describe('config/default', () => {
     );
     // Only the certificate job's account is bound to anything (certs.test.ts checks its rules).
     for (const binding of bindings) {
-      const subjects = (binding as unknown as { subjects: { name: string }[] }).subjects;
+      const subjects = (binding as unknown as { subjects: { name: string; namespace?: string }[] })
+        .subjects;
       expect(
-        subjects.map((subject) => subject.name),
+        subjects.map((subject) => `${subject.namespace}/${subject.name}`),
         binding.metadata.name,
-      ).to.deep.equal(['pylambda-certs']);
+      ).to.deep.equal([`${NAMESPACE}/pylambda-certs`]);
     }
     const account = find(objects, 'ServiceAccount', WEBHOOK);
     expect(account.automountServiceAccountToken).to.equal(false);

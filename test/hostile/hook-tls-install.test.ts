@@ -245,7 +245,9 @@ describe('HTTPS between Metacontroller and the webhook, as config/default instal
         ca: otherCA.certificatePem,
         servername: `pylambda-webhook.${NAMESPACE}`,
       });
-      expect(refused.kind, describeOutcome(refused)).to.not.equal('response');
+      expect(refused.kind === 'error' && refused.code, describeOutcome(refused)).to.equal(
+        'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      );
     });
 
     it('is refused for a name the certificate does not cover', async () => {
@@ -253,7 +255,9 @@ describe('HTTPS between Metacontroller and the webhook, as config/default instal
         ca: ca.certificatePem,
         servername: 'pylambda-webhook.other-namespace',
       });
-      expect(refused.kind, describeOutcome(refused)).to.not.equal('response');
+      expect(refused.kind === 'error' && refused.code, describeOutcome(refused)).to.equal(
+        'ERR_TLS_CERT_ALTNAME_INVALID',
+      );
     });
   });
 });

@@ -257,6 +257,103 @@ describe('certificate job', function () {
     expect(api.writes).to.deep.equal([]);
   });
 
+  it('keeps what others added to a Secret’s metadata when it renews it', async () => {
+    const api = cluster();
+    const clock = { now: new Date('2026-01-01T00:00:00Z') };
+    await ensureCertificates(context(api, clock), SETTINGS);
+    const tls = api.objects.get(TLS_SECRET)!;
+    const metadata = tls.metadata as Record<string, Record<string, string>>;
+    metadata.annotations = { ...metadata.annotations, 'backup.example/keep': 'yes' };
+    metadata.labels = { ...metadata.labels, team: 'platform' };
+    clock.now = new Date(clock.now.getTime() + 300 * DAY);
+    await ensureCertificates(context(api, clock), SETTINGS);
+    const after = api.objects.get(TLS_SECRET)!.metadata as Record<string, Record<string, string>>;
+    expect(after.annotations!['backup.example/keep']).to.equal('yes');
+    expect(after.labels!.team).to.equal('platform');
+  });
+
+  it('leaves a Secret it made alone once someone else filled it (cert-manager took it over)', async () => {
+    const api = cluster();
+    await ensureCertificates(context(api, { now: new Date() }), SETTINGS);
+    const other = await issueCA('cert-manager-ca', new Date());
+    const tls = api.objects.get(TLS_SECRET)!;
+    (tls.data as Record<string, string>)['ca.crt'] = Buffer.from(other.certificatePem).toString(
+      'base64',
+    );
+    (tls.data as Record<string, string>)['tls.crt'] = Buffer.from(other.certificatePem).toString(
+      'base64',
+    );
+    const edited = structuredClone(tls);
+    api.writes.length = 0;
+    await ensureCertificates(context(api, { now: new Date() }), SETTINGS);
+    expect(api.objects.get(TLS_SECRET)).to.deep.equal(edited);
+    // Its CA first; the job's own stays trusted while valid, for pods still serving its certificate.
+    const bundles = [...new Set(hookBundles(api))];
+    expect(bundles).to.have.length(1);
+    expect(bundles[0]!.startsWith(other.certificatePem)).to.equal(true);
+  });
+
+  it('with an external issuer: keeps trusting the CA it trusted before while that is valid', async () => {
+    const api = cluster();
+    const settings = { ...SETTINGS, source: 'external' as const };
+    const first = await issueCA('cert-manager-ca', new Date());
+    const second = await issueCA('cert-manager-ca', new Date());
+    const put = (pem: string) =>
+      api.put(TLS_SECRET, {
+        metadata: { name: 'pylambda-webhook-tls' },
+        data: { 'ca.crt': Buffer.from(pem).toString('base64') },
+      });
+    put(first.certificatePem);
+    await ensureCertificates(context(api, { now: new Date() }), settings);
+    put(second.certificatePem);
+    await ensureCertificates(context(api, { now: new Date() }), settings);
+    const [bundle] = new Set(hookBundles(api));
+    expect(bundleCertificates(bundle!).map((c) => c.toString())).to.deep.equal(
+      [second.certificatePem, first.certificatePem].map((pem) =>
+        new X509Certificate(pem).toString(),
+      ),
+    );
+    // Once the old one has expired, it goes.
+    await ensureCertificates(context(api, { now: new Date(Date.now() + 3651 * DAY) }), settings);
+    expect(bundleCertificates([...new Set(hookBundles(api))][0]!)).to.have.length(1);
+  });
+
+  it('touches the controllers when it makes the token, so that Metacontroller reads it', async () => {
+    const api = cluster();
+    await ensureCertificates(context(api, { now: new Date() }), {
+      ...SETTINGS,
+      tokenSecret: 'pylambda-webhook-token',
+    });
+    const token = secretText(api, TOKEN_SECRET, 'token')!;
+    for (const path of [COMPOSITE, DECORATOR]) {
+      const annotations =
+        (api.objects.get(path)!.metadata as { annotations?: Record<string, string> }).annotations ??
+        {};
+      expect(annotations['pylambda.dev/hook-token']).to.match(/^[0-9a-f]{16}$/);
+      expect(annotations['pylambda.dev/hook-token']).to.not.equal(token.slice(0, 16));
+    }
+  });
+
+  it('refuses to patch a controller that changed since it was read (WriteConflict), so no hook is re-created as a stub', async () => {
+    const api = cluster();
+    const racing = Object.create(api) as FakeKubeApi;
+    racing.mergePatch = async (path, patch) => {
+      // The customize hook is removed between this run's read and its patch.
+      const object = api.objects.get(path)!;
+      delete (object.spec as { hooks: Record<string, unknown> }).hooks.customize;
+      api.put(path, object);
+      return api.mergePatch(path, patch);
+    };
+    const failure = await ensureCertificates(
+      { ...context(api, { now: new Date() }), api: racing },
+      SETTINGS,
+    ).catch((err: unknown) => err);
+    expect(failure).to.be.instanceOf(WriteConflict);
+    expect(
+      (api.objects.get(COMPOSITE)!.spec as { hooks: Record<string, unknown> }).hooks,
+    ).to.not.have.property('customize');
+  });
+
   type Event =
     | { kind: 'days'; days: number }
     | { kind: 'lose'; path: typeof CA_SECRET | typeof TLS_SECRET }
@@ -305,10 +402,24 @@ describe('certificate job', function () {
             api.objects.delete(e.path);
             caLost = e.path === CA_SECRET;
           } else if (e.kind === 'damage-key') {
+            // Someone else edits the Secret: from now on it is theirs, and the job leaves it.
             const object = api.objects.get(e.path)!;
             (object.data as Record<string, string>)['tls.key'] =
               Buffer.from('not a key').toString('base64');
-            caLost = e.path === CA_SECRET;
+            const edited = structuredClone(object);
+            api.writes.length = 0;
+            const failure = await ensureCertificates(context(api, clock), SETTINGS).catch(
+              (err: unknown) => err,
+            );
+            expect(api.objects.get(e.path), 'their Secret is left as it is').to.deep.equal(edited);
+            expect(api.writes.filter((w) => w.endsWith(e.path))).to.deep.equal([]);
+            if (e.path === CA_SECRET)
+              expect(failure, 'a CA that is not the job’s stops it').to.be.instanceOf(NotOurs);
+            else
+              expect(new Set(hookBundles(api)), 'the hooks trust its ca.crt').to.deep.equal(
+                new Set([secretText(api, TLS_SECRET, 'ca.crt')]),
+              );
+            return;
           } else if (e.kind === 'new-cluster-ip') {
             clusterIP = `10.96.1.${e.octet}`;
             api.put(SERVICE, {
@@ -351,7 +462,7 @@ describe('certificate job', function () {
             servedIssuer &&
             new Date(servedIssuer.validTo).getTime() > clock.now.getTime() &&
             !caLost;
-          if (servedBefore && stillValid && e.kind !== 'lose' && e.kind !== 'damage-key') {
+          if (servedBefore && stillValid && e.kind !== 'lose') {
             for (const inline of hookBundles(api)) {
               expect(
                 trusts(inline ?? '', new X509Certificate(servedBefore)),
@@ -387,6 +498,12 @@ describe('certificate job', function () {
           api.writes.length = 0;
           await ensureCertificates(context(api, clock), SETTINGS);
           expect(api.writes, 'a second run at the same time writes nothing').to.deep.equal([]);
+          // Nor one on a node whose clock lags by more than the hour certificates are backdated.
+          await ensureCertificates(
+            context(api, { now: new Date(clock.now.getTime() - 100 * 60 * 1000) }),
+            SETTINGS,
+          );
+          expect(api.writes, 'a run on a lagging clock writes nothing').to.deep.equal([]);
         }
       }),
       { numRuns: 25 },

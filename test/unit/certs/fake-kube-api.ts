@@ -67,6 +67,11 @@ export class FakeKubeApi implements KubeApi {
   async mergePatch(path: string, patch: object) {
     const current = this.objects.get(path);
     if (!current) throw new ApiError(404, `PATCH ${path}: not found`);
+    // A resourceVersion in the patch is a precondition, as the API server treats it.
+    const sent = ((patch as Json).metadata as Json | undefined)?.resourceVersion;
+    if (sent !== undefined && sent !== (current.metadata as Json).resourceVersion) {
+      throw new ApiError(409, `PATCH ${path}: the object has been modified`);
+    }
     this.writes.push(`PATCH ${path}`);
     const patched = mergePatch(current, patch) as Json;
     this.beforeWrite(path, patched);
