@@ -65,7 +65,6 @@ async function issueWhereNeeded(
   const plan = planRenewal(
     {
       ca: { certificate: certificateFacts(ca.certificatePem), keyPem: ca.keyPem },
-      previousCA: previous?.facts,
       serving: {
         certificate: certificateFacts(secretText(servingSecret, 'tls.crt')),
         keyPem: secretText(servingSecret, 'tls.key'),

@@ -23,8 +23,6 @@ export interface PairOnCluster {
 
 export interface CurrentCertificates {
   ca: PairOnCluster;
-  /** The CA the current one replaced, still trusted until it expires (ca.crt holds both). */
-  previousCA: CertificateFacts | undefined;
   serving: PairOnCluster;
 }
 
