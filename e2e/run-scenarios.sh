@@ -10,7 +10,21 @@ source "$(dirname "$0")/lib.sh"
 
 [[ -f "$RUN/ports.env" ]] || die "no e2e cluster is running (make cluster-up)"
 limit=${E2E_SCENARIO_TIMEOUT:-300}
+# summarize_failure NAME RC: the scenario's FAIL line (or its timeout), its last steps and the
+# newest events of its namespace from the failure dump: what a reader needs first, in few lines.
+summarize_failure() {
+  local log=$LOGS/scenario-$1.log
+  echo "== $1 (exit $2; whole log: ${log#"$ROOT"/})"
+  (($2 != 124)) || echo "timed out after ${limit}s"
+  grep -v 'FAIL:' "$log" | grep -E '^\[' | tail -n 3 | cut -c1-300 || true
+  grep 'FAIL:' "$log" | cut -c1-1500 || true
+  sed -n '/^---- events/,/^---- metacontroller.log/p' "$log" | grep -v '^----' | tail -n 6 | cut -c1-300 || true
+}
 passed=0 failed=0 skipped=0 failures=()
+# Why each failed scenario failed, a few lines each: e2e/run.sh prints this file again after the
+# cluster is down, so the reason is among the last lines of a CI log, not hundreds of lines above.
+summary=$LOGS/e2e-failures.txt
+rm -f "$summary"
 for scenario in "$E2E_DIR"/scenarios/[0-9]*.sh; do
   name=$(basename "$scenario" .sh)
   if (($#)); then
@@ -33,6 +47,7 @@ for scenario in "$E2E_DIR"/scenarios/[0-9]*.sh; do
     failed=$((failed + 1))
     failures+=("$name")
     log "scenario $name FAILED after $((SECONDS - start_time))s (log: ${LOGS#"$ROOT"/}/scenario-$name.log)"
+    summarize_failure "$name" "$rc" >>"$summary"
   fi
 done
 ((passed + failed + skipped)) || die "no scenario matched: $*"

@@ -13,12 +13,18 @@ down() {
   else
     "$E2E_DIR/cluster-down.sh" || rc=1
   fi
+  # Why scenarios failed, again, as the last lines of the run (run-scenarios.sh wrote it).
+  if ((rc != 0)) && [[ -s "$LOGS/e2e-failures.txt" ]]; then
+    log "why the failed scenarios failed:"
+    cat "$LOGS/e2e-failures.txt"
+  fi
   exit $rc
 }
 trap down EXIT
 trap 'exit 130' INT TERM
 
 start=$SECONDS
+rm -f "$LOGS/e2e-failures.txt"
 "$E2E_DIR/cluster-up.sh"
 [[ -f "$ROOT/src/server.ts" ]] || die "src/server.ts does not exist: the scenarios need the webhook"
 "$E2E_DIR/run-scenarios.sh" "$@"
