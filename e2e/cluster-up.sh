@@ -236,6 +236,7 @@ else
   if [[ -d "$ROOT/config/crd" && -d "$ROOT/config/controllers" ]]; then
     log "applying config/local (our CRD and controllers, hooks at http://127.0.0.1:$WEBHOOK_PORT)"
     "$KUBECTL" kustomize "$ROOT/config/local" | sed "s/__WEBHOOK_PORT__/$WEBHOOK_PORT/g" >"$RUN/config-local.yaml"
+    mc_log_from=$(($(wc -l <"$LOGS/metacontroller.log") + 1))
     "$KUBECTL" apply --server-side -f "$RUN/config-local.yaml" >/dev/null
     # Every hook must reach the host webhook: a hook added later without a url in config/local
     # would point at an in-cluster Service that does not exist here.
@@ -251,6 +252,15 @@ if bad:
     sys.exit("config/local leaves these hooks without a url on 127.0.0.1: " + ", ".join(bad))
 EOF
     "$KUBECTL" wait --for=condition=Established --timeout=60s crd/pythonlambdas.pylambda.dev >/dev/null
+    # Up means both controllers run: Metacontroller finds the new CRD by polling discovery and
+    # backs off exponentially until it does, so a lambda created in the first seconds could
+    # wait many more for its first sync. Its log says when each controller's caches synced.
+    for controller in PythonLambda pylambda-deployment-decorator; do
+      wait_for 60 "Metacontroller to start the $controller controller" \
+        bash -c 'tail -n "+$1" "$2" | grep -qF "\"msg\":\"Caches are synced\",\"controller\":\"$3\""' \
+        _ "$mc_log_from" "$LOGS/metacontroller.log" "$controller" ||
+        die "Metacontroller did not start the $controller controller in 60s (no 'Caches are synced' for it in ${LOGS#"$ROOT"/}/metacontroller.log)"
+    done
   else
     log "config/crd or config/controllers does not exist yet: config/local is not applied"
   fi
