@@ -81,7 +81,9 @@ start() {
   # shellcheck disable=SC2016
   setsid bash -c 'echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$RUN/$name.pid" "$@" \
     </dev/null >>"$LOGS/$name.log" 2>&1 &
-  wait_for 10 "$name to start" test -s "$RUN/$name.pid" || die "could not start $name"
+  # The pid file is written by the new session before it execs: only a starved machine takes
+  # seconds here (a CI run once took more than 10 with the cores busy), so the bound is generous.
+  wait_for 30 "$name to start" test -s "$RUN/$name.pid" || die "could not start $name"
 }
 
 alive() { [[ -s "$RUN/$1.pid" ]] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
