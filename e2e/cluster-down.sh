@@ -5,6 +5,8 @@
 set -euo pipefail
 # shellcheck source=e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
+# shellcheck source=e2e/node-lib.sh
+source "$E2E_DIR/node-lib.sh"
 
 if [[ ! -d "$RUN" ]]; then
   log "no e2e cluster state in ${RUN#"$ROOT"/}; nothing to stop"
@@ -13,7 +15,7 @@ fi
 
 # The worker node first (it needs nothing from the control plane to be undone).
 if [[ -d "$RUN/node" ]] || alive kubelet || alive containerd; then
-  "$E2E_DIR/node-down.sh" || log "the node was not fully undone (see above)"
+  with_node_lock "$E2E_DIR/node-down.sh" || log "the node was not fully undone (see above)"
 fi
 # Newest first: the webhook and Metacontroller before the API server, etcd last.
 for name in webhook metacontroller kube-controller-manager kube-apiserver etcd; do

@@ -38,7 +38,11 @@ fi
 
 "$E2E_DIR/build.sh"
 
-rm -rf "$RUN"
+# All but node/: it is there only when a node was never undone (node-down removes it), and
+# node-up then reclaims that node with what it saved (sysctls, the nft tables found before it).
+if [[ -d "$RUN" ]]; then
+  find "$RUN" -mindepth 1 -maxdepth 1 ! -name node -exec rm -rf {} +
+fi
 mkdir -p "$RUN/pki" "$LOGS"
 # Each component's log is for this run only.
 rm -f "$LOGS"/{etcd,kube-apiserver,kube-controller-manager,metacontroller,webhook}.log
@@ -184,7 +188,7 @@ wait_for 60 "the default ServiceAccount" "$KUBECTL" get serviceaccount default -
 
 # ---------------------------------------------------------------- the worker node (e2e/node-up.sh)
 if [[ -z "${E2E_SKIP_NODE:-}" ]]; then
-  "$E2E_DIR/node-up.sh"
+  with_node_lock "$E2E_DIR/node-up.sh"
 else
   log "E2E_SKIP_NODE is set: no worker node (pods stay Pending)"
 fi
@@ -256,6 +260,7 @@ EOF
     # backs off exponentially until it does, so a lambda created in the first seconds could
     # wait many more for its first sync. Its log says when each controller's caches synced.
     for controller in PythonLambda pylambda-deployment-decorator; do
+      # shellcheck disable=SC2016 # $1..$3 are bash -c's arguments
       wait_for 60 "Metacontroller to start the $controller controller" \
         bash -c 'tail -n "+$1" "$2" | grep -qF "\"msg\":\"Caches are synced\",\"controller\":\"$3\""' \
         _ "$mc_log_from" "$LOGS/metacontroller.log" "$controller" ||

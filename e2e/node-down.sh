@@ -72,6 +72,9 @@ if [[ -f "$NODE_SAVED/sysctls" ]]; then
   while IFS='=' read -r key value; do
     [[ "$(sysctl -n "$key" 2>/dev/null)" == "$value" ]] || sysctl -q -w "$key=$value" >/dev/null || problems+=("could not restore $key=$value")
   done <"$NODE_SAVED/sysctls"
+  sysctls="sysctls restored"
+else
+  sysctls="sysctls left as they are (no saved values in ${NODE_SAVED#"$ROOT"/})"
 fi
 
 rm -rf "$NODE_VAR" "$NODE_RUNDIR" /var/log/containers /var/log/pods 2>/dev/null
@@ -81,4 +84,4 @@ if ((${#problems[@]})); then
   log "node-down: left behind: ${problems[*]}"
   exit 1
 fi
-log "node stopped and undone in $((SECONDS - start_down))s: processes, mounts, $NODE_BRIDGE, nft tables, kubepods cgroups, sysctls restored"
+log "node stopped and undone in $((SECONDS - start_down))s: processes, mounts, $NODE_BRIDGE, nft tables, kubepods cgroups, $sysctls"

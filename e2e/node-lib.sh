@@ -35,3 +35,38 @@ ctr_() { "$BIN/ctr" --address "$CONTAINERD_SOCK" -n k8s.io "$@"; }
 
 # default_interface: the interface of the default route (traffic that would leave the machine).
 default_interface() { ip -4 route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}'; }
+
+# node_state_exists: this machine holds an e2e node's state (running, or left by a run that did not stop).
+node_state_exists() { [[ -e "$NODE_VAR" || -e "$NODE_RUNDIR" ]] || ip link show "$NODE_BRIDGE" >/dev/null 2>&1; }
+
+# node_processes: "pid command" of each running process of an e2e node, from any worktree: the
+# kubelet (its root dir is $NODE_VAR), containerd's shims (they name $CONTAINERD_SOCK), and
+# containerd, kube-proxy and kube-scheduler (their configs are in a worktree's .cache/e2e/run/);
+# and containerd itself if its socket answers, however it was started.
+node_processes() {
+  local p cmd exe
+  for p in /proc/[0-9]*; do
+    cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+    [[ -n "$cmd" ]] || continue
+    exe=${cmd%% *}
+    case ${exe##*/} in
+      kubelet) [[ $cmd == *"$NODE_VAR/"* ]] ;;
+      containerd-shim*) [[ $cmd == *"$CONTAINERD_SOCK"* ]] ;;
+      containerd | kube-proxy | kube-scheduler) [[ $cmd == */.cache/e2e/run/* ]] ;;
+      *) false ;;
+    esac && echo "${p#/proc/} ${cmd:0:200}"
+  done
+  if [[ -S "$CONTAINERD_SOCK" && -x "$BIN/ctr" ]] && timeout 5 "$BIN/ctr" --address "$CONTAINERD_SOCK" version >/dev/null 2>&1; then
+    echo "containerd answers on $CONTAINERD_SOCK"
+  fi
+  return 0
+}
+
+# with_node_lock COMMAND...: run COMMAND holding $NODE_LOCK (one node-up or node-down at a time on
+# this machine). -o: the lock is not passed on to the daemons COMMAND starts, or they would hold it.
+with_node_lock() {
+  local rc=0
+  flock -o -w 300 -E 75 "$NODE_LOCK" "$@" || rc=$?
+  ((rc != 75)) || die "another node-up or node-down held $NODE_LOCK for 300s"
+  return $rc
+}

@@ -14,8 +14,22 @@ export KUBECONFIG="$RUN/kubeconfig"
 start_node=$SECONDS
 
 [[ $(id -u) == 0 ]] || die "the e2e node needs root (containerd, the kubelet, network namespaces)"
-if [[ -e "$NODE_VAR" || -e "$NODE_RUNDIR" || -n "$(ip link show "$NODE_BRIDGE" 2>/dev/null)" ]]; then
-  die "an e2e node is already on this machine ($NODE_VAR, $NODE_RUNDIR or $NODE_BRIDGE exists); stop it with 'make cluster-down' in the worktree that started it"
+if node_state_exists; then
+  # A run that was killed (or a machine restored from a snapshot taken while a cluster was up)
+  # leaves the node's directories, mounts, bridge and nft tables with no process behind them:
+  # nobody is left to run node-down for it, so this run does. A node that still runs is refused.
+  owner=$(cat "$NODE_VAR/owner" 2>/dev/null || true)
+  live=$(node_processes)
+  [[ -z "$live" ]] || die "an e2e node is running on this machine (started by ${owner:-an unknown worktree}); stop it with 'make cluster-down' in the worktree that started it. Its processes:
+$live"
+  log "node: reclaiming a stale e2e node ($NODE_VAR, $NODE_RUNDIR or $NODE_BRIDGE is here, none of its processes runs; started by ${owner:-an unknown worktree})"
+  # node-down restores what that run saved (sysctls, the nft tables that were there before it)
+  # when its worktree still holds the record.
+  if [[ -n "$owner" && "$owner" != "$RUN" && -d "$owner/node" ]]; then
+    mkdir -p "$NODE_SAVED" && cp -a "$owner/node/." "$NODE_SAVED/"
+  fi
+  "$E2E_DIR/node-down.sh" || die "could not undo the stale e2e node (see above); undo the rest by hand"
+  ! node_state_exists || die "the stale e2e node is still here after node-down ($NODE_VAR, $NODE_RUNDIR or $NODE_BRIDGE)"
 fi
 defif=$(default_interface)
 if ip -4 route show | grep -qE '^10\.244\.|^10\.96\.'; then
@@ -31,6 +45,8 @@ nft list tables >"$NODE_SAVED/nft-tables"
 ls /run/netns 2>/dev/null >"$NODE_SAVED/netns" || true
 echo "$defif" >"$NODE_SAVED/default-interface"
 mkdir -p "$NODE_VAR" "$NODE_RUNDIR/cni/net.d" "$NODE_RUNDIR/cni/ipam"
+# Who started this node, for a later run that finds it stale (kept in $NODE_VAR: /run may not survive).
+echo "$RUN" >"$NODE_VAR/owner"
 
 read -r -d '' KUBELET_PORT KUBELET_HEALTHZ_PORT KPROXY_HEALTHZ_PORT KPROXY_METRICS_PORT SCHEDULER_PORT \
   < <(free_ports 5 && printf '\0') || true
