@@ -52,6 +52,14 @@ function containerProblem(kind: string, status: ContainerStatus): string | undef
   if (kind === 'init container' && terminated && terminated.exitCode !== 0) {
     return `${kind} ${status.name} failed${lastExit(status)}`;
   }
+  // Between back-offs a failing init container runs again: still the same failure, and Ready
+  // keeps saying so rather than losing the reason for the seconds each attempt takes. A main
+  // container that runs again after a crash may well have recovered, so only init containers.
+  const failedBefore = status.lastState?.terminated;
+  if (kind === 'init container' && status.state?.running && failedBefore?.exitCode) {
+    const failures = Math.max(1, status.restartCount);
+    return `${kind} ${status.name} is retrying after ${failures} failed attempt${failures === 1 ? '' : 's'}${lastExit(status)}`;
+  }
   return undefined;
 }
 

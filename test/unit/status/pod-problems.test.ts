@@ -93,6 +93,57 @@ describe('why the current pods do not turn ready (status/pod-problems)', () => {
     );
   });
 
+  it('keeps naming a failing init container while it runs again between back-offs', () => {
+    const retrying = {
+      ...waiting('CrashLoopBackOff'),
+      name: 'install-requirements',
+      restartCount: 3,
+      state: { running: { startedAt: secondsAgo(2) } },
+      lastState: {
+        terminated: {
+          exitCode: 1,
+          reason: 'Error',
+          message: 'No matching distribution found for nope==9',
+        },
+      },
+    };
+    expect(
+      currentPodsProblem(
+        related(pod('hello-1', { initContainerStatuses: [retrying] })),
+        CURRENT,
+        NOW,
+      ),
+    ).to.equal(
+      'pod hello-1: init container install-requirements is retrying after 3 failed attempts (last exit code 1, Error: No matching distribution found for nope==9)',
+    );
+  });
+
+  it('says nothing of an init container that failed once and then succeeded, nor of a main container running again after a crash', () => {
+    const recovered = {
+      ...waiting('CrashLoopBackOff'),
+      name: 'install-requirements',
+      restartCount: 1,
+      state: { terminated: { exitCode: 0, reason: 'Completed' } },
+      lastState: { terminated: { exitCode: 1, reason: 'Error' } },
+    };
+    const restarted = {
+      ...waiting('CrashLoopBackOff'),
+      ready: true,
+      restartCount: 1,
+      state: { running: { startedAt: secondsAgo(60) } },
+      lastState: { terminated: { exitCode: 137, reason: 'OOMKilled' } },
+    };
+    expect(
+      currentPodsProblem(
+        related(
+          pod('hello-1', { initContainerStatuses: [recovered], containerStatuses: [restarted] }),
+        ),
+        CURRENT,
+        NOW,
+      ),
+    ).to.equal(undefined);
+  });
+
   it('names a pod no node can take', () => {
     const problem = currentPodsProblem(
       related(
