@@ -1,5 +1,5 @@
 // `make bench` and friends call this: tsx bench/main.ts <part>... (hooks, runtime, delivery,
-// scale, profile, report). Each part writes its section of docs/benchmarks.json; `report` renders
+// scale, profile, stages, report). Each part writes its section of docs/benchmarks.json; `report` renders
 // docs/benchmarks.md and the charts from that file.
 import { progress } from './lib/log.js';
 
@@ -9,6 +9,7 @@ const PARTS: Record<string, () => Promise<void>> = {
   delivery: async () => (await import('./delivery.js')).runDelivery(),
   scale: async () => (await import('./scale.js')).runScale(),
   profile: async () => (await import('./profile.js')).runProfile(),
+  stages: async () => (await import('./stages.js')).runStages(),
   report: async () => (await import('./report.js')).writeReport(),
 };
 

@@ -59,6 +59,10 @@ bench-scale: build ## Convergence of N = 50, 200, 800 PythonLambdas on the e2e c
 bench-profile: build ## CPU profiles of the hook service at full load (node --cpu-prof) into .cache/bench/profiles.
 	$(BENCH) profile
 
+.PHONY: bench-stages
+bench-stages: deps ## Each step of a response cache miss timed in-process, against the ceiling's JSON.parse.
+	$(BENCH) stages
+
 .PHONY: bench-report
 bench-report: deps ## Re-render docs/benchmarks.md and the charts from docs/benchmarks.json.
 	$(BENCH) report
