@@ -38,10 +38,15 @@ fi
 
 "$E2E_DIR/build.sh"
 
-# All but node/: it is there only when a node was never undone (node-down removes it), and
-# node-up then reclaims that node with what it saved (sysctls, the nft tables found before it).
+# All but node/ when the node on this machine is the one this worktree started and never undid
+# (node-down removes node/): node-up then reclaims it with what it saved (sysctls, the nft tables
+# found before it). Any other node/ is a spent record.
 if [[ -d "$RUN" ]]; then
-  find "$RUN" -mindepth 1 -maxdepth 1 ! -name node -exec rm -rf {} +
+  if [[ "$(node_owner)" == "$RUN" ]]; then
+    find "$RUN" -mindepth 1 -maxdepth 1 ! -name node -exec rm -rf {} +
+  else
+    rm -rf "$RUN"
+  fi
 fi
 mkdir -p "$RUN/pki" "$LOGS"
 # Each component's log is for this run only.
@@ -188,7 +193,7 @@ wait_for 60 "the default ServiceAccount" "$KUBECTL" get serviceaccount default -
 
 # ---------------------------------------------------------------- the worker node (e2e/node-up.sh)
 if [[ -z "${E2E_SKIP_NODE:-}" ]]; then
-  with_node_lock "$E2E_DIR/node-up.sh"
+  with_node_lock "$E2E_DIR/node-up.sh" || die "the worker node did not start (see above)"
 else
   log "E2E_SKIP_NODE is set: no worker node (pods stay Pending)"
 fi

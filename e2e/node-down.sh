@@ -12,6 +12,15 @@ source "$E2E_DIR/node-lib.sh"
 start_down=$SECONDS
 problems=()
 
+# Everything below is machine-wide. A node that another worktree started and that still runs is
+# that worktree's to stop: ours is gone, and only our stale record is left to drop.
+owner=$(node_owner)
+if [[ -n "$owner" && "$owner" != "$RUN" && -n "$(node_processes)" ]]; then
+  log "node-down: the e2e node here was started by $owner and still runs; leaving it (stop it there)"
+  rm -rf "$NODE_SAVED"
+  exit 0
+fi
+
 for name in kube-scheduler kube-proxy kubelet apiserver-forward; do stop "$name"; done
 
 # Pod processes: everything in a kubepods cgroup belongs to this node.

@@ -46,9 +46,9 @@ node_state_exists() { [[ -e "$NODE_VAR" || -e "$NODE_RUNDIR" ]] || ip link show 
 node_processes() {
   local p cmd exe
   for p in /proc/[0-9]*; do
-    cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
-    [[ -n "$cmd" ]] || continue
-    exe=${cmd%% *}
+    # argv[0] as it is (a worktree path may hold spaces); a process may exit while we read.
+    IFS= read -r -d '' exe 2>/dev/null <"$p/cmdline" || continue
+    cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
     case ${exe##*/} in
       kubelet) [[ $cmd == *"$NODE_VAR/"* ]] ;;
       containerd-shim*) [[ $cmd == *"$CONTAINERD_SOCK"* ]] ;;
@@ -64,9 +64,13 @@ node_processes() {
 
 # with_node_lock COMMAND...: run COMMAND holding $NODE_LOCK (one node-up or node-down at a time on
 # this machine). -o: the lock is not passed on to the daemons COMMAND starts, or they would hold it.
+# Returns 75 when the lock stays taken: the caller decides (cluster-down still stops the rest).
 with_node_lock() {
   local rc=0
   flock -o -w 300 -E 75 "$NODE_LOCK" "$@" || rc=$?
-  ((rc != 75)) || die "another node-up or node-down held $NODE_LOCK for 300s"
+  ((rc != 75)) || log "another node-up or node-down held $NODE_LOCK for 300s"
   return $rc
 }
+
+# node_owner: the run directory of the worktree that started the node on this machine, if any.
+node_owner() { cat "$NODE_VAR/owner" 2>/dev/null || true; }

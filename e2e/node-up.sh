@@ -18,17 +18,23 @@ if node_state_exists; then
   # A run that was killed (or a machine restored from a snapshot taken while a cluster was up)
   # leaves the node's directories, mounts, bridge and nft tables with no process behind them:
   # nobody is left to run node-down for it, so this run does. A node that still runs is refused.
-  owner=$(cat "$NODE_VAR/owner" 2>/dev/null || true)
+  owner=$(node_owner)
   live=$(node_processes)
   [[ -z "$live" ]] || die "an e2e node is running on this machine (started by ${owner:-an unknown worktree}); stop it with 'make cluster-down' in the worktree that started it. Its processes:
 $live"
   log "node: reclaiming a stale e2e node ($NODE_VAR, $NODE_RUNDIR or $NODE_BRIDGE is here, none of its processes runs; started by ${owner:-an unknown worktree})"
   # node-down restores what that run saved (sysctls, the nft tables that were there before it)
-  # when its worktree still holds the record.
-  if [[ -n "$owner" && "$owner" != "$RUN" && -d "$owner/node" ]]; then
-    mkdir -p "$NODE_SAVED" && cp -a "$owner/node/." "$NODE_SAVED/"
+  # when its worktree still holds the record; never a record of ours from an older node.
+  if [[ "$owner" != "$RUN" ]]; then
+    rm -rf "$NODE_SAVED"
+    if [[ -n "$owner" && -d "$owner/node" ]]; then
+      mkdir -p "$NODE_SAVED" && cp -a "$owner/node/." "$NODE_SAVED/"
+    fi
   fi
   "$E2E_DIR/node-down.sh" || die "could not undo the stale e2e node (see above); undo the rest by hand"
+  # That record is spent: left there, it would make that worktree's cluster-down undo whatever
+  # node runs here next.
+  if [[ -n "$owner" && "$owner" != "$RUN" ]]; then rm -rf "$owner/node"; fi
   ! node_state_exists || die "the stale e2e node is still here after node-down ($NODE_VAR, $NODE_RUNDIR or $NODE_BRIDGE)"
 fi
 defif=$(default_interface)

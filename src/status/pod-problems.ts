@@ -42,7 +42,15 @@ function lastExit(status: ContainerStatus): string {
   return ` (last exit code ${last.exitCode}${last.reason ? `, ${last.reason}` : ''}${detail})`;
 }
 
-function containerProblem(kind: string, status: ContainerStatus): string | undefined {
+/**
+ * `restartsAlways`: an init container with `restartPolicy: Always` (a native sidecar) runs for
+ * the pod's life, and running again after a crash is its normal way of recovering.
+ */
+function containerProblem(
+  kind: string,
+  status: ContainerStatus,
+  restartsAlways = false,
+): string | undefined {
   const waiting = status.state?.waiting;
   if (waiting?.reason && STUCK_WAITING.has(waiting.reason)) {
     const message = waiting.message ? `: ${short(waiting.message)}` : '';
@@ -56,7 +64,12 @@ function containerProblem(kind: string, status: ContainerStatus): string | undef
   // keeps saying so rather than losing the reason for the seconds each attempt takes. A main
   // container that runs again after a crash may well have recovered, so only init containers.
   const failedBefore = status.lastState?.terminated;
-  if (kind === 'init container' && status.state?.running && failedBefore?.exitCode) {
+  if (
+    kind === 'init container' &&
+    !restartsAlways &&
+    status.state?.running &&
+    failedBefore?.exitCode
+  ) {
     const failures = Math.max(1, status.restartCount);
     return `${kind} ${status.name} is retrying after ${failures} failed attempt${failures === 1 ? '' : 's'}${lastExit(status)}`;
   }
@@ -81,8 +94,11 @@ function podProblem(pod: Pod, now: Date): string | undefined {
   if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
     return `pod ${name} cannot be scheduled: ${short(scheduled.message ?? 'no node fits it')}`;
   }
+  const sidecars = new Set(
+    (pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name),
+  );
   for (const init of status.initContainerStatuses ?? []) {
-    const problem = containerProblem('init container', init);
+    const problem = containerProblem('init container', init, sidecars.has(init.name));
     if (problem) return `pod ${name}: ${problem}`;
   }
   for (const container of status.containerStatuses ?? []) {

@@ -144,6 +144,26 @@ describe('why the current pods do not turn ready (status/pod-problems)', () => {
     ).to.equal(undefined);
   });
 
+  it('says nothing of a native sidecar (an init container that always restarts) running again after a crash', () => {
+    const sidecar = {
+      ...waiting('CrashLoopBackOff'),
+      name: 'proxy',
+      restartCount: 1,
+      state: { running: { startedAt: secondsAgo(5) } },
+      lastState: { terminated: { exitCode: 1, reason: 'Error' } },
+    };
+    const withSidecar = pod('hello-1', { initContainerStatuses: [sidecar] });
+    withSidecar.spec = {
+      initContainers: [{ name: 'proxy', image: 'proxy:1', restartPolicy: 'Always' }],
+      containers: [{ name: 'lambda', image: 'python:3.13-slim' }],
+    };
+    expect(currentPodsProblem(related(withSidecar), CURRENT, NOW)).to.equal(undefined);
+    withSidecar.spec.initContainers![0]!.restartPolicy = undefined;
+    expect(currentPodsProblem(related(withSidecar), CURRENT, NOW)).to.match(
+      /^pod hello-1: init container proxy is retrying after 1 failed attempt \(/,
+    );
+  });
+
   it('names a pod no node can take', () => {
     const problem = currentPodsProblem(
       related(
