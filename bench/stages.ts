@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../src/app.js';
 import { configFromEnv } from '../src/config.js';
-import { createHookContext } from '../src/hooks/hook-context.js';
+import { hookContextFromConfig } from '../src/hooks/hook-context.js';
 import { HOOKS } from '../src/hooks/hook-definitions.js';
 import { etagOf } from '../src/http/etag.js';
 import { parseJsonBody } from '../src/http/json-body.js';
@@ -76,13 +76,7 @@ export async function runStages(): Promise<void> {
   process.env.LOG_LEVEL = 'silent';
   process.env.PYLAMBDA_APPLY_STRATEGY ??= 'server-side-apply';
   const config = configFromEnv();
-  const hookContext = createHookContext({
-    runtime: config.runtime,
-    clusterDomain: config.clusterDomain,
-    applyStrategy: config.applyStrategy,
-    maxCodeBytes: config.maxCodeBytes,
-    now: () => new Date(),
-  });
+  const hookContext = hookContextFromConfig(config, () => new Date());
   const schemas = createSchemaRegistry();
   for (const c of await benchCases()) {
     const hook = HOOKS.find((h) => h.path === c.path.split('?')[0]);

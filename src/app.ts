@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { ConfigError, configFromEnv, type ServiceConfig } from './config.js';
-import { createHookContext } from './hooks/hook-context.js';
+import { hookContextFromConfig } from './hooks/hook-context.js';
 import { HOOKS } from './hooks/hook-definitions.js';
 import { bearerAuth } from './http/bearer-auth.js';
 import { jsonErrors } from './http/errors.js';
@@ -60,13 +60,7 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
   const deps = defaultDeps(overrides);
   const { config, logger, metrics } = deps;
   const requests = createSchemaRegistry();
-  const hookContext = createHookContext({
-    runtime: config.runtime,
-    clusterDomain: config.clusterDomain,
-    applyStrategy: config.applyStrategy,
-    maxCodeBytes: config.maxCodeBytes,
-    now: deps.now,
-  });
+  const hookContext = hookContextFromConfig(config, deps.now);
 
   const app = new Koa() as PylambdaApp;
   app.pylambda = { draining: false };

@@ -2,7 +2,7 @@
 // schemas with defaults and the service's settings (PYLAMBDA_APPLY_STRATEGY,
 // PYLAMBDA_MAX_CODE_BYTES, PYLAMBDA_CLUSTER_DOMAIN, PYLAMBDA_RUNTIME_*) from the environment.
 import { configFromEnv, ConfigError } from '../config.js';
-import { createHookContext, type HookContext } from '../hooks/hook-context.js';
+import { hookContextFromConfig, type HookContext } from '../hooks/hook-context.js';
 import { CliError } from './exit-codes.js';
 
 /** Only the settings that change what the hooks render; PORT or LOG_LEVEL in a shell must not matter. */
@@ -25,12 +25,6 @@ export function cliHookContext(env: NodeJS.ProcessEnv = process.env): HookContex
     if (e instanceof ConfigError) throw new CliError(e.message);
     throw e;
   }
-  return createHookContext({
-    runtime: config.runtime,
-    clusterDomain: config.clusterDomain,
-    applyStrategy: config.applyStrategy,
-    maxCodeBytes: config.maxCodeBytes,
-    // The hooks read the clock only for a status condition; render prints children only.
-    now: () => new Date(),
-  });
+  // The hooks read the clock only for a status condition; render prints children only.
+  return hookContextFromConfig(config, () => new Date());
 }

@@ -2,6 +2,7 @@
 // validators, and the one clock they may read (only for a condition's flip). The service and
 // the CLI build it the same way, here.
 import type { ValidateFunction } from 'ajv';
+import type { ServiceConfig } from '../config.js';
 import type { PythonLambdaSpec } from '../generated/pythonlambda-spec.js';
 import { defaultMaxCodeBytes, type ApplyStrategy } from '../lambda/code-size.js';
 import type { RuntimeRelease } from '../render/runtime-release.js';
@@ -37,4 +38,15 @@ export function createHookContext(settings: HookSettings): HookContext {
     maxCodeBytesFor: (strategy) => maxCodeBytes ?? defaultMaxCodeBytes(strategy),
     validateSpec: compiledValidator<PythonLambdaSpec>(specs, 'pythonlambda-spec.schema.json'),
   };
+}
+
+/** The context of a service configured so: the webhook's, the CLI's and the benchmarks'. */
+export function hookContextFromConfig(config: ServiceConfig, now: () => Date): HookContext {
+  return createHookContext({
+    runtime: config.runtime,
+    clusterDomain: config.clusterDomain,
+    applyStrategy: config.applyStrategy,
+    maxCodeBytes: config.maxCodeBytes,
+    now,
+  });
 }
