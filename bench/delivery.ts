@@ -3,7 +3,10 @@
 // ours on requests of today's shape, the earlier build (BENCH_BEFORE_ENTRY) on requests its own
 // release rendered, each against the ceiling on the same requests. With BENCH_KOA_ENTRY (a
 // build with koa-bodyparser swapped in, bench/variants/koa-bodyparser.sh) it also compares body
-// readers on the cache-hit path (a repeated request) and the miss path.
+// readers on the cache-hit path (a repeated request) and the miss path. With BENCH_FLOOR_ENTRY (a
+// build whose hooks answer every request with their first answer, bench/variants/shell-floor.sh)
+// it measures the shell alone on the same distinct requests: the most a hook that cost nothing
+// would reach.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { PROBE_DEADLINE_MS, probeBodyBound, type BodyBound } from './body-bound.js';
@@ -89,9 +92,11 @@ export async function runDelivery(): Promise<void> {
   const loadBefore = load();
   const beforeEntry = entry('BENCH_BEFORE_ENTRY');
   const koaEntry = entry('BENCH_KOA_ENTRY');
+  const floorEntry = entry('BENCH_FLOOR_ENTRY');
   progress(
     `delivery: load average ${loadBefore.join(' ')}; ${settings.runs} runs of ${settings.durationSeconds} s; ` +
-      `before: ${beforeEntry ?? 'not given (BENCH_BEFORE_ENTRY)'}; koa-bodyparser: ${koaEntry ?? 'not given (BENCH_KOA_ENTRY)'}`,
+      `before: ${beforeEntry ?? 'not given (BENCH_BEFORE_ENTRY)'}; koa-bodyparser: ${koaEntry ?? 'not given (BENCH_KOA_ENTRY)'}; ` +
+      `shell floor: ${floorEntry ?? 'not given (BENCH_FLOOR_ENTRY)'}`,
   );
   const dir = join(CACHE, 'delivery');
   const logs = join(CACHE, 'logs');
@@ -134,6 +139,8 @@ export async function runDelivery(): Promise<void> {
     servers.push(ceiling);
     const koa = koaEntry ? await startOurs('koa-bodyparser', koaEntry, logs) : undefined;
     if (koa) servers.push(koa);
+    const floor = floorEntry ? await startOurs('shell-floor', floorEntry, logs) : undefined;
+    if (floor) servers.push(floor);
 
     const plan: Planned[] = [];
     const add = (
@@ -163,6 +170,7 @@ export async function runDelivery(): Promise<void> {
         add(ceiling, release, name, 'distinct');
       }
       if (koa) add(koa, releases[0]!, name, 'distinct');
+      if (floor) add(floor, releases[0]!, name, 'distinct');
     }
     // The resync of an unchanged object: a repeated request, answered from the cache.
     add(ours, releases[0]!, 'realistic', 'repeated');
@@ -237,6 +245,7 @@ export async function runDelivery(): Promise<void> {
           ? `${process.env.BENCH_BEFORE_LABEL || 'an earlier build'} (node ${relative(ROOT, beforeEntry)})`
           : undefined,
         koa: koaEntry ? `node ${relative(ROOT, koaEntry)}` : undefined,
+        shellFloor: floorEntry ? `node ${relative(ROOT, floorEntry)}` : undefined,
         sizes,
         bodyBound: bounds,
         loads: plan.map(({ target: _t, url: _u, bodyFile: _b, ...rest }) => rest),

@@ -117,6 +117,23 @@ function ceilingTable(d: DeliveryResults): string[] {
     }
   }
   for (const c of ['realistic', 'decorator']) {
+    const floor = find(d, { server: 'shell-floor', release: 'after', case: c, mode: 'distinct' });
+    if (!floor) continue;
+    const ceiling = find(d, { server: 'ceiling', release: 'after', case: c, mode: 'distinct' });
+    const ratio = rps(floor) / rps(ceiling);
+    lines.push(
+      `| ${c} | shell floor: after, the hook's work skipped | ${fmt(rps(floor))} (${spread(floor)}) | ` +
+        `${fmt(rps(ceiling))} | ${fmt(ratio, 2)} × | ${ratio >= CEILING_TARGET ? 'reaches' : 'below'} | ${fmt(cpu(floor))} |`,
+    );
+  }
+  const ceilingCpu = ['realistic', 'decorator']
+    .map(
+      (c) =>
+        `${c} ${fmt(cpu(find(d, { server: 'ceiling', release: 'after', case: c, mode: 'distinct' })))}`,
+    )
+    .join(', ');
+  lines.push('', `The ceiling's own CPU µs per call (after): ${ceilingCpu}.`);
+  for (const c of ['realistic', 'decorator']) {
     const b = find(d, { server: 'before', release: 'before', case: c, mode: 'distinct' });
     const a = find(d, { server: 'ours', release: 'after', case: c, mode: 'distinct' });
     if (b && a) lines.push('', `${c}: after ÷ before = ${fmt(rps(a) / rps(b), 2)} ×.`);
@@ -168,7 +185,7 @@ function boundTable(d: DeliveryResults): string[] {
     '| --- | ---: | ---: | --- | --- |',
     ...d.bodyBound.map(
       (b) =>
-        `| ${b.reader} | ${fmt(b.rssBeforeMiB, 1)} | ${fmt(b.peakMiB, 1)} | ${b.floodStatuses.join(', ')} | ` +
+        `| ${b.reader} | ${fmt(b.rssBeforeMiB, 1)} | ${fmt(b.peakMiB, 1)} | ${b.floodStatuses.map((status) => status || 'reset').join(', ')} | ` +
         `${b.stalledStatus ? `${b.stalledStatus} after ${fmt(b.stalledAfterMs)} ms` : `no answer in ${fmt(b.stalledAfterMs)} ms`} |`,
     ),
     '',
@@ -199,8 +216,8 @@ export function deliverySection(d: DeliveryResults): string {
     '',
     'Measured by `make bench-delivery` (`bench/delivery.ts`, byte counts in `bench/sizes.ts`), which builds ' +
       'the before tree (`bench/variants/before.sh $BENCH_BEFORE_REF`, main unless set) and the koa-bodyparser variant ' +
-      '(`bench/variants/koa-bodyparser.sh`) and runs ' +
-      '`BENCH_BEFORE_ENTRY=.cache/bench/before/dist/src/server.js BENCH_KOA_ENTRY=.cache/bench/koa-bodyparser/dist/src/server.js node --import tsx bench/main.ts delivery`. ' +
+      '(`bench/variants/koa-bodyparser.sh`) and the shell floor (`bench/variants/shell-floor.sh`), and runs ' +
+      '`BENCH_BEFORE_ENTRY=.cache/bench/before/dist/src/server.js BENCH_KOA_ENTRY=.cache/bench/koa-bodyparser/dist/src/server.js BENCH_FLOOR_ENTRY=.cache/bench/shell-floor/dist/src/server.js node --import tsx bench/main.ts delivery`. ' +
       'The children themselves: `npx pylambda render -f config/samples/pythonlambda-text-stats.yaml` in each tree.',
     '',
     '### Bytes per lambda and per hook call',
@@ -215,6 +232,15 @@ export function deliverySection(d: DeliveryResults): string {
     '',
     ...ceilingTable(d),
   ];
+  if (d.shellFloor) {
+    lines.push(
+      `The shell floor (${d.shellFloor}, \`bench/variants/shell-floor.patch\`) is this tree with every hook ` +
+        'sending its first answer again to each later request: it reads, bounds, validates, keys, logs and ' +
+        'counts every call and writes its answer through Koa, but renders nothing. It is what the service ' +
+        "would reach if the hook's own work (render, hashes, status) cost nothing.",
+      '',
+    );
+  }
   if (d.koa) {
     lines.push(
       '### Body reader: `koa-bodyparser` against `src/http/json-body.ts`',

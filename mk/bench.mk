@@ -9,7 +9,8 @@ BENCH_BEFORE_REF ?= main
 BENCH_VARIANTS := .cache/bench
 BENCH_DELIVERY_ENV := BENCH_BEFORE_ENTRY=$(BENCH_VARIANTS)/before/dist/src/server.js \
   BENCH_BEFORE_LABEL="$(BENCH_BEFORE_REF)" \
-  BENCH_KOA_ENTRY=$(BENCH_VARIANTS)/koa-bodyparser/dist/src/server.js
+  BENCH_KOA_ENTRY=$(BENCH_VARIANTS)/koa-bodyparser/dist/src/server.js \
+  BENCH_FLOOR_ENTRY=$(BENCH_VARIANTS)/shell-floor/dist/src/server.js
 
 ##@ Benchmarks
 
@@ -43,9 +44,10 @@ bench-runtime: deps ## Python runtime: trivial handler vs a bare http.server ech
 	$(BENCH) runtime report
 
 .PHONY: bench-variants
-bench-variants: deps ## Build the before tree (BENCH_BEFORE_REF, default main) and the koa-bodyparser variant into .cache/bench.
+bench-variants: deps ## Build the before tree (BENCH_BEFORE_REF, default main), the koa-bodyparser and shell-floor variants into .cache/bench.
 	bench/variants/before.sh $(BENCH_BEFORE_REF) $(BENCH_VARIANTS)/before
 	bench/variants/koa-bodyparser.sh $(BENCH_VARIANTS)/koa-bodyparser
+	bench/variants/shell-floor.sh $(BENCH_VARIANTS)/shell-floor
 
 .PHONY: bench-delivery
 bench-delivery: build bench-variants ## Runtime delivery before and after: bytes per lambda and per call, uncached throughput, body readers.

@@ -105,6 +105,8 @@ export interface DeliveryResults {
   settings: { connections: number; durationSeconds: number; runs: number; warmupSeconds: number };
   before?: string;
   koa?: string;
+  /** The build whose hooks repeat their first answer (bench/variants/shell-floor.sh), if run. */
+  shellFloor?: string;
   sizes: Partial<Record<'after' | 'before', ReleaseSizes>>;
   loads: DeliveryLoad[];
   /** The body readers' memory bound (bench/body-bound.ts), when the variant was given. */
