@@ -51,7 +51,14 @@ describe('canonical JSON and content hashes', () => {
       if (value && typeof value === 'object') {
         const out: Record<string, unknown> = {};
         for (const key of Object.keys(value).sort()) {
-          out[key] = sortedCopy((value as Record<string, unknown>)[key]);
+          // Defined, not assigned: assigning an own `__proto__` key would set the copy's
+          // prototype instead and drop the key, which JSON.stringify of the value writes.
+          Object.defineProperty(out, key, {
+            value: sortedCopy((value as Record<string, unknown>)[key]),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
         }
         return out;
       }
@@ -78,6 +85,10 @@ describe('canonical JSON and content hashes', () => {
       }),
       { numRuns: 1000 },
     );
+    // An own `__proto__` key (fast-check found it; seed -1834886894) is written like any other.
+    const ownProto = Object.defineProperty({}, '__proto__', { value: '', enumerable: true });
+    expect(canonicalJson([ownProto])).to.equal('[{"__proto__":""}]');
+    expect(canonicalJson([ownProto])).to.equal(JSON.stringify([ownProto]));
     for (const text of ['\ud800', 'a\udc00b', '\u0000\u001f\u007f', '"\\', '\u2028\u2029', '😀']) {
       expect(canonicalJson({ [text]: text })).to.equal(
         `{${JSON.stringify(text)}:${JSON.stringify(text)}}`,
