@@ -1,8 +1,9 @@
 // The requests the hook benchmark sends, built as Metacontroller v4.17.2 sends them in a steady
 // state (a resync of a lambda that is up): hook API v2, children keyed `namespace/name`, every
 // object as its informer holds it (system metadata, defaults, managedFields of server-side
-// apply, status), marshalled as Go's encoding/json does (every object's keys sorted). Our service renders the desired children once; they are then "stored" and fed
-// back, so the requests follow whatever the service renders today.
+// apply, status), marshalled as Go's encoding/json does (every object's keys sorted). Our
+// service renders the desired children once; they are then "stored" and fed back, so the
+// requests follow whatever the service renders today.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
