@@ -98,6 +98,11 @@ function sizeTable(d: DeliveryResults): string[] {
   return lines;
 }
 
+/** One server's load on one case's requests that all differ. */
+function distinct(d: DeliveryResults, server: string, release: 'after' | 'before', c: string) {
+  return find(d, { server, release, case: c, mode: 'distinct' });
+}
+
 function ceilingTable(d: DeliveryResults): string[] {
   const lines = [
     '| request (all distinct) | release | service req/s (all runs) | ceiling req/s | service ÷ ceiling | target ≥ 0.5 | CPU µs per call |',
@@ -106,9 +111,9 @@ function ceilingTable(d: DeliveryResults): string[] {
   for (const c of ['realistic', 'decorator']) {
     for (const release of ['before', 'after'] as const) {
       const server = release === 'after' ? 'ours' : 'before';
-      const service = find(d, { server, release, case: c, mode: 'distinct' });
+      const service = distinct(d, server, release, c);
       if (!service) continue;
-      const ceiling = find(d, { server: 'ceiling', release, case: c, mode: 'distinct' });
+      const ceiling = distinct(d, 'ceiling', release, c);
       const ratio = rps(service) / rps(ceiling);
       lines.push(
         `| ${c} | ${release} | ${fmt(rps(service))} (${spread(service)}) | ${fmt(rps(ceiling))} | ` +
@@ -117,9 +122,9 @@ function ceilingTable(d: DeliveryResults): string[] {
     }
   }
   for (const c of ['realistic', 'decorator']) {
-    const floor = find(d, { server: 'shell-floor', release: 'after', case: c, mode: 'distinct' });
+    const floor = distinct(d, 'shell-floor', 'after', c);
     if (!floor) continue;
-    const ceiling = find(d, { server: 'ceiling', release: 'after', case: c, mode: 'distinct' });
+    const ceiling = distinct(d, 'ceiling', 'after', c);
     const ratio = rps(floor) / rps(ceiling);
     lines.push(
       `| ${c} | shell floor: after, the hook's work skipped | ${fmt(rps(floor))} (${spread(floor)}) | ` +
@@ -127,15 +132,12 @@ function ceilingTable(d: DeliveryResults): string[] {
     );
   }
   const ceilingCpu = ['realistic', 'decorator']
-    .map(
-      (c) =>
-        `${c} ${fmt(cpu(find(d, { server: 'ceiling', release: 'after', case: c, mode: 'distinct' })))}`,
-    )
+    .map((c) => `${c} ${fmt(cpu(distinct(d, 'ceiling', 'after', c)))}`)
     .join(', ');
   lines.push('', `The ceiling's own CPU µs per call (after): ${ceilingCpu}.`);
   for (const c of ['realistic', 'decorator']) {
-    const b = find(d, { server: 'before', release: 'before', case: c, mode: 'distinct' });
-    const a = find(d, { server: 'ours', release: 'after', case: c, mode: 'distinct' });
+    const b = distinct(d, 'before', 'before', c);
+    const a = distinct(d, 'ours', 'after', c);
     if (b && a) lines.push('', `${c}: after ÷ before = ${fmt(rps(a) / rps(b), 2)} ×.`);
   }
   lines.push('');
