@@ -14,7 +14,8 @@ import { closeUninvitedBodies, readJsonBody } from './http/json-body.js';
 import { ResponseCache } from './http/response-cache.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createMetrics, type Metrics } from './telemetry/metrics.js';
-import { compiledValidator, createSchemaRegistry } from './validation/schema-registry.js';
+import { requestProblems } from './validation/request-problems.js';
+import { createSchemaRegistry } from './validation/schema-registry.js';
 
 export interface AppDeps {
   config: ServiceConfig;
@@ -59,7 +60,10 @@ function readToken(file: string | undefined): string | undefined {
 export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
   const deps = defaultDeps(overrides);
   const { config, logger, metrics } = deps;
-  const requests = createSchemaRegistry();
+  const requests = {
+    firstError: createSchemaRegistry({ allErrors: false }),
+    allErrors: createSchemaRegistry(),
+  };
   const hookContext = hookContextFromConfig(config, deps.now);
 
   const app = new Koa() as PylambdaApp;
@@ -87,14 +91,14 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
   const responseCache =
     config.responseCacheBytes > 0 ? new ResponseCache(config.responseCacheBytes) : undefined;
   for (const hook of HOOKS) {
-    const validateRequest = compiledValidator(requests, hook.requestSchema);
+    const problemsOf = requestProblems(requests, hook.requestSchema);
     router.post(
       hook.path,
       ...guards(hook.name),
       readBody,
       hookEndpoint({
         hook,
-        validateRequest,
+        problemsOf,
         hookContext,
         logger,
         metrics,

@@ -2,14 +2,13 @@
 // answer JSON, and leave one log line and the metrics behind. All decisions live in the hook.
 // A request whose exact bytes were answered 200 before gets that answer again from the cache,
 // without being parsed.
-import type { ValidateFunction } from 'ajv';
 import type { Context } from 'koa';
 import type { HookContext } from '../hooks/hook-context.js';
 import type { HookDefinition } from '../hooks/hook-definitions.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { MAX_NESTING_DEPTH, tooDeepAt } from '../validation/depth.js';
-import { pointerToPath, problemsFromAjv } from '../validation/problems.js';
+import { pointerToPath, type Problem } from '../validation/problems.js';
 import { identityOf, type CallIdentity } from './call-identity.js';
 import { sendError } from './errors.js';
 import { etagOf, ifNoneMatchHits } from './etag.js';
@@ -23,7 +22,8 @@ import {
 
 export interface HookEndpointDeps {
   hook: HookDefinition;
-  validateRequest: ValidateFunction;
+  /** What is wrong with a request (validation/request-problems.ts); undefined if nothing. */
+  problemsOf: (body: unknown, bytes: number) => Problem[] | undefined;
   hookContext: HookContext;
   logger: Logger;
   metrics: Metrics;
@@ -35,7 +35,7 @@ export interface HookEndpointDeps {
 
 export function hookEndpoint({
   hook,
-  validateRequest,
+  problemsOf,
   hookContext,
   logger,
   metrics,
@@ -107,9 +107,9 @@ export function hookEndpoint({
         });
         return;
       }
-      if (!validateRequest(body)) {
+      const problems = problemsOf(body, raw.length);
+      if (problems) {
         reason = 'invalid-request';
-        const problems = problemsFromAjv(validateRequest.errors);
         sendError(ctx, 400, { error: `invalid ${hook.name} request`, problems });
         return;
       }

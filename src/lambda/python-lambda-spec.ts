@@ -4,11 +4,19 @@
 import type { ValidateFunction } from 'ajv';
 import type { PythonLambdaSpec } from '../generated/pythonlambda-spec.js';
 import { problemsFromAjv, type Problem } from '../validation/problems.js';
+import { holdsMoreParsedValuesThan } from '../validation/value-count.js';
 import type { LambdaSettings } from './settings.js';
 import { autoscalingProblems } from './autoscaling-problems.js';
 import { filePathProblems } from './file-paths.js';
 import { explainRetiredRuntime } from './retired-runtimes.js';
 import { resourceProblems } from './resource-problems.js';
+
+/**
+ * The most values a spec may hold before it is validated field by field. A valid spec holds
+ * at most a few thousand (the schema bounds its lists and maps: 128 env entries, 64 files);
+ * beyond this one problem is reported, not the several per value that validation would list.
+ */
+export const MAX_SPEC_VALUES = 20_000;
 
 type Defaulted<T, K extends keyof T> = T & Required<Pick<T, K>>;
 
@@ -38,6 +46,10 @@ export function pythonLambdaSpec(
   }
   if (typeof rawSpec !== 'object' || Array.isArray(rawSpec)) {
     return { ok: false, problems: [{ path: 'spec', message: 'must be an object' }] };
+  }
+  if (holdsMoreParsedValuesThan(rawSpec, MAX_SPEC_VALUES)) {
+    const message = `holds more than ${MAX_SPEC_VALUES} values; a valid spec holds far fewer (its lists and maps are bounded)`;
+    return { ok: false, problems: [{ path: 'spec', message }] };
   }
   const spec = { ...(rawSpec as Record<string, unknown>) };
   if (!validateSpec(spec)) {
