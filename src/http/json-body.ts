@@ -3,6 +3,7 @@
 // a value only when the hook has to run (a response cache miss).
 import bourne from '@hapi/bourne';
 import inflate from 'inflation';
+import type { Readable } from 'node:stream';
 import type { Context, Next } from 'koa';
 import getRawBody from 'raw-body';
 import { holdsMoreValuesThan } from '../validation/json-size.js';
@@ -37,6 +38,25 @@ function isJsonRequest(ctx: Context): boolean {
 }
 
 /**
+ * The body as it arrives, decompressed. A decompressing stream is not told when the request
+ * under it is cut short (the client closed or reset the connection mid-body): it would wait
+ * for the body deadline, holding an in-flight slot for a client that is gone. So it is failed
+ * as soon as the request closes before its end.
+ */
+function bodyStream(ctx: Context): Readable {
+  // inflation's types say NodeJS.ReadableStream; what it returns is the request or a zlib stream.
+  const body = inflate(ctx.req) as Readable;
+  if (body !== ctx.req) {
+    ctx.req.once('close', () => {
+      if (!ctx.req.complete) {
+        body.destroy(Object.assign(new Error('request aborted'), { type: 'request.aborted' }));
+      }
+    });
+  }
+  return body;
+}
+
+/**
  * Reads a JSON request's body into memory (other types are left unread for the handler to
  * refuse). Oversized, truncated or badly encoded bodies are thrown as 4xx errors (errors.ts).
  * A body not through within `timeoutMs` is answered 408 and its connection closed: a client
@@ -58,7 +78,7 @@ export function readJsonBody(limitBytes: number, timeoutMs: number) {
     }
     let timer: NodeJS.Timeout | undefined;
     try {
-      const reading = getRawBody(inflate(ctx.req), {
+      const reading = getRawBody(bodyStream(ctx), {
         limit: limitBytes,
         // A decompressed body is longer than Content-Length says; only an identity one must match.
         length: identity && length ? Number(length) : null,
