@@ -12,6 +12,7 @@ import { inflightLimit } from './http/inflight-limit.js';
 import { hookEndpoint } from './http/hook-endpoint.js';
 import { closeUninvitedBodies, readJsonBody } from './http/json-body.js';
 import { ResponseCache } from './http/response-cache.js';
+import { writeDeadline } from './http/write-deadline.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createMetrics, type Metrics } from './telemetry/metrics.js';
 import { requestProblems } from './validation/request-problems.js';
@@ -70,7 +71,15 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
   app.pylambda = { draining: false };
   app.proxy = false;
   app.silent = true; // errors are logged by jsonErrors, once, as JSON
-  // Outermost, so that it sees the answer jsonErrors makes of an error.
+  app.use(
+    writeDeadline(config.writeTimeoutMs, (ctx) =>
+      logger.warn(
+        { path: ctx.path, status: ctx.status, timeoutMs: config.writeTimeoutMs },
+        'answer not taken by the client within PYLAMBDA_WRITE_TIMEOUT_MS; connection closed',
+      ),
+    ),
+  );
+  // Outermost but for the write deadline, so that it sees the answer jsonErrors makes of an error.
   app.use(closeUninvitedBodies);
   app.use(jsonErrors(logger));
   // While draining, tell keep-alive clients to reconnect (to another replica) after this answer.

@@ -20,6 +20,8 @@ export interface ServiceConfig {
   maxJsonValues: number;
   /** How long a hook call's body may take to arrive (http/json-body.ts); then 408 and close. */
   bodyReadTimeoutMs: number;
+  /** How long an answer may take to be taken by its client (http/write-deadline.ts); then the connection is closed. */
+  writeTimeoutMs: number;
   /**
    * How Metacontroller applies children, which decides how the code size is measured. Unset:
    * read from each request (what the observed children show).
@@ -150,6 +152,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     ),
     // Metacontroller gives up on a hook call after 10 s, so a body still arriving then is no use.
     bodyReadTimeoutMs: integer(env, 'PYLAMBDA_BODY_READ_TIMEOUT_MS', 10_000, 100, 600_000),
+    // Likewise an answer it has not taken by then: Metacontroller reads it at once, or not at all.
+    writeTimeoutMs: integer(env, 'PYLAMBDA_WRITE_TIMEOUT_MS', 10_000, 100, 600_000),
     applyStrategy,
     maxCodeBytes:
       env.PYLAMBDA_MAX_CODE_BYTES || applyStrategy

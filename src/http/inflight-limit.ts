@@ -35,12 +35,18 @@ export function inflightLimit(
       }
       inflight += 1;
       metrics.inflight.set(inflight);
-      try {
-        await next();
-      } finally {
+      // The slot is held until the answer is written (or the connection is gone), not only while
+      // the hook runs: an answer waiting for a client that does not read is memory in use, and
+      // the bound is what keeps it within the pod's limit (write-deadline.ts ends the wait).
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
         inflight -= 1;
         metrics.inflight.set(inflight);
-      }
+      };
+      ctx.res.once('close', release);
+      await next();
     },
   };
 }
