@@ -62,7 +62,7 @@ function sendAndNeverRead(port: number, body: Buffer): Unread {
   socket.write(body);
   return {
     socket,
-    closed: new Promise((resolve) => socket.on('close', () => resolve(Date.now()))),
+    closed: new Promise((resolve) => socket.on('close', () => resolve())),
   };
 }
 
