@@ -89,8 +89,10 @@ function statusWith(
     record: observed.record,
     now: ctx.now,
   });
-  const runtimeVersion =
-    observed.deployment?.spec?.template?.metadata?.annotations?.[ANNOTATION_RUNTIME_VERSION];
+  // While no Deployment shows it (deleted, or not created yet), the last one seen stays pinned.
+  const runtimeVersion = observed.deployment
+    ? observed.deployment.spec?.template?.metadata?.annotations?.[ANNOTATION_RUNTIME_VERSION]
+    : observed.previousStatus.runtimeVersion;
   return {
     ...status,
     ...(runtimeVersion === undefined ? {} : { runtimeVersion }),
@@ -226,6 +228,7 @@ export function syncPythonLambda(request: CompositeRequest, ctx: HookContext): C
       template: observed.deployment.spec?.template,
     },
     specHash: parentSpecHash,
+    previousVersion: observed.previousStatus.runtimeVersion,
     optedIn: request.parent.metadata.annotations?.[ANNOTATION_RUNTIME_UPGRADE] === 'always',
   });
   if (choice.kind === 'wait') {
@@ -261,12 +264,23 @@ export function syncPythonLambda(request: CompositeRequest, ctx: HookContext): C
   const conflicting = new Set(check.conflicts.map((c) => `${c.child.group}/${c.child.name}`));
   const ours = (child: KubeObject) =>
     !conflicting.has(`${child.kind}.${child.apiVersion}/${child.metadata.name}`);
+  if (!ours(children.configMap)) {
+    // The pod template would mount someone else's ConfigMap as the lambda's code: nothing moves.
+    const conflict = childrenVerdict(check, {
+      type: READY,
+      status: 'True',
+      reason: '',
+      message: '',
+    });
+    return keepChildren(request, observed, 'NameConflict', conflict.message, ctx);
+  }
   const verdict = childrenVerdict(
     check,
     withPodProblem(
       rolloutVerdict({
         desired: children.deployment,
-        observed: observed.view,
+        // One being deleted is going away with its pods: Ready waits for the next one.
+        observed: observed.deployment?.metadata?.deletionTimestamp ? undefined : observed.view,
         url: children.url,
         currentCodeServed:
           observed.record.servedTemplateHash !== undefined &&
@@ -286,13 +300,12 @@ export function syncPythonLambda(request: CompositeRequest, ctx: HookContext): C
     codeHash: hash,
   };
   if (size.kind === 'strategy-unknown') {
-    // Only the Service first: once observed, it shows how Metacontroller applies (see below).
-    const probe: ConditionVerdict = {
-      type: READY,
-      status: 'False',
-      reason: 'Creating',
-      message: size.message,
-    };
+    // Only the Service first: once observed, it shows how Metacontroller applies (see below). A
+    // Service name someone else holds would never show it: that conflict is what to report.
+    const probe: ConditionVerdict =
+      verdict.reason === 'NameConflict'
+        ? verdict
+        : { type: READY, status: 'False', reason: 'Creating', message: size.message };
     return {
       status: statusWith(request, observed, probe, { codeHash: hash }, ctx),
       children: [...ownChildren(request).map((child) => asDesired(child)), children.service].filter(

@@ -42,17 +42,29 @@ export interface RuntimeChoiceInput {
   /** The observed Deployment (owned by the lambda), if any. */
   observed: { annotations?: Record<string, string>; template?: PodTemplateSpec } | undefined;
   specHash: string;
+  /** The runtime the lambda's status last named (the last Deployment seen), if any. */
+  previousVersion?: string | undefined;
   /** The lambda's pylambda.dev/runtime-upgrade annotation says `always`. */
   optedIn: boolean;
 }
 
 export function chooseRuntime(input: RuntimeChoiceInput): RuntimeChoice {
-  const version = input.observed?.template?.metadata?.annotations?.[ANNOTATION_RUNTIME_VERSION];
+  if (!input.observed) {
+    // No Deployment to pin (deleted, say): one of a newer runtime ran, so only that version or a
+    // later one may create it again; an older webhook would move the lambda back.
+    const previous = input.previousVersion;
+    return previous !== undefined &&
+      isRuntimeVersion(previous) &&
+      compareRuntimeVersions(previous, input.own.version) > 0
+      ? { kind: 'wait', version: previous }
+      : { kind: 'render' };
+  }
+  const version = input.observed.template?.metadata?.annotations?.[ANNOTATION_RUNTIME_VERSION];
   // Nothing to pin: a new lambda, or one from a release that did not record its runtime.
   if (version === undefined || !isRuntimeVersion(version)) return { kind: 'render' };
   const order = compareRuntimeVersions(version, input.own.version);
   if (order === 0) return { kind: 'render' };
-  const specChanged = input.observed?.annotations?.[ANNOTATION_SPEC_HASH] !== input.specHash;
+  const specChanged = input.observed.annotations?.[ANNOTATION_SPEC_HASH] !== input.specHash;
   if (order > 0)
     return specChanged ? { kind: 'wait', version } : { kind: 'keep', version, newer: true };
   if (specChanged || input.own.upgrade === 'immediate' || input.optedIn) return { kind: 'render' };

@@ -111,6 +111,44 @@ describe('runtime versions across webhook versions', () => {
     expect(runtimeOf(rolled)).to.equal('1.4.0');
   });
 
+  it('never recreates a deleted Deployment on an older runtime than the lambda last ran', () => {
+    const spec = helloSpec();
+    let parent = pythonLambda({ spec });
+    const created = syncPythonLambda(compositeRequest({ parent, children: [] }), newWebhook);
+    parent = pythonLambda({ spec, status: created.status });
+    const served = syncPythonLambda(
+      compositeRequest({ parent, children: observeChildren(created.children, parent) }),
+      newWebhook,
+    );
+    expect(served.status.runtimeVersion).to.equal('1.4.0');
+    // The Deployment is deleted; the old webhook answers, twice (its status must keep the pin).
+    const withoutDeployment = observeChildren(served.children, parent).filter(
+      (c) => c.kind !== 'Deployment',
+    );
+    let status = served.status;
+    for (let round = 0; round < 2; round += 1) {
+      parent = pythonLambda({ spec, status });
+      const waiting = syncPythonLambda(
+        compositeRequest({ parent, children: withoutDeployment }),
+        oldWebhook,
+      );
+      expect(
+        waiting.children.some((c) => c.kind === 'Deployment'),
+        `round ${round}`,
+      ).to.equal(false);
+      expect(ready(waiting)).to.include({ status: 'False', reason: 'RuntimeNewer' });
+      expect(waiting.status.runtimeVersion).to.equal('1.4.0');
+      status = waiting.status;
+    }
+    // A webhook of that version creates it again.
+    parent = pythonLambda({ spec, status });
+    const recreated = syncPythonLambda(
+      compositeRequest({ parent, children: withoutDeployment }),
+      newWebhook,
+    );
+    expect(runtimeOf(recreated)).to.equal('1.4.0');
+  });
+
   it('follows a replica change on a pinned lambda without touching its pod template', () => {
     const world = new World();
     const created = world.sync(oldWebhook);
