@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Optional
 
-from .framing import HEADER_NAME, HttpError
+from .framing import CONTROL, HEADER_NAME, HttpError
 from .json_values import values_over
 
 JSON_TYPE = "application/json"
@@ -115,18 +115,24 @@ def decode_event(body: bytes, content_type: Optional[str], max_values: int):
 
 def encode_response(body, status=200, headers=None) -> Response:
     """Encode one body (None, bytes, str, else JSON) with its status and headers. Raises for
-    what we cannot send faithfully (a set, NaN, a bad status, a header with a newline)."""
-    if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
-        raise ValueError(f"status must be an int from 200 to 599, not {status!r}")
+    what we cannot send faithfully (a set, NaN, a bad status, a header with a control
+    character). A message names the type of a bad status, never its value: the handler's
+    data may hold secrets, and the message reaches the client and the log."""
+    if isinstance(status, bool) or not isinstance(status, int):
+        raise ValueError(f"status must be an int from 200 to 599, not {type(status).__name__}")
+    if not 200 <= status <= 599:
+        raise ValueError(f"status must be an int from 200 to 599, not {status}")
     if not isinstance(headers, (dict, type(None))):
         raise TypeError(f"headers must be a dict, not {type(headers).__name__}")
     pairs = []
     for name, value in (headers or {}).items():
-        if not isinstance(name, str) or not HEADER_NAME.fullmatch(name):
-            raise ValueError(f"invalid header name {name!r}")
+        if not isinstance(name, str):
+            raise ValueError(f"a header name must be a str, not {type(name).__name__}")
+        if not HEADER_NAME.fullmatch(name):
+            raise ValueError(f"invalid header name {name[:40]!r}")
         for item in value if isinstance(value, (list, tuple)) else [value]:
             text = str(item)
-            if "\r" in text or "\n" in text:  # header injection
+            if CONTROL.search(text):  # CR/LF would inject headers; NUL, ESC & co. are invalid
                 raise ValueError(f"invalid value for header {name!r}")
             try:
                 text.encode("latin-1")  # what HTTP/1.1 headers can carry

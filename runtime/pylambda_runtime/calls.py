@@ -56,12 +56,21 @@ def call_inline(handler, event, context):
         return None, exc
 
 
+def error_text(error: BaseException) -> str:
+    """str(error), or "" when the exception's own __str__ fails: the handler's error is
+    still answered as its 500, not as a runtime error."""
+    try:
+        return str(error)
+    except Exception:
+        return ""
+
+
 def response_for(result, error, request_id: str) -> Response:
     """The response for a call answered in time: its error as a 500, else its return value
     encoded (a 500 InvalidReturn if that is impossible); the README lists the forms."""
     if error is not None:
         kind = type(error).__name__
-        message = str(error) or kind
+        message = error_text(error) or kind
         # the traceback starts at the user's frame, not call_inline's
         tb = "".join(traceback.format_exception(type(error), error, error.__traceback__.tb_next))
         return error_response(500, kind, message, request_id,
@@ -70,6 +79,6 @@ def response_for(result, error, request_id: str) -> Response:
     try:
         return encode_result(result)
     except Exception as exc:
-        message = f"cannot encode the handler's return value: {exc}"
+        message = f"cannot encode the handler's return value: {error_text(exc) or type(exc).__name__}"
         return error_response(500, "InvalidReturn", message, request_id,
                               {"msg": "handler returned an invalid value", "error": message})

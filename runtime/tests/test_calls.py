@@ -54,7 +54,18 @@ RETURNS = {
     "bad_headers": lambda: ("x", 200, ["X-A"]),
     "header_injection": lambda: {"statusCode": 200, "headers": {"X-A": "1\\r\\nX-Evil: 1"}},
     "header_not_latin1": lambda: {"statusCode": 200, "headers": {"X-A": "\\u2603"}},
+    "header_nul": lambda: {"statusCode": 200, "headers": {"X-A": "a\\x00b"}},
+    "header_escape": lambda: {"statusCode": 200, "headers": {"X-A": "a\\x1b[2Jb"}},
+    "header_delete": lambda: {"statusCode": 200, "headers": {"X-A": "a\\x7fb"}},
+    "header_tab": lambda: {"statusCode": 200, "headers": {"X-A": "a\\tb"}},
+    "secret_status": lambda: ("x", {"password": "hunter2"}),
+    "secret_header_name": lambda: ("x", 200, {("password", "hunter2"): "1"}),
 }
+
+
+class Unprintable(Exception):
+    def __str__(self):
+        raise RuntimeError("no text for this one")
 
 
 def handler(event, context):
@@ -67,6 +78,8 @@ def handler(event, context):
         return RETURNS[parts[1]]()
     if parts[0] == "raise":
         raise ValueError("bad input")
+    if parts[0] == "unprintable":
+        raise Unprintable()
     if parts[0] == "sleep":
         time.sleep(float(context.query["s"]))
     return {
@@ -349,13 +362,35 @@ class CallTest(unittest.TestCase):
 
     def test_unencodable_returns_are_500_json_errors(self):
         for name in ["set", "object", "nan", "bad_status", "bool_status", "bad_tuple",
-                     "bad_headers", "header_injection", "header_not_latin1"]:
+                     "bad_headers", "header_injection", "header_not_latin1", "header_nul",
+                     "header_escape", "header_delete"]:
             with self.subTest(name):
                 reply = self.call("GET", "/return/" + name)
                 self.assertEqual(reply.status, 500, reply.body)
                 self.assertEqual(reply.json()["type"], "InvalidReturn")
                 self.assertNotIn("X-Evil", reply.headers)
         self.assertEqual(self.call("GET", "/return/dict").status, 200)
+        self.assertEqual(self.call("GET", "/return/header_tab").headers["X-A"], "a\tb")
+
+    def test_an_invalid_return_names_the_type_of_what_was_wrong_not_its_value(self):
+        for name in ["secret_status", "secret_header_name"]:
+            with self.subTest(name):
+                reply = self.call("GET", "/return/" + name, headers={"X-Request-Id": name})
+                self.assertEqual(reply.status, 500, reply.body)
+                self.assertEqual(reply.json()["type"], "InvalidReturn")
+                self.assertNotIn(b"hunter2", reply.body)
+                line = self.runtime.wait_for_log(lambda r: r.get("requestId") == name)
+                self.assertNotIn("hunter2", json.dumps(line))
+        message = self.call("GET", "/return/secret_status").json()["error"]
+        self.assertIn("not dict", message)
+
+    def test_an_exception_whose_str_fails_is_the_handlers_500_under_its_class_name(self):
+        reply = self.call("GET", "/unprintable", headers={"X-Request-Id": "unprintable-1"})
+        self.assertEqual(reply.status, 500)
+        self.assertEqual(reply.json(), {"error": "Unprintable", "type": "Unprintable",
+                                        "requestId": "unprintable-1"})
+        line = self.runtime.wait_for_log(lambda r: r.get("requestId") == "unprintable-1")
+        self.assertEqual((line["msg"], line["type"]), ("handler raised an exception", "Unprintable"))
 
     # ------------------------------------------------------------ errors, metrics, logs
 
