@@ -256,8 +256,10 @@ class RequestHandler(BaseHTTPRequestHandler):
         call = Call(self, request_id, started, started + timeout, self.command, path)
         handler_started = time.monotonic()
         self.server.watchdog.start(call)
-        try:
+        error = None
+        try:  # encoding runs the handler's code too (a header's __str__, a huge value): watched
             result, error = call_inline(runtime.handler, event, context)
+            response = response_for(result, error, request_id)
         finally:  # whatever happens, the call is claimed: answered here or by the watchdog
             self.timed_out = not self.server.watchdog.finish(call)
         if self.timed_out:  # its 504 is sent and the connection ends; the result is dropped
@@ -267,7 +269,7 @@ class RequestHandler(BaseHTTPRequestHandler):
                 durationMs=round((time.monotonic() - handler_started) * 1000, 1),
                 raised=error is not None)
             return None
-        return response_for(result, error, request_id)
+        return response
 
     def send_timeout(self, call: Call, seconds: float):
         """From the watchdog, the handler still running on this connection's thread: count

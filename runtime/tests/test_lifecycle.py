@@ -203,6 +203,27 @@ class TimeoutTest(unittest.TestCase):
         self.assertEqual(process.request("GET", "/after").status, 200)
 
 
+    def test_encoding_what_the_handler_returned_is_within_its_deadline(self):
+        slow_header = """
+import time
+
+
+class SlowText:
+    def __str__(self):
+        time.sleep(1.5)
+        return "late"
+
+
+def handler(event, context):
+    return {"statusCode": 200, "headers": {"X-Slow": SlowText()}, "body": {"ok": True}}
+"""
+        process = start(self, {"main.py": slow_header}, {"PYLAMBDA_TIMEOUT_SECONDS": "0.5"})
+        process.wait_healthy()
+        reply = process.request("GET", "/")
+        self.assertEqual((reply.status, reply.json()["type"]), (504, "Timeout"))
+        process.wait_for_log(lambda r: r["msg"] == "timed-out call finished")
+        self.assertEqual(process.metrics()["pylambda_abandoned_invocations"], 0)
+
     def raw_call(self, process, path: str) -> tuple:
         """One request on its own connection (asking to close it); what came back up to the
         server's EOF, and when the EOF came."""
