@@ -50,18 +50,27 @@ def install_signal_handlers(runtime: Runtime) -> None:
     signal.signal(signal.SIGINT, on_signal)
 
 
+def exit_wait_seconds(settings: Settings) -> float:
+    """How long shutdown waits for unfinished calls once it stops accepting: a call that came
+    in just before may take the timeout to read its body and run, then the write timeout to
+    send its response to a slow reader (a timed-out call's 504 needs no wait)."""
+    return settings.timeout_seconds + settings.write_timeout_seconds + 1
+
+
 def shut_down(server: Server, runtime: Runtime) -> int:
     """Keep serving for the drain period, so Kubernetes removes the pod from its Service's
-    endpoints first; then stop accepting and let in-flight calls end (each by its deadline)."""
+    endpoints first; then stop accepting and let unfinished calls end (each by its deadline,
+    and its response by the write timeout)."""
     settings, metrics = runtime.settings, runtime.metrics
     log("info", "draining", signal=runtime.stop_signal, drainSeconds=settings.drain_seconds,
         inflight=metrics.inflight)
     time.sleep(settings.drain_seconds)
     server.shutdown()
     server.server_close()
-    log("info", "stopped accepting connections", inflight=metrics.inflight)
-    if not metrics.wait_idle(settings.timeout_seconds + 1):
-        log("warning", "calls still in flight at exit", inflight=metrics.inflight)
+    log("info", "stopped accepting connections", inflight=metrics.inflight,
+        unfinished=metrics.unfinished)
+    if not metrics.wait_idle(exit_wait_seconds(settings)):
+        log("warning", "calls still in flight at exit", unfinished=metrics.unfinished)
     log("info", "stopped")
     return 0
 

@@ -325,6 +325,37 @@ class ShutdownTest(unittest.TestCase):
         with self.assertRaises(OSError):
             process.request("GET", "/healthz", timeout=1)
 
+    def test_sigterm_waits_for_a_response_still_being_written_to_a_slow_reader(self):
+        big = """
+def handler(event, context):
+    return "x" * (16 << 20)
+"""
+        env = {"PYLAMBDA_TIMEOUT_SECONDS": "0.3", "PYLAMBDA_WRITE_TIMEOUT_SECONDS": "8"}
+        process = start(self, {"main.py": big}, env)
+        process.wait_healthy()
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.settimeout(WAIT)
+            sock.connect(("127.0.0.1", process.port))
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            deadline = time.monotonic() + WAIT
+            while process.metrics().get('pylambda_invocations_total{code="200"}') != 1:
+                self.assertLess(time.monotonic(), deadline, "the call was never answered")
+                time.sleep(0.02)
+            process.signal()  # the 16 MiB response is being written, the client not reading
+            stopped = process.wait_for_log(lambda r: r["msg"] == "stopped accepting connections")
+            self.assertEqual(stopped["unfinished"], 1)
+            time.sleep(1.5)  # past the timeout and a second: the response is still wanted
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)  # now read quickly
+            data = b""
+            while chunk := sock.recv(1 << 20):
+                data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 200 "), head[:200])
+        self.assertEqual(len(body), 16 << 20)
+        self.assertEqual(process.wait_exit(), 0)
+        self.assertNotIn("calls still in flight at exit", [r["msg"] for r in process.records()])
+
     def test_a_second_signal_exits_at_once(self):
         process = start(self, {"main.py": SLEEPY})
         process.wait_healthy()

@@ -27,7 +27,6 @@ import { dns1123SubdomainName } from './names.js';
 import {
   CODE_DIR,
   DEPS_DIR,
-  DRAIN_SECONDS,
   MOUNT_ROOT,
   REQUIREMENTS_PATH,
   RUNTIME_COMMAND,
@@ -37,6 +36,7 @@ import { runtimeDelivery } from './runtime-delivery.js';
 import type { RuntimeRelease } from './runtime-release.js';
 import { runtimeVariables } from './runtime-variables.js';
 import { containerSecurityContext, podSecurityContext } from './security.js';
+import { terminationGracePeriodSeconds } from './termination-grace.js';
 import { topologySpreadConstraints } from './topology-spread.js';
 
 export const LAMBDA_CONTAINER = 'lambda';
@@ -219,8 +219,7 @@ function podTemplate(spec: LambdaSpec, hash: string, release: RuntimeRelease): P
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       securityContext: podSecurityContext(),
-      // In-flight calls may run for timeoutSeconds after the drain period.
-      terminationGracePeriodSeconds: spec.timeoutSeconds + DRAIN_SECONDS + 5,
+      terminationGracePeriodSeconds: terminationGracePeriodSeconds(spec),
       ...(initContainers.length ? { initContainers } : {}),
       containers: [lambdaContainer(spec, image, mounts)],
       volumes: vols,

@@ -109,7 +109,8 @@ describe('the lambda Deployment', () => {
               fsGroup: 65532,
               seccompProfile: { type: 'RuntimeDefault' },
             },
-            terminationGracePeriodSeconds: 20,
+            // drain 5 + the user's PYLAMBDA_TIMEOUT_SECONDS 99 + the write timeout 30 + 5
+            terminationGracePeriodSeconds: 139,
             initContainers: [
               {
                 name: 'runtime',
@@ -455,6 +456,31 @@ describe('the lambda Deployment', () => {
         { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'settings', key: 'mode' } } },
       ];
       expect(lambdaEnv({ env }).slice(-2)).to.deep.equal(env);
+    });
+  });
+
+  describe('terminationGracePeriodSeconds', () => {
+    const grace = (extra: Partial<PythonLambdaSpec>) =>
+      podSpec(render(extra)).terminationGracePeriodSeconds;
+
+    it('covers the drain, the timeout and the write timeout of a response still being written', () => {
+      expect(grace({ timeoutSeconds: 10 })).to.equal(5 + 10 + 30 + 5);
+      expect(grace({ timeoutSeconds: 900 })).to.equal(5 + 900 + 30 + 5);
+    });
+
+    it("follows the user's own PYLAMBDA_* seconds, which the runtime uses over the rendered ones", () => {
+      const env = (value: string) => [
+        { name: 'PYLAMBDA_WRITE_TIMEOUT_SECONDS', value },
+        { name: 'PYLAMBDA_DRAIN_SECONDS', value: '0' },
+      ];
+      expect(grace({ timeoutSeconds: 10, env: env('120') })).to.equal(0 + 10 + 120 + 5);
+      expect(grace({ timeoutSeconds: 10, env: env('0.5') })).to.equal(0 + 10 + 1 + 5);
+      // values the runtime refuses (it exits) or a number too large to store: bounded
+      expect(grace({ timeoutSeconds: 10, env: env('soon') })).to.equal(0 + 10 + 30 + 5);
+      expect(grace({ timeoutSeconds: 10, env: env('1e300') })).to.equal(0 + 10 + 3600 + 5);
+      const secret = { secretKeyRef: { name: 'settings', key: 'write' } };
+      const fromSecret = [{ name: 'PYLAMBDA_WRITE_TIMEOUT_SECONDS', valueFrom: secret }];
+      expect(grace({ timeoutSeconds: 10, env: fromSecret })).to.equal(5 + 10 + 30 + 5);
     });
   });
 
