@@ -15,7 +15,8 @@ codes, settings, limits) is in runtime/README.md.
 The modules, in the order a call meets them: process (start and stop), server (accepting
 connections), connection (one connection's requests), framing and deadlines (reading a
 request), bodies (the event in, the response out), calls and watchdog (calling the
-handler under its deadline), state, metrics, logs and settings.
+handler under its deadline), state, metrics, logs, output (what the handler prints) and
+settings.
 """
 
 __version__ = "0.1.0"  # the "version" of pylambda's package.json

@@ -7,6 +7,7 @@ import sys
 
 from . import __version__
 from .logs import flush_logs
+from .output import flush_handler_output
 from .process import main
 
 USAGE = "usage: python -m pylambda_runtime [--version]"
@@ -26,6 +27,7 @@ def run(arguments: list) -> int:
 
 if __name__ == "__main__":
     exit_code = run(sys.argv[1:])
+    flush_handler_output()
     flush_logs()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -23,6 +23,15 @@ _log_fields: dict = {}  # function (and namespace), on every line once settings 
 _log_common = ""  # the same fields as JSON, for the lines of calls
 _ts_second = (0, "")  # the last second formatted, and its text
 MAX_QUEUED_LINES = 10000  # past this, new lines are dropped (and counted) until there is room
+# Held for every write to stdout, the log writer's and the handler's (output.py), so that a
+# handler's print() never lands inside one of the runtime's JSON lines.
+OUTPUT_LOCK = threading.Lock()
+_stdout = None  # where the runtime's lines go once output.py wraps sys.stdout; else sys.stdout
+
+
+def write_runtime_lines_to(stream) -> None:
+    global _stdout
+    _stdout = stream
 
 
 def set_log_fields(**fields: str) -> None:
@@ -71,8 +80,10 @@ def _write_logs() -> None:
                                              "msg": "log lines dropped: stdout is too slow",
                                              "dropped": dropped, **_log_fields}) + "\n")
                 try:
-                    sys.stdout.write("".join(batch))
-                    sys.stdout.flush()
+                    with OUTPUT_LOCK:
+                        out = _stdout or sys.stdout
+                        out.write("".join(batch))
+                        out.flush()
                 except Exception:
                     pass  # a closed or broken stdout must not stop the writer
         finally:

@@ -12,6 +12,7 @@ import time
 from . import __version__
 from .logs import flush_logs, log, set_log_fields
 from .memory import return_large_frees
+from .output import capture_handler_output
 from .server import Server
 from .settings import Settings, SettingsError, load_settings, settings_environment
 from .state import Runtime
@@ -86,6 +87,7 @@ def main() -> int:
         set_log_fields(function=settings.function_name, namespace=settings.namespace)
     else:
         set_log_fields(function=settings.function_name)
+    capture_handler_output()  # before the handler's module is imported: it may print too
     runtime = Runtime(settings)
     log("info", "starting", handler=settings.handler, codeDir=settings.code_dir,
         depsDir=settings.deps_dir, timeoutSeconds=settings.timeout_seconds,

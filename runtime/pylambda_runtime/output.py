@@ -1,0 +1,77 @@
+"""What the handler prints: sys.stdout and sys.stderr while the runtime serves.
+
+print() makes several write() calls (each argument, the separators, the newline), and calls
+print on many threads at once, while the log writer writes the runtime's JSON lines to the
+same stdout. Written as they come, a handler's text could land inside a JSON line. So each
+stream is a LineWriter: a thread's text is held until it ends a line, and whole lines are
+written under OUTPUT_LOCK, the lock the log writer holds for its own writes. Every line on
+stdout is then either one of the runtime's JSON lines or a line the handler wrote."""
+
+import sys
+import threading
+
+from .logs import OUTPUT_LOCK, write_runtime_lines_to
+
+# A thread's unfinished line is written (ended with a newline) once it holds this much text,
+# so a handler writing without newlines cannot hold memory without bound.
+MAX_PENDING_CHARS = 64 << 10
+
+
+class LineWriter:
+    """A text stream that writes only whole lines, each under OUTPUT_LOCK, one pending line
+    per thread. Anything else (fileno, encoding, buffer...) is the wrapped stream's."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self._pending: dict = {}  # thread id -> its text since its last newline
+
+    def write(self, text) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        me = threading.get_ident()
+        joined = self._pending.pop(me, "") + text
+        lines, newline, rest = joined.rpartition("\n")
+        if len(rest) >= MAX_PENDING_CHARS:
+            lines, newline, rest = joined, "\n", ""
+        if newline:
+            self._emit(lines + "\n")
+        if rest:
+            self._pending[me] = rest
+        return len(text)
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        """An unfinished line stays pending: written now, the next JSON line would follow it
+        on the same line. print(flush=True) ends its line before flushing anyway."""
+        with OUTPUT_LOCK:
+            self.stream.flush()
+
+    def flush_all(self) -> None:
+        """At exit: every thread's unfinished line, ended with a newline."""
+        for me in list(self._pending):
+            rest = self._pending.pop(me, "")
+            if rest:
+                self._emit(rest + "\n")
+
+    def _emit(self, text: str) -> None:
+        with OUTPUT_LOCK:
+            self.stream.write(text)
+            self.stream.flush()
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+def capture_handler_output() -> None:
+    """Wrap sys.stdout and sys.stderr; the runtime's own lines go to the real stdout."""
+    write_runtime_lines_to(sys.stdout)
+    sys.stdout, sys.stderr = LineWriter(sys.stdout), LineWriter(sys.stderr)
+
+
+def flush_handler_output() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, LineWriter):
+            stream.flush_all()
