@@ -20,7 +20,7 @@ from .deadlines import RequestReader, RequestTimeout, WriteTimeout, send_within,
 from .framing import (HTTP_VERSION, MAX_METHOD, REQUEST_LINE, STATUS_LINES, HttpError,
                       connection_tokens, framing_problem, http_date, read_body, read_headers)
 from .logs import log, log_call
-from .probes import probe_response
+from .probes import PROBE_PATHS, probe_response
 from .state import Runtime
 
 REQUEST_ID = re.compile(r"[\x21-\x7e]{1,200}")  # printable, so safe to echo as a header
@@ -193,10 +193,10 @@ class RequestHandler(BaseHTTPRequestHandler):
     def dispatch(self) -> None:
         """Probes, or a call: answered, counted and logged."""
         runtime, path, query = self.server.runtime, self.target_path, self.target_query
-        if path in ("/healthz", "/metrics") and self.command in ("GET", "HEAD"):
+        if path in PROBE_PATHS and self.command in ("GET", "HEAD"):
             if self.headers.get("transfer-encoding") or self.headers.get("content-length", "0") != "0":
                 self.close_connection = self.body_unread = True  # it must not become a request
-            return self.send(probe_response(runtime, path))
+            return self.send(probe_response(runtime, path, self.server.watchdog))
         started = time.monotonic()
         given_id = self.headers.get("x-request-id", "")
         request_id = given_id if REQUEST_ID.fullmatch(given_id) else os.urandom(16).hex()

@@ -83,7 +83,7 @@ class Metrics:
             cumulative = list(accumulate(self.buckets))
             hist = [(f'_bucket{{le="{b}"}}', n) for b, n in zip(self.BUCKETS, cumulative)]
             family("pylambda_invocations_total", "counter",
-                   "Calls (every request but GET /healthz and /metrics) by HTTP status.",
+                   "Calls (every request but GET /healthz, /livez and /metrics) by HTTP status.",
                    [(f'{{code="{c}"}}', n) for c, n in sorted(self.by_code.items())])
             family("pylambda_invocation_errors_total", "counter",
                    "Calls whose handler raised, timed out or returned an unencodable value.",

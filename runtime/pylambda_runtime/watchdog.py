@@ -10,6 +10,11 @@ from .logs import log, log_call
 from .state import Runtime
 
 
+# The watchdog wakes at least this often, even with no call in flight, so that its heartbeat
+# shows it can still run (a wedged one would time no call out).
+HEARTBEAT_SECONDS = 1.0
+
+
 class Watchdog:
     """Answers 504 at the deadline of a call whose handler is still running.
 
@@ -26,6 +31,7 @@ class Watchdog:
         self._cond = threading.Condition(self._lock)
         self._active: set = set()
         self._wake_at = math.inf  # deadline the watchdog sleeps until (a past call's is fine)
+        self.heartbeat = time.monotonic()  # when the watchdog last ran: /livez checks it
         threading.Thread(target=self._run, name="watchdog", daemon=True).start()
 
     def start(self, call: Call) -> None:
@@ -46,9 +52,9 @@ class Watchdog:
     def _run(self) -> None:
         with self._cond:
             while True:
-                now = time.monotonic()
+                now = self.heartbeat = time.monotonic()
                 if self._wake_at > now:
-                    self._cond.wait(None if self._wake_at == math.inf else self._wake_at - now)
+                    self._cond.wait(min(self._wake_at - now, HEARTBEAT_SECONDS))
                     continue
                 due = [call for call in self._active if call.deadline <= now]
                 self._active.difference_update(due)
