@@ -27,7 +27,9 @@ import { dns1123SubdomainName } from './names.js';
 import {
   CODE_DIR,
   DEPS_DIR,
+  LIVENESS_PATH,
   MOUNT_ROOT,
+  READINESS_PATH,
   REQUIREMENTS_PATH,
   RUNTIME_COMMAND,
   RUNTIME_DIR,
@@ -182,14 +184,22 @@ function lambdaContainer(spec: LambdaSpec, image: string, mounts: VolumeMount[])
     workingDir: CODE_DIR,
     ports: [{ name: 'http', containerPort: spec.port, protocol: 'TCP' }],
     env: runtimeEnv(spec),
-    // Ready only once the handler imported; alive while the server answers at all, so an
-    // import error shows as a pod that never turns ready (and a rollout that keeps the old pods).
+    // Ready only once the handler imported, so an import error shows as a pod that never turns
+    // ready (and a rollout that keeps the old pods). Alive unless the runtime says it is wedged
+    // (timed-out calls that never return piling up), or does not answer in time: a handler that
+    // holds the GIL stops every thread. A TCP probe would pass both, since the kernel accepts the
+    // connection. Readiness fails before liveness, so traffic moves away before the restart.
     readinessProbe: {
-      httpGet: { path: '/healthz', ...port },
+      httpGet: { path: READINESS_PATH, ...port },
       periodSeconds: 5,
       failureThreshold: 2,
     },
-    livenessProbe: { tcpSocket: port, periodSeconds: 10, failureThreshold: 3 },
+    livenessProbe: {
+      httpGet: { path: LIVENESS_PATH, ...port },
+      periodSeconds: 10,
+      timeoutSeconds: 3,
+      failureThreshold: 3,
+    },
     // A runtime that exits on error (bad settings, a port in use) leaves its last log lines.
     terminationMessagePolicy: 'FallbackToLogsOnError',
     resources: resources(spec),

@@ -23,6 +23,14 @@ export const RUNTIME_DIR = '/opt/pylambda-runtime';
 export const RUNTIME_COMMAND = ['python', '-u', '-P', '-m', RUNTIME_PACKAGE];
 /** The settings file of an annotated Deployment (the ConfigMap pylambda attaches, mounted). */
 export const SETTINGS_DIR = `${MOUNT_ROOT}/settings`;
+/**
+ * The runtime's own probe paths (runtime/pylambda_runtime/probes.py), never the handler's:
+ * readiness fails until the handler imported, while draining and once timed-out calls pile up;
+ * liveness fails only when the runtime is wedged (more of them, or a watchdog that cannot run).
+ * A runtime version names its pod layout, probes included (hooks/runtime-choice.ts).
+ */
+export const READINESS_PATH = '/healthz';
+export const LIVENESS_PATH = '/livez';
 /** After SIGTERM the runtime keeps serving this long so endpoints drop the pod first. */
 export const DRAIN_SECONDS = 5;
 /** A fixed non-root user: python:<v>-slim runs as root, and runAsNonRoot alone would be refused. */

@@ -178,8 +178,9 @@ describe('the lambda Deployment', () => {
                   failureThreshold: 2,
                 },
                 livenessProbe: {
-                  tcpSocket: { port: 'http' },
+                  httpGet: { path: '/livez', port: 'http' },
                   periodSeconds: 10,
+                  timeoutSeconds: 3,
                   failureThreshold: 3,
                 },
                 terminationMessagePolicy: 'FallbackToLogsOnError',
@@ -340,11 +341,17 @@ describe('the lambda Deployment', () => {
     });
   });
 
-  it('probes the named http port: readiness over HTTP, liveness over TCP', () => {
+  it("probes the named http port over HTTP, on the runtime's readiness and liveness paths", () => {
     const c = podSpec(render({ port: 8081 })).containers[0]!;
     expect(c.ports).to.deep.equal([{ name: 'http', containerPort: 8081, protocol: 'TCP' }]);
     expect(c.readinessProbe!.httpGet).to.deep.equal({ path: '/healthz', port: 'http' });
-    expect(c.livenessProbe!.tcpSocket).to.deep.equal({ port: 'http' });
+    // not tcpSocket: a wedged runtime still accepts connections
+    expect(c.livenessProbe).to.deep.equal({
+      httpGet: { path: '/livez', port: 'http' },
+      periodSeconds: 10,
+      timeoutSeconds: 3,
+      failureThreshold: 3,
+    });
   });
 
   it('selects exactly the pods of its template, with valid labels and names', () => {
