@@ -22,6 +22,7 @@ const KEPT_KEYWORDS = new Set([
   'pattern',
   'minItems',
   'maxItems',
+  'minProperties',
   'maxProperties',
   'anyOf',
   'x-kubernetes-validations',

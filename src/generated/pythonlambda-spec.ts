@@ -40,6 +40,9 @@ export interface PythonLambdaSpec {
   env?: {
     name: string;
     value?: string;
+    /**
+     * Exactly one source: secretKeyRef or configMapKeyRef.
+     */
     valueFrom?: {
       secretKeyRef?: KeySelector;
       configMapKeyRef?: KeySelector;
@@ -115,6 +118,9 @@ export interface PythonLambdaSpec {
 }
 export interface KeySelector {
   name: string;
+  /**
+   * A key of the Secret or ConfigMap: letters, digits, '-', '_' and '.', not '.' or '..' and not starting with '..'.
+   */
   key: string;
   optional?: boolean;
 }

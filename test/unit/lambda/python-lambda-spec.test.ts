@@ -62,6 +62,46 @@ describe('PythonLambda spec validation', () => {
     ]);
   });
 
+  // Env sources Kubernetes refuses in a pod template: the Deployment update would fail on every
+  // sync, so the hook (and the CRD) refuse them first, as an invalid spec.
+  for (const [what, valueFrom, path] of [
+    ['an empty valueFrom', {}, 'spec.env[0].valueFrom'],
+    [
+      'a valueFrom with two sources',
+      { secretKeyRef: { name: 's', key: 'k' }, configMapKeyRef: { name: 'c', key: 'k' } },
+      'spec.env[0].valueFrom',
+    ],
+    [
+      'a key with a space',
+      { secretKeyRef: { name: 's', key: 'not a key' } },
+      'spec.env[0].valueFrom.secretKeyRef.key',
+    ],
+    [
+      'the key ".."',
+      { configMapKeyRef: { name: 'c', key: '..' } },
+      'spec.env[0].valueFrom.configMapKeyRef.key',
+    ],
+    [
+      'a key starting with ".."',
+      { configMapKeyRef: { name: 'c', key: '..data' } },
+      'spec.env[0].valueFrom.configMapKeyRef.key',
+    ],
+  ] as const) {
+    it(`names ${path} for ${what}`, () => {
+      expect(paths({ code: HELLO_CODE, env: [{ name: 'A', valueFrom }] })).to.include(path);
+    });
+  }
+
+  it('accepts a valueFrom with one source and a key such as ".env" or "tls.crt"', () => {
+    for (const key of ['.env', 'tls.crt', 'a..b', 'K_1-x']) {
+      const env = [{ name: 'A', valueFrom: { secretKeyRef: { name: 's', key } } }];
+      expect(
+        pythonLambdaSpec(IDENTITY, { code: HELLO_CODE, env }, specValidator()).ok,
+        key,
+      ).to.equal(true);
+    }
+  });
+
   it('names an unknown field', () => {
     expect(problems({ code: HELLO_CODE, replica: 2 })).to.deep.equal([
       { path: 'spec.replica', message: 'is not a known field' },
