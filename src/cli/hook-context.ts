@@ -1,6 +1,7 @@
 // The HookContext the webhook builds (src/app.ts), built the same way for local use: the same
 // schemas with defaults and the service's settings (PYLAMBDA_APPLY_STRATEGY,
-// PYLAMBDA_MAX_CODE_BYTES, PYLAMBDA_CLUSTER_DOMAIN, PYLAMBDA_RUNTIME_*) from the environment.
+// PYLAMBDA_MAX_CODE_BYTES, PYLAMBDA_MAX_JSON_VALUES, PYLAMBDA_CLUSTER_DOMAIN, PYLAMBDA_RUNTIME_*)
+// from the environment.
 import { configFromEnv, ConfigError } from '../config.js';
 import { hookContextFromConfig, type HookContext } from '../hooks/hook-context.js';
 import { CliError } from './exit-codes.js';
@@ -9,6 +10,7 @@ import { CliError } from './exit-codes.js';
 const RENDER_SETTINGS = [
   'PYLAMBDA_APPLY_STRATEGY',
   'PYLAMBDA_MAX_CODE_BYTES',
+  'PYLAMBDA_MAX_JSON_VALUES',
   'PYLAMBDA_CLUSTER_DOMAIN',
   'PYLAMBDA_RUNTIME_VERSION',
   'PYLAMBDA_RUNTIME_IMAGE',

@@ -2,7 +2,7 @@
 // validators, and the one clock they may read (only for a condition's flip). The service and
 // the CLI build it the same way, here.
 import type { ValidateFunction } from 'ajv';
-import type { ServiceConfig } from '../config.js';
+import { DEFAULT_MAX_JSON_VALUES, type ServiceConfig } from '../config.js';
 import type { PythonLambdaSpec } from '../generated/pythonlambda-spec.js';
 import { defaultMaxCodeBytes, type ApplyStrategy } from '../lambda/code-size.js';
 import type { RuntimeRelease } from '../render/runtime-release.js';
@@ -17,6 +17,11 @@ export interface HookContext {
   /** The code size limit under `strategy`: the configured one, or that strategy's default. */
   maxCodeBytesFor: (strategy: ApplyStrategy) => number;
   validateSpec: ValidateFunction<PythonLambdaSpec>;
+  /**
+   * PYLAMBDA_MAX_JSON_VALUES: also how many values one call may parse out of the JSON that
+   * observed objects carry in strings (last-applied annotations, managedFields keys).
+   */
+  maxParsedValues: number;
   now: () => Date;
 }
 
@@ -26,14 +31,17 @@ export interface HookSettings {
   /** Metacontroller's --apply-strategy, as an override of what requests show. */
   applyStrategy?: ApplyStrategy;
   maxCodeBytes?: number;
+  /** PYLAMBDA_MAX_JSON_VALUES; its default when unset. */
+  maxJsonValues?: number;
   now: () => Date;
 }
 
 export function createHookContext(settings: HookSettings): HookContext {
   const specs = createSchemaRegistry({ useDefaults: true });
-  const { maxCodeBytes, ...rest } = settings;
+  const { maxCodeBytes, maxJsonValues, ...rest } = settings;
   return {
     ...rest,
+    maxParsedValues: maxJsonValues ?? DEFAULT_MAX_JSON_VALUES,
     applyStrategy: settings.applyStrategy,
     maxCodeBytesFor: (strategy) => maxCodeBytes ?? defaultMaxCodeBytes(strategy),
     validateSpec: compiledValidator<PythonLambdaSpec>(specs, 'pythonlambda-spec.schema.json'),
@@ -47,6 +55,7 @@ export function hookContextFromConfig(config: ServiceConfig, now: () => Date): H
     clusterDomain: config.clusterDomain,
     applyStrategy: config.applyStrategy,
     maxCodeBytes: config.maxCodeBytes,
+    maxJsonValues: config.maxJsonValues,
     now,
   });
 }

@@ -14,6 +14,7 @@ import { commonLabels } from '../render/labels.js';
 import { renderService, serviceUrl } from '../render/lambda-service.js';
 import { dns1035LabelName } from '../render/names.js';
 import { renderSettingsConfigMap } from '../render/settings-configmap.js';
+import { parseBudget } from '../validation/counted-parse.js';
 import { formatProblems } from '../validation/problems.js';
 import { LEGACY_RUNTIME_MESSAGE, runsLegacyRuntime } from '../lambda/legacy-runtime.js';
 import type { DecoratorRequest, DecoratorResponse } from './decorator-types.js';
@@ -29,10 +30,13 @@ export function syncLambdaDeployment(
   ctx: HookContext,
 ): DecoratorResponse {
   const result = decoratedLambda(request.object);
-  const keep = (problem: string): DecoratorResponse => ({
-    annotations: { [ERROR_ANNOTATION]: problem },
-    attachments: allObjects(request.attachments).map(asDesired),
-  });
+  const keep = (problem: string): DecoratorResponse => {
+    const budget = parseBudget(ctx.maxParsedValues);
+    return {
+      annotations: { [ERROR_ANNOTATION]: problem },
+      attachments: allObjects(request.attachments).map((object) => asDesired(object, budget)),
+    };
+  };
   if (!result.ok) return keep(`invalid pylambda annotations: ${formatProblems(result.problems)}`);
   if (runsLegacyRuntime(request.object)) return keep(LEGACY_RUNTIME_MESSAGE);
   const { lambda } = result;

@@ -41,6 +41,7 @@ import { liveCodeHashes } from '../status/replica-sets.js';
 import { scaleStatus } from '../status/scale-status.js';
 import { currentPodsProblem, withPodProblem } from '../status/pod-problems.js';
 import { READY, rolloutVerdict } from '../status/rollout.js';
+import { parseBudget, type ParseBudget } from '../validation/counted-parse.js';
 import { formatProblems } from '../validation/problems.js';
 import type { CompositeRequest, CompositeResponse } from './composite-types.js';
 import type { HookContext } from './hook-context.js';
@@ -58,9 +59,11 @@ interface Observed {
   view: DeploymentView | undefined;
   previousStatus: PythonLambdaStatus;
   record: CodeRecord;
+  /** Shared by every child this call carries over (see carry-over.ts). */
+  parseBudget: ParseBudget;
 }
 
-function observe(request: CompositeRequest): Observed {
+function observe(request: CompositeRequest, ctx: HookContext): Observed {
   const { name } = request.parent.metadata;
   const found = findObject<KubeObject & Deployment>(
     request.children,
@@ -70,7 +73,13 @@ function observe(request: CompositeRequest): Observed {
   const deployment = found && claimedChild(found, request.parent.metadata.uid) ? found : undefined;
   const view = deployment ? deploymentView(deployment) : undefined;
   const previous = previousStatus(request.parent.status);
-  return { deployment, view, previousStatus: previous, record: codeRecord(previous, view) };
+  return {
+    deployment,
+    view,
+    previousStatus: previous,
+    record: codeRecord(previous, view),
+    parseBudget: parseBudget(ctx.maxParsedValues),
+  };
 }
 
 function statusWith(
@@ -118,7 +127,7 @@ function keepChildren(
   const verdict: ConditionVerdict = { type: READY, status: 'False', reason, message };
   return {
     status: statusWith(request, observed, verdict, stillServed(observed.previousStatus), ctx),
-    children: ownChildren(request).map((child) => asDesired(child)),
+    children: ownChildren(request).map((child) => asDesired(child, observed.parseBudget)),
   };
 }
 
@@ -135,7 +144,10 @@ function wantedDeployment(
   ctx: HookContext,
 ): Deployment {
   if (choice.kind === 'keep' && observed.deployment) {
-    const kept = asDesired(observed.deployment as KubeObject) as unknown as Deployment;
+    const kept = asDesired(
+      observed.deployment as KubeObject,
+      observed.parseBudget,
+    ) as unknown as Deployment;
     return { ...kept, spec: { ...kept.spec!, replicas: spec.replicas } };
   }
   const deployment = renderLambdaDeployment(spec, hash, ctx.runtime);
@@ -182,7 +194,7 @@ function olderCodeConfigMaps(
   keep.delete(codeConfigMapName(name, wanted));
   return ownChildren(request)
     .filter((child) => child.kind === 'ConfigMap' && keep.has(child.metadata.name))
-    .map((child) => asDesired(child));
+    .map((child) => asDesired(child, observed.parseBudget));
 }
 
 function childrenVerdict(check: ChildCheck, rollout: ConditionVerdict): ConditionVerdict {
@@ -208,7 +220,7 @@ function childrenVerdict(check: ChildCheck, rollout: ConditionVerdict): Conditio
 
 export function syncPythonLambda(request: CompositeRequest, ctx: HookContext): CompositeResponse {
   const { name, namespace } = request.parent.metadata;
-  const observed = observe(request);
+  const observed = observe(request, ctx);
   const result = pythonLambdaSpec(
     { name, namespace: namespace! },
     request.parent.spec,
@@ -308,9 +320,10 @@ export function syncPythonLambda(request: CompositeRequest, ctx: HookContext): C
         : { type: READY, status: 'False', reason: 'Creating', message: size.message };
     return {
       status: statusWith(request, observed, probe, { codeHash: hash }, ctx),
-      children: [...ownChildren(request).map((child) => asDesired(child)), children.service].filter(
-        (child, i, all) => ours(child) && all.findIndex((c) => sameObject(c, child)) === i,
-      ),
+      children: [
+        ...ownChildren(request).map((child) => asDesired(child, observed.parseBudget)),
+        children.service,
+      ].filter((child, i, all) => ours(child) && all.findIndex((c) => sameObject(c, child)) === i),
     };
   }
   const wanted = [

@@ -1,8 +1,13 @@
 // Returning observed objects as desired, unchanged: what a hook answers when it must not touch
 // them (an invalid spec, bad annotations). Metacontroller deletes every observed child left out
 // of a response, so "keep" means "send back what we last asked for".
+import {
+  ParseBudgetExceeded,
+  parseCounted,
+  type ParseBudget,
+} from '../validation/counted-parse.js';
 import { tooDeepAt } from '../validation/depth.js';
-import { pickFields } from './managed-fields.js';
+import { pickFields, UnusableManagedFields } from './managed-fields.js';
 import type { KubeObject } from './objects.js';
 
 /** Written by the dynamic-apply strategy: exactly the object as we last desired it. */
@@ -29,11 +34,27 @@ const SYSTEM_METADATA = new Set([
   'generateName',
 ]);
 
-function parseLastApplied(object: KubeObject): KubeObject | undefined {
-  const text = object.metadata.annotations?.[LAST_APPLIED];
-  if (!text) return undefined;
+/**
+ * The API server refuses an object whose annotations, keys and values together, take more than
+ * 256 KiB (TotalAnnotationSizeLimitB): one that does was never stored, so its annotations are
+ * not what Metacontroller wrote, and are not parsed.
+ */
+export const MAX_ANNOTATIONS_BYTES = 262_144;
+
+function annotationsBytes(annotations: Record<string, string>): number {
+  let bytes = 0;
+  for (const [key, value] of Object.entries(annotations)) {
+    bytes += Buffer.byteLength(key, 'utf8') + Buffer.byteLength(value, 'utf8');
+  }
+  return bytes;
+}
+
+function parseLastApplied(object: KubeObject, budget: ParseBudget): KubeObject | undefined {
+  const annotations = object.metadata.annotations;
+  const text = annotations?.[LAST_APPLIED];
+  if (!text || annotationsBytes(annotations) > MAX_ANNOTATIONS_BYTES) return undefined;
   try {
-    const parsed = JSON.parse(text) as KubeObject;
+    const parsed = parseCounted(text, budget) as KubeObject | undefined;
     if (
       parsed?.metadata?.name === object.metadata.name &&
       parsed.kind === object.kind &&
@@ -41,20 +62,31 @@ function parseLastApplied(object: KubeObject): KubeObject | undefined {
       tooDeepAt(parsed) === undefined
     )
       return parsed;
-  } catch {
-    // A damaged annotation: fall back to the observed object.
+  } catch (err) {
+    // Past the call's value budget: as if there were no annotation.
+    if (!(err instanceof ParseBudgetExceeded)) throw err;
   }
+  // A damaged annotation, or another object's: fall back to the observed object.
   return undefined;
 }
 
 /** Server-side apply: the fields of Metacontroller's own Apply entry, nothing else. */
-function appliedFields(object: KubeObject): KubeObject | undefined {
+function appliedFields(object: KubeObject, budget: ParseBudget): KubeObject | undefined {
   const entry = (object.metadata.managedFields ?? []).find(
     (e) => e.manager === 'metacontroller' && e.operation === 'Apply' && !e.subresource,
   );
   const fields = entry?.fieldsV1 as Record<string, unknown> | undefined;
   if (!fields || typeof fields !== 'object') return undefined;
-  const picked = pickFields(object, fields) as Record<string, unknown>;
+  let picked: Record<string, unknown>;
+  try {
+    picked = pickFields(object, fields, budget) as Record<string, unknown>;
+  } catch (err) {
+    // Part of the entry would be left out: sending back less than Metacontroller applied would
+    // make its next apply remove the rest, so the entry is not used at all.
+    if (err instanceof ParseBudgetExceeded || err instanceof UnusableManagedFields)
+      return undefined;
+    throw err;
+  }
   const metadata = (picked.metadata ?? {}) as Record<string, unknown>;
   return {
     ...picked,
@@ -71,12 +103,15 @@ function appliedFields(object: KubeObject): KubeObject | undefined {
 /**
  * The observed object as a desired object: the last applied configuration when Metacontroller
  * kept one (dynamic-apply); under server-side apply exactly the fields its Apply entry owns.
- * Otherwise (neither shows) the observed object without status and system metadata.
+ * Otherwise (neither shows, or what shows is past the bounds above) the observed object without
+ * status and system metadata: still kept, though then with what the API server and other
+ * managers added to it. The JSON parsed from annotations and managedFields keys counts against
+ * `budget`, one per hook call.
  */
-export function asDesired(object: KubeObject): KubeObject {
-  const applied = appliedFields(object);
+export function asDesired(object: KubeObject, budget: ParseBudget): KubeObject {
+  const applied = appliedFields(object, budget);
   if (applied) return withoutSystemMetadata(applied);
-  const lastApplied = parseLastApplied(object);
+  const lastApplied = parseLastApplied(object, budget);
   if (lastApplied) return lastApplied;
   return withoutSystemMetadata(object);
 }
