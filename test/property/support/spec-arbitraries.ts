@@ -120,7 +120,11 @@ const envName = fc.oneof(
 const keySelector = fc.record(
   {
     name: subdomainName(),
-    key: fc.string({ minLength: 1, maxLength: 40 }),
+    // A Secret or ConfigMap key, as Kubernetes allows one in a pod's env.
+    key: fc.oneof(
+      fc.stringMatching(/^[-_a-zA-Z0-9][-._a-zA-Z0-9]{0,39}$/),
+      fc.stringMatching(/^\.[-_a-zA-Z0-9][-._a-zA-Z0-9]{0,38}$/),
+    ),
     optional: fc.boolean(),
   },
   { requiredKeys: ['name', 'key'] },
@@ -363,6 +367,11 @@ const badEnvItems: fc.Arbitrary<BadEnvItem> = fc.oneof<fc.Arbitrary<BadEnvItem>[
     item: { name: 'OK', valueFrom: { secretKeyRef: { name: 's' } } },
     within: ['valueFrom', 'secretKeyRef', 'key'],
   }),
+  fc.constantFrom(' ', '.', '..', '..data', 'a/b', 'ключ').map((key) => ({
+    item: { name: 'OK', valueFrom: { configMapKeyRef: { name: 'c', key } } },
+    within: ['valueFrom', 'configMapKeyRef', 'key'],
+  })),
+  fc.constant({ item: { name: 'OK', valueFrom: {} }, within: ['valueFrom'] }),
   fc.constant({ item: 'A=1', within: [] }),
 );
 

@@ -7,6 +7,7 @@ import type { CompositeResponse } from '../../../src/hooks/composite-types.js';
 import { syncPythonLambda } from '../../../src/hooks/pythonlambda-sync.js';
 import type { KubeObject } from '../../../src/metacontroller/objects.js';
 import { asDesired } from '../../../src/metacontroller/carry-over.js';
+import { parseBudget } from '../../../src/validation/counted-parse.js';
 import { codeConfigMapName } from '../../../src/render/code-configmap.js';
 import { codeHashOf, helloSpec, lambdaSpec, testHookContext } from '../../fixtures/lambda.js';
 import { childMap, compositeRequest, pythonLambda } from '../../fixtures/metacontroller.js';
@@ -51,7 +52,9 @@ describe('sync: names someone else holds, and children being deleted', () => {
     const answer = syncPythonLambda(request, ctx);
     expect(ready(answer)).to.include({ status: 'False', reason: 'NameConflict' });
     expect(ready(answer).message).to.contain(foreign.metadata.name);
-    expect(answer.children).to.deep.equal(serving.observed.map((child) => asDesired(child)));
+    expect(answer.children).to.deep.equal(
+      serving.observed.map((child) => asDesired(child, parseBudget(Infinity))),
+    );
     const deployment = answer.children.find(
       (c) => c.kind === 'Deployment',
     ) as unknown as Deployment;
