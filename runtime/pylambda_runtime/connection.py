@@ -44,7 +44,6 @@ class RequestHandler(BaseHTTPRequestHandler):
     # algorithm on, the last one could wait for the client's delayed ACK (~40 ms).
     disable_nagle_algorithm = True
     timeout = None  # a Python-level timeout would poll() before every recv and send: see setup
-    idle_seconds = 120  # an idle keep-alive connection, or a stalled client, holds its thread
     timed_out = False  # the current call was answered 504 by the watchdog
     body_unread = False  # answered before its body was read: drain a little before closing
     # The second bounds how long a refused client holds its thread; the bytes bound the work
@@ -55,17 +54,27 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        self.write_seconds = self.server.runtime.settings.write_timeout_seconds
-        set_idle_timeout(self.connection, self.idle_seconds, self.write_seconds)
+        settings = self.server.runtime.settings
+        self.write_seconds = settings.write_timeout_seconds
+        # The first request's headers are due within the header timeout from now, so the
+        # receive timeout starts at that (or the idle timeout, if shorter).
+        first_wait = min(settings.idle_timeout_seconds, settings.header_timeout_seconds)
+        set_idle_timeout(self.connection, first_wait, self.write_seconds)
         self.rfile.close()  # the socket's own reader, replaced by one that keeps deadlines
-        self.reader = RequestReader(self.connection, self.idle_seconds)
+        self.reader = RequestReader(self.connection, settings.idle_timeout_seconds,
+                                    self.server.idle_connections, first_wait)
         self.rfile = io.BufferedReader(self.reader)
+        self.requests = 0  # read on this connection so far
 
     def handle_one_request(self) -> None:
-        """One request, its headers read within the header timeout from their first byte. A
-        request line that misses it is answered 408 here; headers and bodies are answered
-        where they are read (parse_request, call_handler)."""
-        self.reader.expect_request(self.server.runtime.settings.header_timeout_seconds)
+        """One request, its headers read within the header timeout: from the accept for a
+        connection's first request, else from their first byte (before it, the idle timeout
+        ends the connection without an answer). A request line that misses it is answered
+        408 here; headers and bodies are answered where they are read (parse_request,
+        call_handler)."""
+        self.reader.expect_request(self.server.runtime.settings.header_timeout_seconds,
+                                   first=self.requests == 0)
+        self.requests += 1
         try:
             super().handle_one_request()
         except RequestTimeout:

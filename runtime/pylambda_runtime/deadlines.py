@@ -86,23 +86,39 @@ class RequestReader(io.RawIOBase):
     """A connection's receiving side, with a deadline for the request being read.
 
     The idle timeout alone restarts with every byte, so a client sending one byte now and
-    then would hold its thread for ever (slowloris). Here the clock starts with the first
-    byte of a request: its headers must all arrive within the header timeout, and its body
-    by the call's deadline (set by the caller); past either, a read raises RequestTimeout.
-    The kernel's receive timeout is lowered to the time left only when a request needs more
-    than one recv, so a request that arrives at once costs no extra system call."""
+    then would hold its thread for ever (slowloris). Here a request's headers must all
+    arrive within the header timeout, and its body by the call's deadline (set by the
+    caller); past either, a read raises RequestTimeout. The header clock of a connection's
+    first request starts when the connection is accepted, so a client that connects and
+    sends nothing holds its thread no longer than one that sends slowly; between requests
+    the wait for the next one is the idle timeout, and the clock starts with its first
+    byte. Once a request has started only its deadlines end it. The kernel's receive
+    timeout is lowered to the time left only when a request needs it, so a request that
+    arrives at once costs no extra system call.
 
-    def __init__(self, sock: socket.socket, idle_seconds: float):
+    While it waits between requests the reader is in `idle_connections`, which may end the
+    connection to make room for a new one: the wait then reads as the end of the stream."""
+
+    def __init__(self, sock: socket.socket, idle_seconds: float, idle_connections=None,
+                 receive_timeout: Optional[float] = None):
         self.sock, self.idle_seconds = sock, idle_seconds
-        self.receive_timeout = idle_seconds  # what SO_RCVTIMEO is set to now
+        self.idle_connections = idle_connections
+        self.receive_timeout = receive_timeout or idle_seconds  # what SO_RCVTIMEO is set to now
         self.deadline: Optional[float] = None  # monotonic time by which the reads must end
         self.header_seconds = 0.0  # a deadline this far after the next data, once it arrives
+        self.started = False  # a byte of the current request has arrived
+        self.between_requests = False  # waiting for a request after the first
 
     def readable(self) -> bool:
         return True
 
-    def expect_request(self, header_seconds: float) -> None:
-        """The next data starts a request, whose headers get `header_seconds`."""
+    def expect_request(self, header_seconds: float, first: bool = False) -> None:
+        """The next data starts a request, whose headers get `header_seconds`: from now for
+        a connection's first request, else from its first byte."""
+        self.started, self.between_requests = False, not first
+        if first:
+            self.deadline, self.header_seconds = time.monotonic() + header_seconds, 0.0
+            return
         self.deadline, self.header_seconds = None, header_seconds
         if self.receive_timeout != self.idle_seconds:
             self._set_receive_timeout(self.idle_seconds)
@@ -112,19 +128,35 @@ class RequestReader(io.RawIOBase):
         self.receive_timeout = seconds
 
     def readinto(self, buffer) -> Optional[int]:
-        deadline = self.deadline
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise RequestTimeout()
-            if left < self.receive_timeout:
-                self._set_receive_timeout(max(left, 0.001))
+        while True:
+            deadline = self.deadline
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise RequestTimeout()
+                if left < self.receive_timeout:
+                    self._set_receive_timeout(max(left, 0.001))
+            try:
+                received = self._receive(buffer)
+            except (BlockingIOError, TimeoutError):  # the receive timeout
+                if deadline is not None and time.monotonic() >= deadline - 0.01:
+                    raise RequestTimeout() from None
+                if self.started and deadline is not None:
+                    continue  # mid-request: only its deadline ends the wait
+                return None  # idle: the buffered reader returns what it has
+            if received and not self.started:
+                self.started = True
+                if self.header_seconds:
+                    self.deadline, self.header_seconds = time.monotonic() + self.header_seconds, 0.0
+            return received
+
+    def _receive(self, buffer) -> int:
+        idle = self.idle_connections
+        if self.started or not self.between_requests or idle is None:
+            return self.sock.recv_into(buffer)
+        idle.add(self)
         try:
             received = self.sock.recv_into(buffer)
-        except BlockingIOError:  # the kernel's receive timeout
-            if deadline is not None and time.monotonic() >= deadline - 0.01:
-                raise RequestTimeout() from None
-            return None  # idle: the buffered reader returns what it has
-        if self.header_seconds and received:
-            self.deadline, self.header_seconds = time.monotonic() + self.header_seconds, 0.0
-        return received
+        finally:
+            still_ours = idle.discard(self)
+        return received if still_ours else 0  # closed to make room: what came is dropped

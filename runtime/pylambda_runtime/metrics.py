@@ -18,6 +18,7 @@ class Metrics:
         self.by_code: dict = {}
         self.errors = self.timeouts = self.inflight = self.abandoned = self.count = 0
         self.connections = self.refused_connections = self.accept_errors = 0
+        self.replaced_connections = 0
         self.unfinished = 0  # calls whose response is not written yet: what shutdown waits on
         self.buckets, self.seconds = [0] * (len(self.BUCKETS) + 1), 0.0  # per bucket, +Inf last
 
@@ -47,14 +48,15 @@ class Metrics:
             self.abandoned += delta
             self.timeouts += max(delta, 0)
 
-    def connection_opened(self, limit: int) -> bool:
-        """Count a connection in, unless `limit` are open already (then count it refused)."""
+    def connection_opened(self, replacing: bool) -> None:
+        """Count a connection in; `replacing` an idle one closed to make room for it."""
         with self._lock:
-            if self.connections >= limit:
-                self.refused_connections += 1
-                return False
             self.connections += 1
-            return True
+            self.replaced_connections += replacing
+
+    def connection_refused(self) -> None:
+        with self._lock:
+            self.refused_connections += 1
 
     def connection_closed(self) -> None:
         with self._lock:
@@ -112,6 +114,9 @@ class Metrics:
             family("pylambda_refused_connections_total", "counter",
                    "Connections answered 503 because PYLAMBDA_MAX_CONNECTIONS were open.",
                    [("", self.refused_connections)])
+            family("pylambda_replaced_connections_total", "counter",
+                   "Idle keep-alive connections closed to make room for a new one at "
+                   "PYLAMBDA_MAX_CONNECTIONS.", [("", self.replaced_connections)])
             family("pylambda_accept_errors_total", "counter",
                    "Failures to accept a connection (out of file descriptors, memory).",
                    [("", self.accept_errors)])

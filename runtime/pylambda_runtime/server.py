@@ -15,6 +15,7 @@ from http.server import ThreadingHTTPServer
 from .bodies import JSON_TYPE
 from .connection import RequestHandler
 from .framing import http_date
+from .idle import IdleConnections
 from .logs import log
 from .state import Runtime
 from .watchdog import Watchdog
@@ -42,13 +43,17 @@ class ThrottledLog:
 ACCEPT_EXHAUSTED = frozenset(getattr(errno, name) for name in ("EMFILE", "ENFILE", "ENOBUFS", "ENOMEM")
                              if hasattr(errno, name))
 REFUSAL_LINGER_SECONDS, MAX_LINGERING = 1.0, 64
+# Connections admitted past the cap, each in place of an idle one being closed, until that
+# one's thread ends (at once: its receive returns the end of the stream).
+MAX_REPLACING = 16
 
 
 class Server(ThreadingHTTPServer):
-    """One thread per connection, at most PYLAMBDA_MAX_CONNECTIONS of them. A connection
-    past the cap is answered 503 by the accept loop itself, without a thread: sent, its
-    sending side shut, what the client still sends read and dropped for up to a second (so
-    the close does not reset the answer away), then closed."""
+    """One thread per connection, at most PYLAMBDA_MAX_CONNECTIONS of them. At the cap a new
+    connection takes the place of the keep-alive connection idle longest, which is closed
+    (idle.py); with none idle it is answered 503 by the accept loop itself, without a
+    thread: sent, its sending side shut, what the client still sends read and dropped for
+    up to a second (so the close does not reset the answer away), then closed."""
 
     daemon_threads = True  # a stuck call never blocks exit
     request_queue_size = 128  # socketserver's default of 5 resets connections under bursts
@@ -60,6 +65,7 @@ class Server(ThreadingHTTPServer):
         super().__init__(address, RequestHandler)
         self.watchdog = Watchdog(runtime)
         self.max_connections = runtime.settings.max_connections
+        self.idle_connections = IdleConnections()
         self._lingering: deque = deque()  # (socket, when to close it) of refused connections
         self._accept_backoff = 0.0
         self._log_accept_failure = ThrottledLog("cannot accept connections; backing off")
@@ -81,9 +87,16 @@ class Server(ThreadingHTTPServer):
         return accepted
 
     def process_request(self, request, client_address) -> None:
-        if not self.runtime.metrics.connection_opened(self.max_connections):
+        """Only this thread counts connections in, so the count read here cannot grow
+        before connection_opened."""
+        metrics = self.runtime.metrics
+        replacing = metrics.connections >= self.max_connections
+        if replacing and not (metrics.connections < self.max_connections + MAX_REPLACING
+                              and self.idle_connections.close_oldest()):
+            metrics.connection_refused()
             self.refuse(request)
             return
+        metrics.connection_opened(replacing)
         super().process_request(request, client_address)  # on failure: shutdown_request
 
     def shutdown_request(self, request) -> None:

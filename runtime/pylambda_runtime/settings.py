@@ -39,6 +39,7 @@ class Settings:
     max_json_values: int
     header_timeout_seconds: float
     write_timeout_seconds: float
+    idle_timeout_seconds: float
     max_connections: int
     function_name: str
     namespace: str
@@ -101,6 +102,10 @@ def load_settings(env) -> Settings:
                                        lambda v: v > 0, "seconds > 0"),
         write_timeout_seconds=_number(env, "PYLAMBDA_WRITE_TIMEOUT_SECONDS", 30.0, float,
                                       lambda v: v > 0, "seconds > 0"),
+        # A keep-alive connection between requests holds a thread and a descriptor: 15 s keeps
+        # it across calls a few seconds apart, and frees it soon after its client stops.
+        idle_timeout_seconds=_number(env, "PYLAMBDA_IDLE_TIMEOUT_SECONDS", 15.0, float,
+                                     lambda v: v > 0, "seconds > 0"),
         max_connections=_number(env, "PYLAMBDA_MAX_CONNECTIONS", default_max_connections(), int,
                                 lambda v: v > 0, "connections > 0"),
         function_name=env.get("PYLAMBDA_FUNCTION_NAME", "").strip() or handler,

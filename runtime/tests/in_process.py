@@ -7,7 +7,6 @@ import sys
 import threading
 from unittest import mock
 
-from runtime.pylambda_runtime.connection import RequestHandler
 from runtime.pylambda_runtime.server import Server
 from runtime.pylambda_runtime.settings import load_settings
 from runtime.pylambda_runtime.state import Runtime
@@ -16,11 +15,12 @@ from runtime.pylambda_runtime.state import Runtime
 def serve_in_process(test, handler, idle_seconds: float, env=None) -> Server:
     """Start a ready Server with `handler` and the given idle timeout; stdout is captured and
     everything is stopped by the test's cleanups."""
-    for patcher in (mock.patch.object(sys, "stdout", io.StringIO()),
-                    mock.patch.object(RequestHandler, "idle_seconds", idle_seconds)):
-        patcher.start()
-        test.addCleanup(patcher.stop)
-    runtime = Runtime(load_settings({"PYLAMBDA_CODE_DIR": os.getcwd(), **(env or {})}))
+    patcher = mock.patch.object(sys, "stdout", io.StringIO())
+    patcher.start()
+    test.addCleanup(patcher.stop)
+    runtime = Runtime(load_settings({"PYLAMBDA_CODE_DIR": os.getcwd(),
+                                     "PYLAMBDA_IDLE_TIMEOUT_SECONDS": str(idle_seconds),
+                                     **(env or {})}))
     runtime.handler, runtime.state = handler, "ready"
     server = Server(("127.0.0.1", 0), runtime)
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()

@@ -1,4 +1,5 @@
-"""Connections in-process, with a short idle timeout: what a stalled or idle client gets."""
+"""Connections in-process, with short timeouts: what a stalled or idle client gets. The idle
+timeout is the wait for a request; once one has started, only its deadlines end it."""
 
 import json
 import socket
@@ -30,7 +31,9 @@ class ServerTest(unittest.TestCase):
     """A real Server on 127.0.0.1 in this process, its handler set directly."""
 
     def setUp(self):
-        self.server = serve_in_process(self, lambda event, context: event, IDLE)
+        self.server = serve_in_process(self, lambda event, context: event, IDLE,
+                                       {"PYLAMBDA_HEADER_TIMEOUT_SECONDS": "1",
+                                        "PYLAMBDA_TIMEOUT_SECONDS": "1"})
 
     def exchange(self, data: bytes, close_after: bool = False) -> tuple:
         """Send data, then read to the server's EOF; (what came back, seconds it took)."""
@@ -51,18 +54,22 @@ class ServerTest(unittest.TestCase):
         self.assertTrue(received.endswith(b"\r\n\r\n[]"), received)
         self.assertGreaterEqual(seconds, IDLE * 0.9)
 
-    def test_a_request_stalled_mid_line_is_dropped_unanswered(self):
-        self.assertEqual(self.exchange(b"GET /pa")[0], b"")
-        self.assertEqual(self.exchange(b"GET / HTTP/1.1\r\nX-Half: 1")[0], b"")
+    def test_a_request_stalled_mid_line_is_408_at_the_header_timeout_not_the_idle_one(self):
+        for head in (b"GET /pa", b"GET / HTTP/1.1\r\nX-Half: 1"):
+            received, seconds = self.exchange(head)
+            self.assertTrue(received.startswith(b"HTTP/1.1 408 "), received)
+            self.assertGreater(seconds, IDLE * 2)
 
-    def test_a_body_shorter_than_its_length_is_400_whether_stalled_or_cut(self):
+    def test_a_request_cut_mid_line_is_dropped_unanswered(self):
+        self.assertEqual(self.exchange(b"GET /pa", close_after=True)[0], b"")
+
+    def test_a_body_cut_short_is_400_and_one_stalled_is_504_at_the_call_deadline(self):
         head = b"POST / HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n"
-        for close_after in (False, True):
+        for close_after, status, kind in ((True, b"400", "InvalidRequest"), (False, b"504", "Timeout")):
             received, _ = self.exchange(head + b"[1,", close_after)
-            self.assertTrue(received.startswith(b"HTTP/1.1 400 "), received)
+            self.assertTrue(received.startswith(b"HTTP/1.1 " + status + b" "), received)
             body = json.loads(received.partition(b"\r\n\r\n")[2])
-            self.assertEqual(body["type"], "InvalidRequest")
-
+            self.assertEqual(body["type"], kind)
 
 if __name__ == "__main__":
     unittest.main()
