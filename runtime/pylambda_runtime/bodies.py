@@ -74,6 +74,27 @@ def parse_json(data, max_values: int):
         raise ValueError("it nests too deeply") from None
 
 
+def media_of(content_type: Optional[str]) -> tuple:
+    """(media type lower-case, its parameters) of a Content-Type header."""
+    media, _, params = (content_type or "").partition(";")
+    return media.strip().lower(), params
+
+
+def event_text_bytes(body: bytes, content_type: Optional[str]) -> int:
+    """At most how many bytes of text decode_event makes of `body`: a str of it for text,
+    and for JSON (or a guess) that str and the parsed strings too. A str takes 1 byte a
+    character if all are ASCII, else up to 4 (one character outside the BMP makes every
+    character 4), so one JSON string of 6 MiB may cost its bytes and 48 MiB more."""
+    media = media_of(content_type)[0]
+    if media.startswith("text/"):
+        copies = 1
+    elif not media or media == JSON_TYPE or media.endswith("+json"):
+        copies = 2
+    else:
+        return 0  # bytes: the event is the body itself
+    return copies * len(body) * (1 if body.isascii() else 4)
+
+
 def decode_event(body: bytes, content_type: Optional[str], max_values: int):
     """JSON values for application/json and */*+json, str for text/*, None for an empty body,
     bytes otherwise. With no Content-Type (clients often omit it) we guess: JSON if it
@@ -81,8 +102,7 @@ def decode_event(body: bytes, content_type: Optional[str], max_values: int):
     and so is JSON with more than `max_values` values)."""
     if not body:
         return None
-    media, _, params = (content_type or "").partition(";")
-    media = media.strip().lower()
+    media, params = media_of(content_type)
     charset = params and next((v.strip().strip('"') for k, _, v in
                                (p.partition("=") for p in params.split(";"))
                                if k.strip().lower() == "charset"), None) or None

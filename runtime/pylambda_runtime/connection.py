@@ -14,7 +14,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import Optional
 from urllib.parse import parse_qs, urlsplit
 
-from .bodies import Response, decode_event, error_response
+from .bodies import Response, decode_event, error_response, event_text_bytes
+from .budget import CallBytes, OverBudget
 from .calls import Call, Context, call_inline, response_for
 from .deadlines import RequestReader, RequestTimeout, WriteTimeout, send_within, set_idle_timeout
 from .framing import (HTTP_VERSION, MAX_METHOD, REQUEST_LINE, STATUS_LINES, HttpError,
@@ -211,6 +212,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         request_id = given_id if REQUEST_ID.fullmatch(given_id) else os.urandom(16).hex()
         runtime.metrics.call_started()
         self.timed_out = False
+        call_bytes = self.call_bytes = CallBytes(runtime.body_budget)
         try:
             try:
                 response = self.call_handler(runtime, path, query, request_id, started)
@@ -219,6 +221,8 @@ class RequestHandler(BaseHTTPRequestHandler):
                 response = error_response(500, "InternalError", "runtime error", request_id,
                                           {"msg": "runtime error", "error": repr(exc),
                                            "traceback": traceback.format_exc()})
+            finally:  # the body and the event are dropped with call_handler's frame
+                call_bytes.release()
             if self.timed_out:  # the watchdog answered, counted and logged it
                 return
             seconds = time.monotonic() - started
@@ -240,9 +244,19 @@ class RequestHandler(BaseHTTPRequestHandler):
             self.close_connection = self.body_unread = True
             return error_response(503, "NotReady", runtime.reason, request_id)
         self.reader.deadline = started + timeout  # the call's deadline covers the body
+        content_type = self.headers.get("content-type")
         try:
-            body = read_body(self.rfile, self.headers, settings.max_body_bytes)
-            event = decode_event(body, self.headers.get("content-type"), settings.max_json_values)
+            body = read_body(self.rfile, self.headers, settings.max_body_bytes, self.call_bytes.claim)
+            self.call_bytes.claim(event_text_bytes(body, content_type))
+            event = decode_event(body, content_type, settings.max_json_values)
+        except OverBudget:
+            self.close_connection = self.body_unread = True
+            response = error_response(
+                503, "TooManyBodyBytes", "request bodies being read or held are at the limit "
+                f"of {settings.max_inflight_body_bytes} bytes (PYLAMBDA_MAX_INFLIGHT_BODY_BYTES); "
+                "retry later", request_id)
+            response.headers.append(("Retry-After", "1"))
+            return response
         except HttpError as exc:
             self.close_connection = self.body_unread = True  # it would corrupt the next request
             return error_response(exc.status, exc.kind, str(exc), request_id)

@@ -36,6 +36,7 @@ class Settings:
     timeout_seconds: float
     drain_seconds: float
     max_body_bytes: int
+    max_inflight_body_bytes: int
     max_json_values: int
     header_timeout_seconds: float
     write_timeout_seconds: float
@@ -94,6 +95,11 @@ def load_settings(env) -> Settings:
                               "seconds >= 0"),
         max_body_bytes=_number(env, "PYLAMBDA_MAX_BODY_BYTES", 6 << 20, int, lambda v: v > 0,
                                "bytes > 0"),
+        # Bodies and their decoded text held at once, process-wide (runtime/README.md:
+        # Connections and memory): 32 MiB, with the base and one call's JSON objects, keeps
+        # the process well inside a lambda's default 256Mi.
+        max_inflight_body_bytes=_number(env, "PYLAMBDA_MAX_INFLIGHT_BODY_BYTES", 32 << 20, int,
+                                        lambda v: v > 0, "bytes > 0"),
         # A value costs up to ~100 bytes parsed (a {} about 75): 200,000 keep one request's
         # event under about 20 MiB, plus its strings' text (runtime/README.md).
         max_json_values=_number(env, "PYLAMBDA_MAX_JSON_VALUES", 200_000, int, lambda v: v > 0,

@@ -7,13 +7,15 @@ import time
 import traceback
 from typing import Optional
 
+from .budget import BodyBudget
 from .logs import log
 from .metrics import Metrics
 from .settings import Settings
 
 
 class Runtime:
-    """Process-wide state: the handler, its readiness, draining, metrics."""
+    """Process-wide state: the handler, its readiness, draining, metrics, the budget of
+    request bytes held."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -23,6 +25,7 @@ class Runtime:
         self.draining = False
         self.stop_signal: Optional[str] = None
         self.metrics = Metrics()
+        self.body_budget = BodyBudget(settings.max_inflight_body_bytes)
 
     def import_handler(self) -> None:
         """Runs on its own thread so /healthz answers 503 during a slow import. A failure is
