@@ -144,6 +144,8 @@ class RequestReader(io.RawIOBase):
                 if self.started and deadline is not None:
                     continue  # mid-request: only its deadline ends the wait
                 return None  # idle: the buffered reader returns what it has
+            except OSError:  # reset: the client went away, which reads as the end of the stream
+                return 0
             if received and not self.started:
                 self.started = True
                 if self.header_seconds:

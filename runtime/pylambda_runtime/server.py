@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import socketserver
+import sys
 import time
 import traceback
 from collections import deque
@@ -70,6 +71,7 @@ class Server(ThreadingHTTPServer):
         self._accept_backoff = 0.0
         self._log_accept_failure = ThrottledLog("cannot accept connections; backing off")
         self._log_refusal = ThrottledLog("connections refused: too many open")
+        self._log_connection_error = ThrottledLog("client connection error")
 
     def get_request(self):
         try:
@@ -150,4 +152,11 @@ class Server(ThreadingHTTPServer):
         self.server_name, self.server_port = self.server_address[:2]
 
     def handle_error(self, request, client_address) -> None:
-        log("warning", "connection error", traceback=traceback.format_exc())
+        """An exception that ended a connection's thread. One from the client's socket (a
+        reset, a broken pipe) is the client going away, possibly thousands of times a
+        second: throttled, without a traceback. Anything else is a runtime bug."""
+        error = sys.exc_info()[1]
+        if isinstance(error, OSError):
+            self._log_connection_error(error=f"{type(error).__name__}: {error}")
+        else:
+            log("warning", "connection error", traceback=traceback.format_exc())
