@@ -25,6 +25,9 @@ from .probes import PROBE_PATHS, probe_response
 from .state import Runtime
 
 REQUEST_ID = re.compile(r"[\x21-\x7e]{1,200}")  # printable, so safe to echo as a header
+# The `type` of a framing error's JSON answer; else its reason phrase without blanks
+# ("RequestTimeout", "HTTPVersionNotSupported").
+ERROR_TYPES = {400: "InvalidRequest"}
 
 
 def split_target(target: str) -> tuple:
@@ -75,6 +78,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         call_handler)."""
         self.reader.expect_request(self.server.runtime.settings.header_timeout_seconds,
                                    first=self.requests == 0)
+        self.headers_read = False  # self.headers is still the previous request's
         self.requests += 1
         try:
             super().handle_one_request()
@@ -82,6 +86,20 @@ class RequestHandler(BaseHTTPRequestHandler):
             self.command, self.request_version = None, "HTTP/1.1"
             self.body_unread = True
             self.send_request_timeout()
+
+    def send_error(self, code, message=None, explain=None) -> None:
+        """http.server's error answer (a framing error: 400, 408, 414, 431, 505), as JSON
+        like every error the runtime produces, with the standard reason phrase, and the
+        connection closed after it: where the next request would start is unknown."""
+        status = HTTPStatus(code)
+        self.log_error("code %d, message %s", code, message)
+        headers = self.headers if self.headers_read else None
+        given_id = headers.get("x-request-id", "") if headers else ""
+        request_id = given_id if REQUEST_ID.fullmatch(given_id) else os.urandom(16).hex()
+        kind = ERROR_TYPES.get(code) or "".join(status.phrase.replace("-", " ").split())
+        self.close_connection = True
+        self.send(error_response(code, kind, explain or message or status.phrase, request_id),
+                  request_id)
 
     def send_request_timeout(self) -> None:
         seconds = self.server.runtime.settings.header_timeout_seconds
@@ -173,6 +191,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             return False
         if self.headers is None:
             return False
+        self.headers_read = True
         problem = framing_problem(self.headers)
         if problem:  # answered with Connection: close, as every send_error is
             self.body_unread = True

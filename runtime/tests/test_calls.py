@@ -302,12 +302,14 @@ class CallTest(unittest.TestCase):
         self.assertIn(b" 431 ", self.raw(b"GET / HTTP/1.1\r\n" + too_many + b"\r\n").split(b"\r\n")[0])
         long_line = b"X-Long: " + b"a" * 70000 + b"\r\n"
         self.assertIn(b" 431 ", self.raw(b"GET / HTTP/1.1\r\n" + long_line + b"\r\n").split(b"\r\n")[0])
-        # http.server's error pages, with a status line even when the version is unusable
-        for line, status in ((b"GET / HTTP/2.0", b"505"), (b"GET / HTTP/1.1 extra", b"400"),
-                             (b"GET /", b"400"), (b"GET / HTTP/x.y", b"400")):
+        # JSON errors, with a status line even when the version is unusable
+        for line, status, kind in ((b"GET / HTTP/2.0", b"505", "HTTPVersionNotSupported"),
+                                   (b"GET / HTTP/1.1 extra", b"400", "InvalidRequest"),
+                                   (b"GET /", b"400", "InvalidRequest"),
+                                   (b"GET / HTTP/x.y", b"400", "InvalidRequest")):
             reply = self.raw(line + b"\r\n\r\n")
             self.assertTrue(reply.startswith(b"HTTP/1.1 " + status + b" "), reply[:40])
-            self.assertIn(b"Error code: " + status, reply)
+            self.assertEqual(json.loads(reply.partition(b"\r\n\r\n")[2])["type"], kind)
         self.assertEqual(self.raw_json(b"GET //a//b HTTP/1.1\r\nConnection: close\r\n\r\n")["path"],
                          "/a//b")
         self.assertEqual(self.call("GET", "/return/str").status, 200)
