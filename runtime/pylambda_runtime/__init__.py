@@ -19,4 +19,4 @@ handler under its deadline), state, metrics, logs, output (what the handler prin
 settings.
 """
 
-__version__ = "0.1.0"  # the "version" of pylambda's package.json
+__version__ = "0.2.0"  # the "version" of pylambda's package.json
