@@ -4,6 +4,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createApp, defaultDeps } from './app.js';
 import { ConfigError } from './config.js';
+import { answerClientError } from './http/client-errors.js';
 import { connectionsCheckingInterval, trackUnusedConnections } from './http/connections.js';
 import { readPair, reloadCertificates } from './http/tls-reload.js';
 
@@ -41,6 +42,7 @@ function start(): void {
   if (tlsFiles && tls) {
     reloadCertificates(server as HttpsServer, tlsFiles, tls, config.tlsReloadMs, logger);
   }
+  server.on('clientError', answerClientError);
   const unused = trackUnusedConnections(server, !!tls);
   server.listen(config.port, config.host, () => {
     const address = server.address();

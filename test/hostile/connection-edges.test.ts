@@ -32,6 +32,11 @@ function rawClient(port: number, first = ''): Promise<RawClient> {
   });
 }
 
+/** The JSON body of a raw HTTP answer. */
+function answerBody(raw: string): unknown {
+  return JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as unknown;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('hostile: connection edges (metric labels, header deadline, shutdown, 100-continue)', function () {
@@ -99,7 +104,33 @@ describe('hostile: connection edges (metric labels, header deadline, shutdown, 1
     // never Node's 30 s check.
     for (const at of [partialAt, silentAt]) expect(at - started).to.be.below(DEADLINE_MS * 3);
     expect(partial.received()).to.match(/^HTTP\/1\.1 408 /);
+    expect(answerBody(partial.received()))
+      .to.have.property('error')
+      .that.contains('PYLAMBDA_BODY_READ_TIMEOUT_MS');
   });
+
+  for (const [what, request, status] of [
+    [
+      'headers past the size limit',
+      `POST ${SYNC} HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      431,
+    ],
+    ['a request line that is not HTTP', 'HELLO THERE\r\n\r\n', 400],
+    [
+      'Content-Length and Transfer-Encoding together',
+      `POST ${SYNC} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+      400,
+    ],
+  ] as const) {
+    it(`answers ${what} with ${status} and a JSON error, and closes`, async () => {
+      const client = await rawClient(webhook.port, request);
+      clients.push(client);
+      await client.closedAt;
+      expect(client.received()).to.match(new RegExp(`^HTTP/1\\.1 ${status} `));
+      expect(client.received()).to.match(/\r\nConnection: close\r\n/i);
+      expect(answerBody(client.received())).to.have.property('error').that.is.a('string');
+    });
+  }
 
   it('invites no body it will refuse, and reads one it invited', async () => {
     const tooLarge = await rawClient(
