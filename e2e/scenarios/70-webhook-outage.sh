@@ -34,15 +34,20 @@ step "start the webhook again: Metacontroller retries and everything converges"
 start_webhook
 back=$SECONDS
 # Metacontroller retries each object with its own exponential backoff (5 ms doubling, up to
-# 1000 s), which the failures of the outage have already grown, and a transient error on the
-# first retries ("related informer not synced yet") doubles it again: measured here from 36 s to
-# over 3 minutes for a 10 s outage. So the bound is generous; the time taken is printed.
-CONVERGE=${E2E_CONVERGE_WAIT:-600}
-eventually "$CONVERGE" "steady's Deployment mounts a code ConfigMap holding v2" served_code_has steady 'version": 2'
-eventually "$CONVERGE" "steady's observedGeneration reaches its generation" \
+# 1000 s), which the failures of the outage have already grown: measured here from 36 s to over
+# 4 minutes for a 10 s outage. The controllers' resyncPeriodSeconds enqueues every object anew
+# at each period whatever its backoff, so the bound is two periods (a first resync may still meet
+# a transient error, such as "related informer not synced yet") and a margin.
+resync=$($BIN/kubectl get compositecontroller pythonlambda-controller -o jsonpath='{.spec.resyncPeriodSeconds}')
+[ -n "$resync" ] || fail "the CompositeController has no resyncPeriodSeconds"
+CONVERGE=${E2E_CONVERGE_WAIT:-$((2 * resync + 30))}
+# One deadline for the whole convergence, counted from the webhook's return.
+left() { local l=$((CONVERGE - (SECONDS - back))); echo $((l > 1 ? l : 1)); }
+eventually "$(left)" "steady's Deployment mounts a code ConfigMap holding v2" served_code_has steady 'version": 2'
+eventually "$(left)" "steady's observedGeneration reaches its generation" \
   equals "$(jp pythonlambda/steady '{.metadata.generation}')" jp pythonlambda/steady '{.status.observedGeneration}'
-eventually "$CONVERGE" "newcomer's children appear" equals 3 \
+eventually "$(left)" "newcomer's children appear" equals 3 \
   bash -c "$BIN/kubectl get -n $NS deployments,configmaps,services -l pylambda.dev/lambda=newcomer -o name | wc -l | tr -d ' '"
-eventually "$CONVERGE" "newcomer has a Ready condition" condition pythonlambda/newcomer Ready reason
+eventually "$(left)" "newcomer has a Ready condition" condition pythonlambda/newcomer Ready reason
 step "  converged $((SECONDS - back))s after the webhook came back"
 step "PASS"

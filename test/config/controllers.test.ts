@@ -2,6 +2,10 @@
 import { expect } from 'chai';
 import { find, kustomizeBuild } from './kustomize.js';
 
+interface ControllerSpec {
+  resyncPeriodSeconds?: number;
+}
+
 interface ParentResource {
   resource: string;
   ignoreStatusChanges?: boolean;
@@ -26,4 +30,16 @@ describe('config/controllers', function () {
       ['deployments', undefined],
     ]);
   });
+
+  // A failed sync's retry backoff doubles up to 1000 s; the resync re-enqueues every object
+  // whatever its backoff, so a webhook outage delays an object by one period after it ends.
+  for (const [kind, name] of [
+    ['CompositeController', 'pythonlambda-controller'],
+    ['DecoratorController', 'pylambda-deployment-decorator'],
+  ] as const) {
+    it(`${kind} resyncs every object once a minute`, () => {
+      const controller = find(objects, kind, name) as unknown as { spec: ControllerSpec };
+      expect(controller.spec.resyncPeriodSeconds).to.equal(60);
+    });
+  }
 });
