@@ -3,8 +3,9 @@
 # ConfigMap, Service) appear, owned by the Deployment, and the annotations are written; the pod
 # gets the runtime from the runtime image (init container) and answers; a bad annotation, or a
 # Deployment still running the runtime file of older releases, keeps the attachments and says why; removing
-# the annotation removes the attachments and the written annotations; deleting the Deployment
-# leaves nothing behind.
+# the annotation removes the Service and the written annotations, and keeps the settings ConfigMap
+# the pod template still mounts; a Service someone else holds under the wanted name is never taken
+# over; deleting the Deployment leaves nothing behind.
 source "$(dirname "$0")/lib.sh"
 
 deploy=greeter
@@ -70,18 +71,49 @@ k rollout undo -n "$NS" "deployment/$deploy" >/dev/null
 eventually "$SHORT" "pylambda.dev/error is removed once the Deployment runs the runtime package again" equals "" annotation error
 wait_pods_ready "$deploy"
 
-step "remove the pylambda.dev/handler annotation: the attachments and the written annotations go away"
+step "remove the pylambda.dev/handler annotation: the Service and the written annotations go away; the settings ConfigMap its pod template still mounts stays"
+cm_uid=$(jp "configmap/$cm" '{.metadata.uid}')
 k annotate -n "$NS" "deployment/$deploy" pylambda.dev/handler- >/dev/null
-eventually "$SHORT" "the attachments are removed" equals 0 count_attachments
+eventually "$SHORT" "only the mounted settings ConfigMap is left" equals "ConfigMap/$cm $cm_uid" attachments
 eventually "$SHORT" "pylambda.dev/url is removed" equals "" annotation url
 for a in service configmap error; do [[ -z "$(annotation "$a")" ]] || fail "pylambda.dev/$a is still set"; done
 eventually "$SHORT" "Metacontroller's finalizer is removed from the Deployment" equals "" \
   jp "deployment/$deploy" '{.metadata.finalizers}'
 expect "the Deployment itself is still there" equals "$uid" jp "deployment/$deploy" '{.metadata.uid}'
+step "  a rollout after opting out still starts pods: they mount the ConfigMap that stayed"
+k rollout restart -n "$NS" "deployment/$deploy" >/dev/null
+eventually 120 "the restarted rollout completes" bash -c "$BIN/kubectl rollout status -n $NS deployment/$deploy --timeout=5s >/dev/null 2>&1"
+wait_pods_ready "$deploy"
 
-step "annotate it again, then delete the Deployment: nothing is left behind"
+step "annotate it again: the ConfigMap that stayed is its attachment again, and the Service comes back"
 k annotate -n "$NS" "deployment/$deploy" pylambda.dev/handler=main.handler >/dev/null
 eventually "$SHORT" "the attachments come back" equals 2 count_attachments
+expect "the settings ConfigMap is the one that stayed" equals "$cm_uid" jp "configmap/$cm" '{.metadata.uid}'
+
+step "a Service someone else made under the name another annotated Deployment wants is never taken over"
+k create service clusterip -n "$NS" other-lambda --tcp=80:9999 >/dev/null
+foreign_uid=$(jp service/other-lambda '{.metadata.uid}')
+k create deployment -n "$NS" other --image=python:3.13-slim --replicas=0 >/dev/null
+k annotate -n "$NS" deployment/other pylambda.dev/handler=main.handler >/dev/null
+other_annotation() { jp deployment/other "{.metadata.annotations.pylambda\.dev/$1}"; }
+eventually "$SHORT" "pylambda.dev/error on deployment/other names the Service" \
+  bash -c "$BIN/kubectl get -n $NS deployment/other -o jsonpath='{.metadata.annotations.pylambda\.dev/error}' | grep -q 'Service $NS/other-lambda already exists'"
+step "  pylambda.dev/error: $(other_annotation error)"
+sleep 3
+expect "the foreign Service has no owner" equals "" jp service/other-lambda '{.metadata.ownerReferences}'
+expect "the foreign Service keeps its port" equals 9999 jp service/other-lambda '{.spec.ports[0].targetPort}'
+expect "the foreign Service keeps its selector" equals '{"app":"other-lambda"}' jp service/other-lambda '{.spec.selector}'
+expect "no URL is written for deployment/other" equals "" other_annotation url
+expect "no settings ConfigMap is made for deployment/other" equals "" \
+  bash -c "$BIN/kubectl get -n $NS configmap/other-pylambda -o name 2>/dev/null || true"
+step "  delete the foreign Service: deployment/other gets its own"
+k delete -n "$NS" service/other-lambda >/dev/null
+eventually "$SHORT" "pylambda.dev/url is written on deployment/other" other_annotation url
+expect "the error is gone" equals "" other_annotation error
+[[ "$(jp service/other-lambda '{.metadata.uid}')" != "$foreign_uid" ]] || fail "service/other-lambda is still the foreign one"
+k delete -n "$NS" deployment/other >/dev/null
+
+step "delete the Deployment: nothing is left behind"
 k delete -n "$NS" "deployment/$deploy" --wait=false >/dev/null
 eventually "$SHORT" "deployment/$deploy is gone" absent "deployment/$deploy"
 eventually 90 "no attachment, ReplicaSet or pod of $deploy is left" equals "" bash -c "

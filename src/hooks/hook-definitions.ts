@@ -4,6 +4,7 @@ import { finalizePythonLambda } from './pythonlambda-finalize.js';
 import { syncPythonLambda } from './pythonlambda-sync.js';
 import type { CompositeRequest } from './composite-types.js';
 import type { DecoratorRequest } from './decorator-types.js';
+import { customizeLambdaDeployment } from './lambda-deployment-customize.js';
 import { finalizeLambdaDeployment } from './lambda-deployment-finalize.js';
 import { syncLambdaDeployment } from './lambda-deployment-sync.js';
 import type { HookContext } from './hook-context.js';
@@ -24,7 +25,7 @@ function compositeSync(request: CompositeRequest, ctx: HookContext) {
 
 function decoratorSync(request: DecoratorRequest, ctx: HookContext) {
   return request.finalizing
-    ? finalizeLambdaDeployment(request)
+    ? finalizeLambdaDeployment(request, ctx)
     : syncLambdaDeployment(request, ctx);
 }
 
@@ -52,6 +53,12 @@ export const HOOKS: HookDefinition[] = [
     path: '/hooks/lambda-deployment/sync',
     requestSchema: 'decorator-request.schema.json',
     handle: decoratorSync,
+  },
+  {
+    name: 'lambda-deployment/customize',
+    path: '/hooks/lambda-deployment/customize',
+    requestSchema: 'decorator-customize-request.schema.json',
+    handle: customizeLambdaDeployment,
   },
   {
     name: 'lambda-deployment/finalize',

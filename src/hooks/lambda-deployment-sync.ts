@@ -1,8 +1,11 @@
 // The decorator sync hook: an annotated Deployment gets the settings ConfigMap and a Service, and
 // annotations saying where it is served. Bad annotations never fail the hook (Metacontroller
 // would retry forever): the attachments stay as they are and pylambda.dev/error says what is wrong.
+// A name held by an object this Deployment does not own (seen through the customize hook's
+// `related`) is never asked for: that object would be taken over under server-side apply.
 import { asDesired } from '../metacontroller/carry-over.js';
 import { allObjects, type KubeObject } from '../metacontroller/objects.js';
+import { checkChildren, describeConflict } from '../metacontroller/ownership.js';
 import {
   CONFIGMAP_ANNOTATION,
   decoratedLambda,
@@ -48,6 +51,18 @@ export function syncLambdaDeployment(
     selector: lambda.selector,
     labels: commonLabels(lambda.settings.name),
   });
+  const wanted = [configMap, service].map((object) => ({
+    group: `${object.kind}.${object.apiVersion}`,
+    name: object.metadata!.name!,
+    namespace: lambda.settings.namespace,
+  }));
+  const { conflicts } = checkChildren(
+    wanted,
+    request.attachments,
+    request.related,
+    request.object.metadata.uid,
+  );
+  if (conflicts.length > 0) return keep(conflicts.map(describeConflict).join('; '));
   return {
     annotations: {
       [SERVICE_ANNOTATION]: serviceName,

@@ -232,6 +232,7 @@ describe('config/default', () => {
     }
     // No PythonLambda finalize hook by default (config/components/composite-finalizer adds it).
     expect(paths.sort()).to.deep.equal([
+      '/hooks/lambda-deployment/customize',
       '/hooks/lambda-deployment/finalize',
       '/hooks/lambda-deployment/sync',
       '/hooks/pythonlambda/customize',
@@ -250,6 +251,7 @@ describe('config/default', () => {
     // garbage-collected when the annotation goes.
     const decorator = find(objects, 'DecoratorController', 'pylambda-deployment-decorator');
     expect(Object.keys((decorator.spec as { hooks: Hooks }).hooks).sort()).to.deep.equal([
+      'customize',
       'finalize',
       'sync',
     ]);

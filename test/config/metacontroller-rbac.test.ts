@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { customizeLambdaDeployment } from '../../src/hooks/lambda-deployment-customize.js';
 import { customizePythonLambda } from '../../src/hooks/pythonlambda-customize.js';
 import { helloSpec, testHookContext } from '../fixtures/lambda.js';
 import { pythonLambda } from '../fixtures/metacontroller.js';
@@ -45,7 +46,7 @@ function groupOf(apiVersion: string): string {
   return apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
 }
 
-/** What config/controllers and the customize hook make Metacontroller do. */
+/** What config/controllers and the customize hooks make Metacontroller do. */
 function needed(): Set<string> {
   const out = new Set<string>();
   const add = (ref: ResourceRef, verbs: string[], subresource = '') => {
@@ -73,10 +74,17 @@ function needed(): Set<string> {
       throw new Error(`unexpected ${controller.kind} in config/controllers`);
     }
   }
-  const related = customizePythonLambda(
-    { parent: pythonLambda({ spec: helloSpec() }) },
-    testHookContext(),
-  ).relatedResources;
+  const related = [
+    ...customizePythonLambda({ parent: pythonLambda({ spec: helloSpec() }) }, testHookContext())
+      .relatedResources,
+    ...customizeLambdaDeployment({
+      parent: {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'greeter', namespace: 'demo' },
+      },
+    }).relatedResources,
+  ];
   for (const rule of related) add(rule, READ);
   // Metacontroller's own: its event recorder, its controllers and revisions, the parent's CRD.
   add({ apiVersion: 'v1', resource: 'events' }, ['create', 'patch']);

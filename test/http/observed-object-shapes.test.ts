@@ -129,6 +129,12 @@ const PLACES: Place[] = [
     object: (r) => r.object as Json,
     field: ['spec', 'template', 'spec', 'containers'],
   },
+  {
+    what: 'the decorated Deployment’s spec.template.spec.volumes',
+    hook: 'decorator',
+    object: (r) => r.object as Json,
+    field: ['spec', 'template', 'spec', 'volumes'],
+  },
 ];
 
 async function post(hook: Place['hook'], request: Json) {
@@ -147,7 +153,7 @@ function requestsFor(requests: Requests, place: Place): Json[] {
   const copy = (request: Json) => structuredClone(request);
   return place.hook === 'composite'
     ? [copy(requests.rendering), copy(requests.keeping)]
-    : [copy(requests.decorator)];
+    : [copy(requests.decorator), { ...copy(requests.decorator), finalizing: true }];
 }
 
 interface Problem {
@@ -206,6 +212,12 @@ describe('observed objects of shapes the API server never returns', () => {
       { place: PLACES[4]!, below: ['0'] },
       { place: PLACES[4]!, below: ['0', 'command'] },
       { place: PLACES[4]!, below: ['0', 'args'] },
+      { place: PLACES[4]!, below: ['0', 'env'] },
+      { place: PLACES[4]!, below: ['0', 'env', '0', 'valueFrom'] },
+      { place: PLACES[4]!, below: ['0', 'envFrom', '0'] },
+      { place: PLACES[5]!, below: ['0'] },
+      { place: PLACES[5]!, below: ['0', 'configMap'] },
+      { place: PLACES[5]!, below: ['0', 'projected', 'sources', '0', 'configMap'] },
     ];
     const wherever = fc.constantFrom(...inside);
     await fc.assert(
