@@ -160,6 +160,7 @@ describe('HTTPS between Metacontroller and the webhook, as config/default instal
     expect(hooks.map(([id]) => id).sort()).to.deep.equal([
       'CompositeController customize',
       'CompositeController sync',
+      'DecoratorController customize',
       'DecoratorController finalize',
       'DecoratorController sync',
     ]);

@@ -3,6 +3,7 @@
 // feeding an answer back changes nothing, and bad annotations never drop an attachment.
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { settingsConfigMapName } from '../../src/render/settings-configmap.js';
 import { assertParameters } from './support/budget.js';
 import { callOk, canonical, identities } from './support/calls.js';
 import type { Child, DecoratorAnswer } from './support/contract.js';
@@ -31,6 +32,10 @@ import {
 } from './support/metacontroller.js';
 
 const KINDS = ['ConfigMap', 'Service'];
+
+interface DeploymentSpecShape {
+  template: { spec: { volumes: { configMap?: { name: string; optional?: boolean } }[] } };
+}
 const ERROR = 'pylambda.dev/error';
 
 function body(
@@ -197,10 +202,19 @@ describe('property: lambda-deployment hooks (generated requests)', function () {
     );
   });
 
-  it('finalize (and sync while finalizing) removes every attachment and every annotation pylambda wrote', async () => {
+  it('finalize (and sync while finalizing) removes every annotation pylambda wrote and every attachment but a settings ConfigMap the living Deployment still mounts', async () => {
     const cases = parseable(
       fc
-        .record({ deployment: deploymentCase, viaSync: fc.boolean(), version: hookVersion })
+        .record({
+          deployment: deploymentCase,
+          viaSync: fc.boolean(),
+          version: hookVersion,
+          // The pod template mounts the settings ConfigMap: observed or not, optional or
+          // not, the Deployment being deleted or opting out.
+          settingsObserved: fc.boolean(),
+          optional: fc.boolean(),
+          deleting: fc.boolean(),
+        })
         .chain((c) =>
           observedObjects(c.deployment.namespace, KINDS).map((observed) => ({ ...c, observed })),
         ),
@@ -209,14 +223,45 @@ describe('property: lambda-deployment hooks (generated requests)', function () {
     await fc.assert(
       fc.asyncProperty(cases, async (c) => {
         const hook = c.viaSync ? 'lambda-deployment/sync' : 'lambda-deployment/finalize';
-        const { answer } = await callOk<DecoratorAnswer>(
-          server,
-          hook,
-          body(c.deployment, c.observed, c.version, undefined, true),
-          { namespace: c.deployment.namespace, repeat: false },
+        const d = c.deployment;
+        const mountedName = settingsConfigMapName(d.name);
+        const observed = c.observed.filter(
+          (o) => !(o.kind === 'ConfigMap' && o.metadata.name === mountedName),
         );
-        expect(answer.attachments).to.deep.equal([]);
-        expect(answer.finalized).to.equal(c.observed.length === 0);
+        if (c.settingsObserved) {
+          const settings = structuredClone(c.observed[0] ?? null);
+          if (settings) {
+            settings.kind = 'ConfigMap';
+            settings.apiVersion = 'v1';
+            settings.metadata.name = mountedName;
+            observed.push(settings);
+          }
+        }
+        const object = deploymentObject(d) as unknown as {
+          metadata: Record<string, unknown>;
+          spec: DeploymentSpecShape;
+        };
+        const volume = object.spec.template.spec.volumes.find((v) => v.configMap)!;
+        volume.configMap = { name: mountedName, ...(c.optional ? { optional: true } : {}) };
+        if (c.deleting) object.metadata.deletionTimestamp = '2031-03-04T05:06:07Z';
+        const request = decoratorBody({
+          object,
+          attachments: childMap(observed, d.namespace, c.version, DECORATOR_GROUPS),
+          finalizing: true,
+        });
+        const { answer } = await callOk<DecoratorAnswer>(server, hook, request, {
+          namespace: d.namespace,
+          repeat: false,
+        });
+        const needed = !c.optional && !c.deleting;
+        const kept = observed.filter(
+          (o) => needed && o.kind === 'ConfigMap' && o.metadata.name === mountedName,
+        );
+        expect(
+          identities(answer.attachments),
+          'only a needed settings ConfigMap stays',
+        ).to.deep.equal(identities(kept));
+        expect(answer.finalized).to.equal(observed.length === kept.length);
         expect(answer.annotations).to.deep.equal(
           Object.fromEntries(OUTPUT_ANNOTATIONS.map((k) => [k, null])),
         );
