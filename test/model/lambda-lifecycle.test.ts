@@ -41,6 +41,15 @@ const steps = [
       if (w.options.customize !== false) w.addForeign(kind);
     }),
   ),
+  fc.boolean().map((good) =>
+    step(
+      `someone takes the next code's ConfigMap name, then ${good ? 'good' : 'failing'} code is pushed`,
+      (w) => {
+        if (w.options.customize !== false) w.pushOntoForeignConfigMap(good);
+        else w.push(good);
+      },
+    ),
+  ),
   fc.constant(step('kubectl label the Service', (w) => w.labelService())),
   fc.constant(step('delete the lambda', (w) => w.deleteLambda())),
   // Metacontroller, several times as likely as anything else
@@ -129,11 +138,11 @@ describe('a lambda’s life (model-based)', function () {
         if (
           world.specValid &&
           world.lastPushGood &&
-          world.foreign.size === 0 &&
+          world.conflicts().length === 0 &&
           !world.cluster.quotaExhausted
         ) {
           expect(ready.status, `${ready.reason}: ${ready.message}`).to.equal('True');
-        } else if (world.foreign.size > 0 && world.specValid) {
+        } else if (world.conflicts().length > 0 && world.specValid) {
           expect(ready.reason).to.equal('NameConflict');
         }
       }),

@@ -70,8 +70,8 @@ export class Cluster {
     }
   }
 
-  private templateOf(deployment: KubeObject & { spec: Json }) {
-    const template = deployment.spec.template as Json;
+  templateOf(deployment: KubeObject) {
+    const template = (deployment.spec as Json).template as Json;
     const annotations = ((template.metadata as Json).annotations ?? {}) as Record<string, string>;
     const volumes = ((template.spec as Json).volumes ?? []) as { configMap?: { name: string } }[];
     return {
