@@ -11,6 +11,7 @@ import { LAST_APPLIED } from '../../src/metacontroller/carry-over.js';
 import { call, describeOutcome, type Outcome } from './support/client.js';
 import { MiB, peakRss } from './support/memory.js';
 import { SYNC, syncRequest } from './support/requests.js';
+import { watchWebhook } from './support/watch.js';
 import { startWebhook, type WebhookProcess } from './support/webhook-process.js';
 
 const POD_MEMORY_LIMIT = 256 * MiB; // config/manager/deployment.yaml
@@ -117,31 +118,16 @@ describe('hostile: JSON inside annotations and managedFields keys (memory, liven
     await webhook?.kill();
   });
 
+  /** PYLAMBDA_MAX_INFLIGHT copies of `body` at once, /healthz probed meanwhile. */
   async function floodWatched(body: Buffer): Promise<{ outcomes: Outcome[]; slowest: number }> {
-    let slowest = 0;
-    let flooding = true;
-    const prober = (async () => {
-      for (let i = 0; i < 600 && flooding; i += 1) {
-        const probe = await call({
-          port: webhook.port,
-          path: '/healthz',
-          agent: false,
-          timeoutMs: 10_000,
-        });
-        if (probe.kind === 'response' && probe.status === 200) {
-          slowest = Math.max(slowest, probe.endedAt - probe.startedAt);
-        } else slowest = Infinity;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    })();
-    const outcomes = await Promise.all(
-      Array.from({ length: MAX_INFLIGHT }, () =>
-        call({ port: webhook.port, path: SYNC, body, agent: false, timeoutMs: 60_000 }),
+    const { result, slowestHealthz } = await watchWebhook(webhook, () =>
+      Promise.all(
+        Array.from({ length: MAX_INFLIGHT }, () =>
+          call({ port: webhook.port, path: SYNC, body, agent: false, timeoutMs: 60_000 }),
+        ),
       ),
     );
-    flooding = false;
-    await prober;
-    return { outcomes, slowest };
+    return { outcomes: result, slowest: slowestHealthz };
   }
 
   for (const [what, build, kept] of [

@@ -2,12 +2,12 @@
 // just under the body limit (millions of `{}`), PYLAMBDA_MAX_INFLIGHT of them at once, with the
 // limits the pod runs with. The process's resident memory must stay under the pod's memory
 // limit (config/manager), and /healthz must keep answering within its probe's timeout.
-import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { DEFAULT_BODY_LIMIT_BYTES } from '../../src/config.js';
 import { call, describeOutcome, type Outcome } from './support/client.js';
 import { MiB } from './support/memory.js';
 import { SYNC } from './support/requests.js';
+import { watchWebhook } from './support/watch.js';
 import { startWebhook, type WebhookProcess } from './support/webhook-process.js';
 
 const POD_MEMORY_LIMIT = 256 * MiB; // config/manager/deployment.yaml
@@ -20,13 +20,6 @@ function manyValues(bytes: number): string {
   const tail = ']}}';
   const count = Math.floor((bytes - head.length - tail.length) / 3);
   return head + '{},'.repeat(count - 1) + '{}' + tail;
-}
-
-function vmRss(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmRSS:'));
-  return Number(line?.split(/\s+/)[1] ?? 0) * 1024;
 }
 
 describe('hostile: requests of millions of values (memory)', function () {
@@ -44,42 +37,23 @@ describe('hostile: requests of millions of values (memory)', function () {
   it('stays under the pod memory limit and keeps /healthz prompt, refusing each with 413', async () => {
     // Built once: the test's own event loop must stay free to time the probes.
     const body = Buffer.from(manyValues(DEFAULT_BODY_LIMIT_BYTES - 1024));
-    let peak = vmRss(webhook.pid);
-    let slowestHealthz = 0;
-    let attacking = true;
-    const sampler = (async () => {
-      // Every 20 ms while the attack runs (at most 6,000 samples).
-      for (let i = 0; i < 6_000 && attacking; i += 1) {
-        peak = Math.max(peak, vmRss(webhook.pid));
-        await new Promise((resolve) => setTimeout(resolve, 20));
+    const {
+      result: outcomes,
+      slowestHealthz,
+      peakRss: peak,
+    } = await watchWebhook(webhook, async () => {
+      const outcomes: Outcome[] = [];
+      for (let round = 0; round < ROUNDS; round += 1) {
+        outcomes.push(
+          ...(await Promise.all(
+            Array.from({ length: MAX_INFLIGHT }, () =>
+              call({ port: webhook.port, path: SYNC, body, agent: false, timeoutMs: 60_000 }),
+            ),
+          )),
+        );
       }
-    })();
-    const prober = (async () => {
-      for (let i = 0; i < 600 && attacking; i += 1) {
-        const probe = await call({
-          port: webhook.port,
-          path: '/healthz',
-          agent: false,
-          timeoutMs: 10_000,
-        });
-        if (probe.kind === 'response' && probe.status === 200) {
-          slowestHealthz = Math.max(slowestHealthz, probe.endedAt - probe.startedAt);
-        } else slowestHealthz = Infinity;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    })();
-    const outcomes: Outcome[] = [];
-    for (let round = 0; round < ROUNDS; round += 1) {
-      outcomes.push(
-        ...(await Promise.all(
-          Array.from({ length: MAX_INFLIGHT }, () =>
-            call({ port: webhook.port, path: SYNC, body, agent: false, timeoutMs: 60_000 }),
-          ),
-        )),
-      );
-    }
-    attacking = false;
-    await Promise.all([sampler, prober]);
+      return outcomes;
+    });
     console.log(
       `      peak VmRSS ${(peak / MiB).toFixed(0)} MiB (pod limit ${POD_MEMORY_LIMIT / MiB} MiB), ` +
         `slowest /healthz ${slowestHealthz} ms`,
