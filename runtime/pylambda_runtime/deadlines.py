@@ -96,8 +96,10 @@ class RequestReader(io.RawIOBase):
     timeout is lowered to the time left only when a request needs it, so a request that
     arrives at once costs no extra system call.
 
-    While it waits between requests the reader is in `idle_connections`, which may end the
-    connection to make room for a new one: the wait then reads as the end of the stream."""
+    While it waits for a request's first byte (a fresh connection's first request, or the
+    next one on a keep-alive connection) the reader is in `idle_connections`, which may end
+    the connection to make room for a new one: the wait then reads as the end of the
+    stream."""
 
     def __init__(self, sock: socket.socket, idle_seconds: float, idle_connections=None,
                  receive_timeout: Optional[float] = None):
@@ -154,9 +156,9 @@ class RequestReader(io.RawIOBase):
 
     def _receive(self, buffer) -> int:
         idle = self.idle_connections
-        if self.started or not self.between_requests or idle is None:
+        if self.started or idle is None:
             return self.sock.recv_into(buffer)
-        idle.add(self)
+        idle.add(self, first=not self.between_requests)
         try:
             received = self.sock.recv_into(buffer)
         finally:

@@ -49,7 +49,7 @@ class Metrics:
             self.timeouts += max(delta, 0)
 
     def connection_opened(self, replacing: bool) -> None:
-        """Count a connection in; `replacing` an idle one closed to make room for it."""
+        """Count a connection in; `replacing` a waiting one closed to make room for it."""
         with self._lock:
             self.connections += 1
             self.replaced_connections += replacing
@@ -115,8 +115,9 @@ class Metrics:
                    "Connections answered 503 because PYLAMBDA_MAX_CONNECTIONS were open.",
                    [("", self.refused_connections)])
             family("pylambda_replaced_connections_total", "counter",
-                   "Idle keep-alive connections closed to make room for a new one at "
-                   "PYLAMBDA_MAX_CONNECTIONS.", [("", self.replaced_connections)])
+                   "Connections waiting for a request (silent since their accept, or idle "
+                   "keep-alive) closed to make room for a new one at PYLAMBDA_MAX_CONNECTIONS.",
+                   [("", self.replaced_connections)])
             family("pylambda_accept_errors_total", "counter",
                    "Failures to accept a connection (out of file descriptors, memory).",
                    [("", self.accept_errors)])

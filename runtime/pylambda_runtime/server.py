@@ -44,15 +44,16 @@ class ThrottledLog:
 ACCEPT_EXHAUSTED = frozenset(getattr(errno, name) for name in ("EMFILE", "ENFILE", "ENOBUFS", "ENOMEM")
                              if hasattr(errno, name))
 REFUSAL_LINGER_SECONDS, MAX_LINGERING = 1.0, 64
-# Connections admitted past the cap, each in place of an idle one being closed, until that
-# one's thread ends (at once: its receive returns the end of the stream).
+# Connections admitted past the cap, each in place of a silent or idle one being closed,
+# until that one's thread ends (at once: its receive returns the end of the stream).
 MAX_REPLACING = 16
 
 
 class Server(ThreadingHTTPServer):
     """One thread per connection, at most PYLAMBDA_MAX_CONNECTIONS of them. At the cap a new
-    connection takes the place of the keep-alive connection idle longest, which is closed
-    (idle.py); with none idle it is answered 503 by the accept loop itself, without a
+    connection takes the place of one waiting for a request, which is closed: the one that
+    has waited longest for its first byte, else the keep-alive connection idle longest
+    (idle.py); with none waiting it is answered 503 by the accept loop itself, without a
     thread: sent, its sending side shut, what the client still sends read and dropped for
     up to a second (so the close does not reset the answer away), then closed."""
 
