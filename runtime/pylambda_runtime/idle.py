@@ -15,6 +15,16 @@ import socket
 import threading
 import time
 
+# How long a connection must have waited for a request before it may be closed for another.
+# A keep-alive client sends its next request as soon as it has read the last answer, so one
+# idle for a few milliseconds is likely to have that request on its way: closing it then
+# would lose the request (the client sees the close after sending it, and not every client
+# retries). A fresh connection's request is on its way just after the accept, likewise. A
+# second is far longer than a client takes, and far shorter than the idle and header
+# timeouts, so connections held on purpose are still replaced; with none waiting that long,
+# the new connection is refused (503) instead.
+REPLACEABLE_AFTER_SECONDS = 1.0
+
 
 class IdleConnections:
     """Readers (deadlines.RequestReader) blocked in a receive before a request's first byte,
@@ -41,14 +51,17 @@ class IdleConnections:
             return self._idle.pop(reader, None) is not None
 
     def close_oldest(self) -> bool:
-        """End the silent connection that has waited longest, else the idle one that has:
-        its blocked receive returns the end of the stream and its thread closes it, without
-        an answer. False when none is waiting. Under the lock, so its thread cannot close
-        the socket (and free the descriptor) meanwhile."""
+        """End the silent connection that has waited longest, else the idle one that has,
+        if it has waited REPLACEABLE_AFTER_SECONDS at least: its blocked receive returns the
+        end of the stream and its thread closes it, without an answer. False when none is
+        waiting that long. Under the lock, so its thread cannot close the socket (and free
+        the descriptor) meanwhile."""
         with self._lock:
+            oldest_allowed = time.monotonic() - REPLACEABLE_AFTER_SECONDS
             for waiting in (self._silent, self._idle):
-                if waiting:
-                    reader = next(iter(waiting))
+                # The first one waited longest (added under this lock, in time order).
+                reader = next(iter(waiting), None)
+                if reader is not None and waiting[reader] <= oldest_allowed:
                     del waiting[reader]
                     try:
                         reader.sock.shutdown(socket.SHUT_RDWR)

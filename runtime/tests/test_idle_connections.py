@@ -112,6 +112,7 @@ class IdleConnectionTest(unittest.TestCase):
             self.assertTrue(read_response(sock).startswith(b"HTTP/1.1 200 "))
             kept.append(sock)
             time.sleep(0.05)  # so that they start waiting in this order
+        time.sleep(1.0)  # all idle long enough to be replaced
         for _ in range(2):  # each new one kept open too, so the cap stays reached
             sock = connect(self, runtime.port)
             sock.sendall(PROBE)
@@ -120,9 +121,36 @@ class IdleConnectionTest(unittest.TestCase):
         self.assertEqual(read_to_end(kept[1]), b"")
         kept[2].sendall(PROBE)  # the one idle for the shortest time still serves
         self.assertTrue(read_response(kept[2]).startswith(b"HTTP/1.1 200 "))
+        time.sleep(1.1)
         metrics = runtime.metrics()
         self.assertEqual(metrics["pylambda_replaced_connections_total"], 3)  # and /metrics' own
         self.assertEqual(metrics["pylambda_refused_connections_total"], 0)
+
+    def test_a_keep_alive_connection_idle_for_less_than_a_second_is_not_replaced(self):
+        runtime = start_quiet(self, {"PYLAMBDA_MAX_CONNECTIONS": "2",
+                                        "PYLAMBDA_IDLE_TIMEOUT_SECONDS": "60"})
+        client = connect(self, runtime.port)
+        client.sendall(PROBE)
+        self.assertEqual(status_of(read_response(client)), 200)
+        busy = connect(self, runtime.port)
+        busy.sendall(b"GET / HT")  # mid-request: never replaced, so the cap is reached
+        time.sleep(1.2)
+        for _ in range(3):  # a client calling back to back: its connection idle a moment
+            client.sendall(PROBE)
+            self.assertEqual(status_of(read_response(client)), 200)
+            self.assertEqual(call_status(runtime.port), 503)  # refused, not put in its place
+        time.sleep(1.2)
+        self.assertEqual(call_status(runtime.port), 200)  # idle long enough now
+        self.assertEqual(read_to_end(client), b"")
+
+    def test_a_fresh_connection_is_not_replaced_before_it_has_been_silent_a_second(self):
+        runtime = start_quiet(self, {"PYLAMBDA_MAX_CONNECTIONS": "1"})
+        fresh = connect(self, runtime.port)
+        time.sleep(0.2)  # accepted, its request perhaps on its way
+        self.assertEqual(call_status(runtime.port), 503)
+        time.sleep(1.0)
+        self.assertEqual(call_status(runtime.port), 200)
+        self.assertEqual(read_to_end(fresh), b"")
 
     def test_a_connection_mid_request_is_never_closed_to_make_room(self):
         runtime = start_quiet(self, {"PYLAMBDA_MAX_CONNECTIONS": "1"})
