@@ -231,7 +231,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         request_id = given_id if REQUEST_ID.fullmatch(given_id) else os.urandom(16).hex()
         runtime.metrics.call_started()
         self.timed_out = False
-        call_bytes = self.call_bytes = CallBytes(runtime.body_budget)
+        length = self.headers.get("content-length", "0")  # digits: framing_problem checked
+        call_bytes = self.call_bytes = CallBytes(runtime.body_budget, int(length))
         try:
             try:
                 response = self.call_handler(runtime, path, query, request_id, started)
@@ -265,7 +266,12 @@ class RequestHandler(BaseHTTPRequestHandler):
         self.reader.deadline = started + timeout  # the call's deadline covers the body
         content_type = self.headers.get("content-type")
         try:
-            body = read_body(self.rfile, self.headers, settings.max_body_bytes, self.call_bytes.claim)
+            self.reader.on_body_bytes = self.call_bytes.received  # claimed as they arrive
+            try:
+                body = read_body(self.rfile, self.headers, settings.max_body_bytes)
+            finally:
+                self.reader.on_body_bytes = None
+            self.call_bytes.settle(len(body))
             self.call_bytes.claim(event_text_bytes(body, content_type))
             event = decode_event(body, content_type, settings.max_json_values)
         except OverBudget:

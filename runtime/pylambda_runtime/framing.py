@@ -129,7 +129,7 @@ def read_chunk_size(rfile) -> int:
     raise HttpError(400, "InvalidRequest", "malformed chunked body")
 
 
-def read_chunked(rfile, limit: int, claim) -> bytes:
+def read_chunked(rfile, limit: int) -> bytes:
     body = bytearray()
     while True:
         size = read_chunk_size(rfile)
@@ -137,7 +137,6 @@ def read_chunked(rfile, limit: int, claim) -> bytes:
             break
         if len(body) + size > limit:
             raise HttpError(413, "PayloadTooLarge", f"body exceeds {limit} bytes")
-        claim(size)
         body += read_exactly(rfile, size)
         if rfile.read(2) != b"\r\n":  # each chunk's data ends with exactly CRLF
             raise HttpError(400, "InvalidRequest", "malformed chunked body")
@@ -150,18 +149,20 @@ def read_chunked(rfile, limit: int, claim) -> bytes:
     raise HttpError(400, "InvalidRequest", "malformed chunked body")
 
 
-def read_body(rfile, headers, limit: int, claim=lambda size: None) -> bytes:
-    """A Content-Length or chunked body (http.server decodes neither); 413 past `limit`.
-    `claim(size)` is called before `size` more bytes are read, and may raise to refuse
-    them (a process-wide budget)."""
+def read_body(rfile, headers, limit: int) -> bytes:
+    """A Content-Length or chunked body (http.server decodes neither); 413 past `limit`,
+    before a byte of a Content-Length body is read. (The body budget is claimed below, by
+    the connection's reader, as the bytes arrive.)"""
     if headers.get("transfer-encoding"):  # framing_problem let only `chunked` through
-        return read_chunked(rfile, limit, claim)
+        return read_chunked(rfile, limit)
     length = headers.get("content-length") or "0"
     if not (length.isascii() and length.isdigit()):
         raise HttpError(400, "InvalidRequest", f"invalid Content-Length {length!r}")
     if int(length) > limit:
         raise HttpError(413, "PayloadTooLarge", f"body of {length} bytes exceeds {limit} bytes")
-    claim(int(length))
+    # One buffer of the whole length (mapped by the kernel only as bytes are written into
+    # it), filled as they arrive: a client that announces a body and stalls holds only the
+    # pages it sent.
     return read_exactly(rfile, int(length)) if int(length) else b""
 
 

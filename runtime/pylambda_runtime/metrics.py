@@ -73,7 +73,7 @@ class Metrics:
             time.sleep(0.01)
         return not self.unfinished
 
-    def render(self, ready: bool) -> str:
+    def render(self, ready: bool, body_bytes: int = 0) -> str:
         """The Prometheus text format 0.0.4: per family its HELP, TYPE and samples."""
         lines = []
 
@@ -109,6 +109,9 @@ class Metrics:
                    [("", self.abandoned)])
             family("pylambda_handler_ready", "gauge", "1 once the handler imported, else 0.",
                    [("", int(ready))])
+            family("pylambda_inflight_body_bytes", "gauge",
+                   "Request body bytes received and decoded text held now, of "
+                   "PYLAMBDA_MAX_INFLIGHT_BODY_BYTES.", [("", body_bytes)])
             family("pylambda_open_connections", "gauge", "Client connections open now.",
                    [("", self.connections)])
             family("pylambda_refused_connections_total", "counter",

@@ -279,6 +279,40 @@ def get_kept_open(test, port: int, path: str) -> tuple:
     return sock, read_response(sock)
 
 
+def push(socks: list, data: bytes, seconds: float) -> list:
+    """Send `data` on every socket at once, as far as the server takes it (non-blocking,
+    round robin), until all of it is sent, or `seconds` passed, or for half a second none
+    took a byte (the server stopped reading them). How many bytes each one sent; a socket
+    the server ended (a reset, a broken pipe) stops where it was."""
+    sent = [0] * len(socks)
+    deadline = time.monotonic() + seconds
+    for sock in socks:
+        sock.setblocking(False)
+    try:
+        open_ones = set(range(len(socks)))
+        last_progress = time.monotonic()
+        while open_ones and time.monotonic() < deadline:
+            writable = select.select([], [socks[i] for i in open_ones], [], 0.1)[1]
+            for i in [i for i in open_ones if socks[i] in writable]:
+                try:
+                    n = socks[i].send(data[sent[i]:sent[i] + (256 << 10)])
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    open_ones.discard(i)
+                    continue
+                sent[i] += n
+                last_progress = time.monotonic()
+                if sent[i] == len(data):
+                    open_ones.discard(i)
+            if time.monotonic() - last_progress > 0.5:
+                break
+    finally:
+        for sock in socks:
+            sock.settimeout(WAIT)
+    return sent
+
+
 def write_files(root: Path, files: dict) -> None:
     """Write {relative path: source} (dedented), creating packages' folders."""
     root.mkdir(parents=True, exist_ok=True)
