@@ -18,8 +18,9 @@ from .bodies import Response, decode_event, error_response, event_text_bytes
 from .budget import CallBytes, OverBudget
 from .calls import Call, Context, call_inline, response_for
 from .deadlines import RequestReader, RequestTimeout, WriteTimeout, send_within, set_idle_timeout
-from .framing import (HTTP_VERSION, MAX_METHOD, REQUEST_LINE, STATUS_LINES, HttpError,
-                      connection_tokens, framing_problem, http_date, read_body, read_headers)
+from .framing import (HTTP_VERSION, MAX_LEADING_EMPTY_LINES, MAX_METHOD, REQUEST_LINE,
+                      STATUS_LINES, HttpError, connection_tokens, framing_problem, http_date,
+                      read_body, read_headers)
 from .logs import log, log_call
 from .probes import PROBE_PATHS, probe_response
 from .state import Runtime
@@ -145,6 +146,14 @@ class RequestHandler(BaseHTTPRequestHandler):
         self.command = None
         self.request_version = "HTTP/1.1"  # the version error answers are given in
         self.close_connection = True
+        for _ in range(MAX_LEADING_EMPTY_LINES):  # ignored before a request line (RFC 9112 2.2)
+            if self.raw_requestline not in (b"\r\n", b"\n"):
+                break
+            self.raw_requestline = self.rfile.readline(65537)
+            if len(self.raw_requestline) > 65536:  # as http.server answers the first line
+                self.body_unread = True
+                self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
+                return False
         if self.raw_requestline[-1:] != b"\n":  # cut short by a hang-up or the idle timeout
             return False
         self.requestline = self.raw_requestline.decode("iso-8859-1").rstrip("\r\n")

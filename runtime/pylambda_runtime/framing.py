@@ -20,6 +20,10 @@ HTTP_VERSION = re.compile(r"HTTP/[0-9]{1,3}\.[0-9]{1,3}")
 # \x1c-\x1f, \x85 or \xa0 for a space, and pass a method such as "G\x01T" on to the handler.
 REQUEST_LINE = re.compile(r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([^\x00-\x20\x7f]+) ([^\x00-\x20\x7f]+)")
 MAX_METHOD = 32  # the longest registered method (UPDATEREDIRECTREF) has 17 characters
+# RFC 9112 2.2: a server SHOULD ignore at least one empty line (CRLF) received before the
+# request line (some clients send one after a POST body). A few are ignored; past that the
+# connection is closed, as for any data that is not a request.
+MAX_LEADING_EMPTY_LINES = 4
 # RFC 9112 7.1: chunk-size [ chunk-ext ] CRLF, where chunk-ext is any number of
 # BWS ";" BWS name [ BWS "=" BWS value ], a name a token, a value a token or a quoted-string
 # (no control but HTAB, so no bare CR or NUL that a proxy might read differently).

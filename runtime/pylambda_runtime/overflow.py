@@ -24,7 +24,7 @@ import time
 import traceback
 from collections import OrderedDict, deque
 
-from .framing import REQUEST_LINE, STATUS_LINES, http_date, read_headers
+from .framing import MAX_LEADING_EMPTY_LINES, REQUEST_LINE, STATUS_LINES, http_date, read_headers
 from .logs import log
 from .probes import probe_response
 
@@ -35,7 +35,6 @@ OVERFLOW_HEAD_BYTES = 8192  # a probe's head is ~150 bytes, with custom httpHead
 LINGER_SECONDS = 1.0
 MAX_OVERFLOW = 64
 OVERFLOW_PROBES = frozenset(("/livez", "/healthz"))
-MAX_LEADING_EMPTY_LINES = 4  # as connection.py ignores before a request line
 
 
 def probe_path(head: bytes):
