@@ -18,8 +18,9 @@ from .bodies import Response, decode_event, error_response, event_text_bytes
 from .budget import CallBytes, OverBudget
 from .calls import Call, Context, call_inline, response_for
 from .deadlines import RequestReader, RequestTimeout, WriteTimeout, send_within, set_idle_timeout
-from .framing import (HTTP_VERSION, MAX_METHOD, REQUEST_LINE, STATUS_LINES, HttpError,
-                      connection_tokens, framing_problem, http_date, read_body, read_headers)
+from .framing import (HTTP_VERSION, MAX_LEADING_EMPTY_LINES, MAX_METHOD, REQUEST_LINE,
+                      STATUS_LINES, HttpError, connection_tokens, framing_problem, http_date,
+                      read_body, read_headers)
 from .logs import log, log_call
 from .probes import PROBE_PATHS, probe_response
 from .state import Runtime
@@ -145,6 +146,14 @@ class RequestHandler(BaseHTTPRequestHandler):
         self.command = None
         self.request_version = "HTTP/1.1"  # the version error answers are given in
         self.close_connection = True
+        for _ in range(MAX_LEADING_EMPTY_LINES):  # ignored before a request line (RFC 9112 2.2)
+            if self.raw_requestline not in (b"\r\n", b"\n"):
+                break
+            self.raw_requestline = self.rfile.readline(65537)
+            if len(self.raw_requestline) > 65536:  # as http.server answers the first line
+                self.body_unread = True
+                self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
+                return False
         if self.raw_requestline[-1:] != b"\n":  # cut short by a hang-up or the idle timeout
             return False
         self.requestline = self.raw_requestline.decode("iso-8859-1").rstrip("\r\n")
@@ -231,7 +240,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         request_id = given_id if REQUEST_ID.fullmatch(given_id) else os.urandom(16).hex()
         runtime.metrics.call_started()
         self.timed_out = False
-        call_bytes = self.call_bytes = CallBytes(runtime.body_budget)
+        length = self.headers.get("content-length", "0")  # digits: framing_problem checked
+        call_bytes = self.call_bytes = CallBytes(runtime.body_budget, int(length))
         try:
             try:
                 response = self.call_handler(runtime, path, query, request_id, started)
@@ -265,7 +275,12 @@ class RequestHandler(BaseHTTPRequestHandler):
         self.reader.deadline = started + timeout  # the call's deadline covers the body
         content_type = self.headers.get("content-type")
         try:
-            body = read_body(self.rfile, self.headers, settings.max_body_bytes, self.call_bytes.claim)
+            self.reader.on_body_bytes = self.call_bytes.received  # claimed as they arrive
+            try:
+                body = read_body(self.rfile, self.headers, settings.max_body_bytes)
+            finally:
+                self.reader.on_body_bytes = None
+            self.call_bytes.settle(len(body))
             self.call_bytes.claim(event_text_bytes(body, content_type))
             event = decode_event(body, content_type, settings.max_json_values)
         except OverBudget:

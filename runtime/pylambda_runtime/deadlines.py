@@ -6,7 +6,7 @@ import io
 import socket
 import struct
 import time
-from typing import Optional
+from typing import Callable, Optional
 
 
 def set_idle_timeout(sock: socket.socket, seconds: float, send_seconds: Optional[float] = None,
@@ -30,6 +30,10 @@ def _set_timeval(sock: socket.socket, option: int, seconds: float) -> None:
 
 
 SMALL_BODY = 16 << 10
+# While a body is read, one receive takes at most this much: each is claimed from the body
+# budget once it has arrived (budget.py), so a body can overshoot the budget by at most
+# this, for the moment before it is refused. 64 KiB: 96 receives for a 6 MiB body.
+BODY_RECEIVE_BYTES = 64 << 10
 
 
 class WriteTimeout(Exception):
@@ -94,10 +98,13 @@ class RequestReader(io.RawIOBase):
     the wait for the next one is the idle timeout, and the clock starts with its first
     byte. Once a request has started only its deadlines end it. The kernel's receive
     timeout is lowered to the time left only when a request needs it, so a request that
-    arrives at once costs no extra system call.
+    arrives at once costs no extra system call. While a body is read, each receive is
+    reported to `on_body_bytes` as it arrives (the body budget claims it there).
 
-    While it waits between requests the reader is in `idle_connections`, which may end the
-    connection to make room for a new one: the wait then reads as the end of the stream."""
+    While it waits for a request's first byte (a fresh connection's first request, or the
+    next one on a keep-alive connection) the reader is in `idle_connections`, which may end
+    the connection to make room for a new one: the wait then reads as the end of the
+    stream."""
 
     def __init__(self, sock: socket.socket, idle_seconds: float, idle_connections=None,
                  receive_timeout: Optional[float] = None):
@@ -108,6 +115,8 @@ class RequestReader(io.RawIOBase):
         self.header_seconds = 0.0  # a deadline this far after the next data, once it arrives
         self.started = False  # a byte of the current request has arrived
         self.between_requests = False  # waiting for a request after the first
+        # While a body is read: told of each receive's size (may raise, to refuse the body).
+        self.on_body_bytes: Optional[Callable[[int], None]] = None
 
     def readable(self) -> bool:
         return True
@@ -136,6 +145,8 @@ class RequestReader(io.RawIOBase):
                     raise RequestTimeout()
                 if left < self.receive_timeout:
                     self._set_receive_timeout(max(left, 0.001))
+            if self.on_body_bytes is not None and len(buffer) > BODY_RECEIVE_BYTES:
+                buffer = memoryview(buffer)[:BODY_RECEIVE_BYTES]
             try:
                 received = self._receive(buffer)
             except (BlockingIOError, TimeoutError):  # the receive timeout
@@ -150,13 +161,15 @@ class RequestReader(io.RawIOBase):
                 self.started = True
                 if self.header_seconds:
                     self.deadline, self.header_seconds = time.monotonic() + self.header_seconds, 0.0
+            if received and self.on_body_bytes is not None:
+                self.on_body_bytes(received)
             return received
 
     def _receive(self, buffer) -> int:
         idle = self.idle_connections
-        if self.started or not self.between_requests or idle is None:
+        if self.started or idle is None:
             return self.sock.recv_into(buffer)
-        idle.add(self)
+        idle.add(self, first=not self.between_requests)
         try:
             received = self.sock.recv_into(buffer)
         finally:

@@ -20,6 +20,10 @@ HTTP_VERSION = re.compile(r"HTTP/[0-9]{1,3}\.[0-9]{1,3}")
 # \x1c-\x1f, \x85 or \xa0 for a space, and pass a method such as "G\x01T" on to the handler.
 REQUEST_LINE = re.compile(r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([^\x00-\x20\x7f]+) ([^\x00-\x20\x7f]+)")
 MAX_METHOD = 32  # the longest registered method (UPDATEREDIRECTREF) has 17 characters
+# RFC 9112 2.2: a server SHOULD ignore at least one empty line (CRLF) received before the
+# request line (some clients send one after a POST body). A few are ignored; past that the
+# connection is closed, as for any data that is not a request.
+MAX_LEADING_EMPTY_LINES = 4
 # RFC 9112 7.1: chunk-size [ chunk-ext ] CRLF, where chunk-ext is any number of
 # BWS ";" BWS name [ BWS "=" BWS value ], a name a token, a value a token or a quoted-string
 # (no control but HTAB, so no bare CR or NUL that a proxy might read differently).
@@ -129,7 +133,7 @@ def read_chunk_size(rfile) -> int:
     raise HttpError(400, "InvalidRequest", "malformed chunked body")
 
 
-def read_chunked(rfile, limit: int, claim) -> bytes:
+def read_chunked(rfile, limit: int) -> bytes:
     body = bytearray()
     while True:
         size = read_chunk_size(rfile)
@@ -137,7 +141,6 @@ def read_chunked(rfile, limit: int, claim) -> bytes:
             break
         if len(body) + size > limit:
             raise HttpError(413, "PayloadTooLarge", f"body exceeds {limit} bytes")
-        claim(size)
         body += read_exactly(rfile, size)
         if rfile.read(2) != b"\r\n":  # each chunk's data ends with exactly CRLF
             raise HttpError(400, "InvalidRequest", "malformed chunked body")
@@ -150,18 +153,20 @@ def read_chunked(rfile, limit: int, claim) -> bytes:
     raise HttpError(400, "InvalidRequest", "malformed chunked body")
 
 
-def read_body(rfile, headers, limit: int, claim=lambda size: None) -> bytes:
-    """A Content-Length or chunked body (http.server decodes neither); 413 past `limit`.
-    `claim(size)` is called before `size` more bytes are read, and may raise to refuse
-    them (a process-wide budget)."""
+def read_body(rfile, headers, limit: int) -> bytes:
+    """A Content-Length or chunked body (http.server decodes neither); 413 past `limit`,
+    before a byte of a Content-Length body is read. (The body budget is claimed below, by
+    the connection's reader, as the bytes arrive.)"""
     if headers.get("transfer-encoding"):  # framing_problem let only `chunked` through
-        return read_chunked(rfile, limit, claim)
+        return read_chunked(rfile, limit)
     length = headers.get("content-length") or "0"
     if not (length.isascii() and length.isdigit()):
         raise HttpError(400, "InvalidRequest", f"invalid Content-Length {length!r}")
     if int(length) > limit:
         raise HttpError(413, "PayloadTooLarge", f"body of {length} bytes exceeds {limit} bytes")
-    claim(int(length))
+    # One buffer of the whole length (mapped by the kernel only as bytes are written into
+    # it), filled as they arrive: a client that announces a body and stalls holds only the
+    # pages it sent.
     return read_exactly(rfile, int(length)) if int(length) else b""
 
 

@@ -1,40 +1,71 @@
-"""The keep-alive connections waiting for their next request. At PYLAMBDA_MAX_CONNECTIONS
-the server closes the one that has waited longest to make room for a new connection, so
-clients that keep connections open but idle cannot lock everyone else out."""
+"""The connections waiting for a request: fresh ones that have not sent a byte yet, and
+keep-alive ones waiting between two requests. At PYLAMBDA_MAX_CONNECTIONS the server closes
+one of them to make room for a new connection, so clients that open connections and leave
+them silent or idle cannot lock everyone else out (the kubelet's probes among them).
+
+Which one: a fresh connection that has sent nothing first, the one that has waited longest
+for its first byte. It costs the least to drop: its client has not started a request, and
+a real HTTP client sends its request as soon as it has connected, so one silent for long is
+most likely holding a slot on purpose (256 such connections, re-opened whenever the header
+timeout closes them, would otherwise keep the server at the cap for good). Only with none
+of those, the keep-alive connection idle longest: its client proved itself with a request,
+and loses only its pooled connection (it opens a new one for its next request)."""
 
 import socket
 import threading
+import time
+
+# How long a connection must have waited for a request before it may be closed for another.
+# A keep-alive client sends its next request as soon as it has read the last answer, so one
+# idle for a few milliseconds is likely to have that request on its way: closing it then
+# would lose the request (the client sees the close after sending it, and not every client
+# retries). A fresh connection's request is on its way just after the accept, likewise. A
+# second is far longer than a client takes, and far shorter than the idle and header
+# timeouts, so connections held on purpose are still replaced; with none waiting that long,
+# the new connection is refused (503) instead.
+REPLACEABLE_AFTER_SECONDS = 1.0
 
 
 class IdleConnections:
-    """Readers (deadlines.RequestReader) blocked in a receive between two requests, oldest
-    first. A reader is in it only while that receive runs, so a connection mid-request (or
+    """Readers (deadlines.RequestReader) blocked in a receive before a request's first byte,
+    oldest first in two groups: `silent` (a connection's first request) and `idle` (between
+    requests). A reader is in it only while that receive runs, so a connection mid-request (or
     one with the next request already buffered) is never closed from here."""
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._waiting: dict = {}  # reader -> None, in the order they started waiting
+        # reader -> when it started waiting, in that order (dicts keep insertion order)
+        self._silent: dict = {}
+        self._idle: dict = {}
 
-    def add(self, reader) -> None:
+    def add(self, reader, first: bool) -> None:
+        """`first`: the connection has not sent a byte yet (its first request)."""
         with self._lock:
-            self._waiting[reader] = None
+            (self._silent if first else self._idle)[reader] = time.monotonic()
 
     def discard(self, reader) -> bool:
         """Whether it was still waiting; False once close_oldest closed it meanwhile."""
         with self._lock:
-            return self._waiting.pop(reader, False) is None
+            if self._silent.pop(reader, None) is not None:
+                return True
+            return self._idle.pop(reader, None) is not None
 
     def close_oldest(self) -> bool:
-        """End the connection that has waited longest: its blocked receive returns the end
-        of the stream and its thread closes it. False when none is waiting. Under the lock,
-        so its thread cannot close the socket (and free the descriptor) meanwhile."""
+        """End the silent connection that has waited longest, else the idle one that has,
+        if it has waited REPLACEABLE_AFTER_SECONDS at least: its blocked receive returns the
+        end of the stream and its thread closes it, without an answer. False when none is
+        waiting that long. Under the lock, so its thread cannot close the socket (and free
+        the descriptor) meanwhile."""
         with self._lock:
-            if not self._waiting:
-                return False
-            reader = next(iter(self._waiting))
-            del self._waiting[reader]
-            try:
-                reader.sock.shutdown(socket.SHUT_RDWR)
-            except OSError:  # the client hung up already: the thread ends on its own
-                pass
-            return True
+            oldest_allowed = time.monotonic() - REPLACEABLE_AFTER_SECONDS
+            for waiting in (self._silent, self._idle):
+                # The first one waited longest (added under this lock, in time order).
+                reader = next(iter(waiting), None)
+                if reader is not None and waiting[reader] <= oldest_allowed:
+                    del waiting[reader]
+                    try:
+                        reader.sock.shutdown(socket.SHUT_RDWR)
+                    except OSError:  # the client hung up already: the thread ends on its own
+                        pass
+                    return True
+            return False

@@ -49,7 +49,7 @@ class Metrics:
             self.timeouts += max(delta, 0)
 
     def connection_opened(self, replacing: bool) -> None:
-        """Count a connection in; `replacing` an idle one closed to make room for it."""
+        """Count a connection in; `replacing` a waiting one closed to make room for it."""
         with self._lock:
             self.connections += 1
             self.replaced_connections += replacing
@@ -73,7 +73,7 @@ class Metrics:
             time.sleep(0.01)
         return not self.unfinished
 
-    def render(self, ready: bool) -> str:
+    def render(self, ready: bool, body_bytes: int = 0) -> str:
         """The Prometheus text format 0.0.4: per family its HELP, TYPE and samples."""
         lines = []
 
@@ -109,14 +109,18 @@ class Metrics:
                    [("", self.abandoned)])
             family("pylambda_handler_ready", "gauge", "1 once the handler imported, else 0.",
                    [("", int(ready))])
+            family("pylambda_inflight_body_bytes", "gauge",
+                   "Request body bytes received and decoded text held now, of "
+                   "PYLAMBDA_MAX_INFLIGHT_BODY_BYTES.", [("", body_bytes)])
             family("pylambda_open_connections", "gauge", "Client connections open now.",
                    [("", self.connections)])
             family("pylambda_refused_connections_total", "counter",
                    "Connections answered 503 because PYLAMBDA_MAX_CONNECTIONS were open.",
                    [("", self.refused_connections)])
             family("pylambda_replaced_connections_total", "counter",
-                   "Idle keep-alive connections closed to make room for a new one at "
-                   "PYLAMBDA_MAX_CONNECTIONS.", [("", self.replaced_connections)])
+                   "Connections waiting for a request (silent since their accept, or idle "
+                   "keep-alive) closed to make room for a new one at PYLAMBDA_MAX_CONNECTIONS.",
+                   [("", self.replaced_connections)])
             family("pylambda_accept_errors_total", "counter",
                    "Failures to accept a connection (out of file descriptors, memory).",
                    [("", self.accept_errors)])

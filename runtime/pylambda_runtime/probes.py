@@ -66,7 +66,7 @@ def probe_response(runtime: Runtime, path: str, watchdog) -> Response:
     calls run; /livez is 200 unless the runtime is wedged (whatever the handler's import and
     draining); /metrics always answers."""
     if path == "/metrics":
-        text = runtime.metrics.render(runtime.state == "ready").encode()
+        text = runtime.metrics.render(runtime.state == "ready", runtime.body_budget.held).encode()
         return Response(200, [("Content-Type", METRICS_TYPE)], text)
     status, payload = liveness(runtime, watchdog) if path == "/livez" else readiness(runtime)
     return Response(status, [("Content-Type", JSON_TYPE)], json.dumps(payload).encode())

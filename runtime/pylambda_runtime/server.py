@@ -10,7 +10,6 @@ import socketserver
 import sys
 import time
 import traceback
-from collections import deque
 from http.server import ThreadingHTTPServer
 
 from .bodies import JSON_TYPE
@@ -18,6 +17,7 @@ from .connection import RequestHandler
 from .framing import http_date
 from .idle import IdleConnections
 from .logs import log
+from .overflow import Overflow
 from .state import Runtime
 from .watchdog import Watchdog
 
@@ -43,18 +43,18 @@ class ThrottledLog:
 # once would spin (the listening socket stays readable), so the accept loop backs off.
 ACCEPT_EXHAUSTED = frozenset(getattr(errno, name) for name in ("EMFILE", "ENFILE", "ENOBUFS", "ENOMEM")
                              if hasattr(errno, name))
-REFUSAL_LINGER_SECONDS, MAX_LINGERING = 1.0, 64
-# Connections admitted past the cap, each in place of an idle one being closed, until that
-# one's thread ends (at once: its receive returns the end of the stream).
+# Connections admitted past the cap, each in place of a silent or idle one being closed,
+# until that one's thread ends (at once: its receive returns the end of the stream).
 MAX_REPLACING = 16
 
 
 class Server(ThreadingHTTPServer):
     """One thread per connection, at most PYLAMBDA_MAX_CONNECTIONS of them. At the cap a new
-    connection takes the place of the keep-alive connection idle longest, which is closed
-    (idle.py); with none idle it is answered 503 by the accept loop itself, without a
-    thread: sent, its sending side shut, what the client still sends read and dropped for
-    up to a second (so the close does not reset the answer away), then closed."""
+    connection takes the place of one waiting for a request, which is closed: the one that
+    has waited longest for its first byte, else the keep-alive connection idle longest
+    (idle.py). With none waiting long enough it gets no thread: overflow.py answers it, a
+    liveness or readiness probe with the probe's answer (so that a pod whose connections
+    are all busy is not restarted for it), anything else with 503."""
 
     daemon_threads = True  # a stuck call never blocks exit
     request_queue_size = 128  # socketserver's default of 5 resets connections under bursts
@@ -67,11 +67,11 @@ class Server(ThreadingHTTPServer):
         self.watchdog = Watchdog(runtime)
         self.max_connections = runtime.settings.max_connections
         self.idle_connections = IdleConnections()
-        self._lingering: deque = deque()  # (socket, when to close it) of refused connections
         self._accept_backoff = 0.0
         self._log_accept_failure = ThrottledLog("cannot accept connections; backing off")
         self._log_refusal = ThrottledLog("connections refused: too many open")
         self._log_connection_error = ThrottledLog("client connection error")
+        self.overflow = Overflow(runtime, self.watchdog, self.refusal)
 
     def get_request(self):
         try:
@@ -95,8 +95,7 @@ class Server(ThreadingHTTPServer):
         replacing = metrics.connections >= self.max_connections
         if replacing and not (metrics.connections < self.max_connections + MAX_REPLACING
                               and self.idle_connections.close_oldest()):
-            metrics.connection_refused()
-            self.refuse(request)
+            self.overflow.add(request)  # a probe answered, else 503; never the handler
             return
         metrics.connection_opened(replacing)
         super().process_request(request, client_address)  # on failure: shutdown_request
@@ -107,7 +106,9 @@ class Server(ThreadingHTTPServer):
         finally:
             self.runtime.metrics.connection_closed()
 
-    def refuse(self, sock: socket.socket) -> None:
+    def refusal(self) -> bytes:
+        """A 503 for a connection past the cap (from the overflow thread): counted, logged."""
+        self.runtime.metrics.connection_refused()
         self._log_refusal(maxConnections=self.max_connections,
                           variable="PYLAMBDA_MAX_CONNECTIONS")
         body = json.dumps({"error": f"too many connections: {self.max_connections} are open "
@@ -116,35 +117,12 @@ class Server(ThreadingHTTPServer):
         head = (f"HTTP/1.1 503 Service Unavailable\r\nServer: pylambda\r\nDate: {http_date()}"
                 f"\r\nContent-Type: {JSON_TYPE}\r\nContent-Length: {len(body)}\r\n"
                 "Retry-After: 1\r\nConnection: close\r\n\r\n")
-        try:
-            sock.setblocking(False)
-            sock.send(head.encode("latin-1") + body)  # fits any empty send buffer
-            sock.shutdown(socket.SHUT_WR)
-        except OSError:
-            sock.close()
-            return
-        self._lingering.append((sock, time.monotonic() + REFUSAL_LINGER_SECONDS))
-        if len(self._lingering) > MAX_LINGERING:
-            self._lingering.popleft()[0].close()
+        return head.encode("latin-1") + body
 
-    def service_actions(self) -> None:
-        """Between accepts (and at least every poll interval): drop what refused clients
-        sent, and close those that hung up or whose linger is over."""
-        now = time.monotonic()
-        for _ in range(len(self._lingering)):
-            sock, close_at = self._lingering.popleft()
-            try:
-                while sock.recv(65536):
-                    pass
-                done = True  # the client hung up
-            except BlockingIOError:
-                done = now >= close_at
-            except OSError:
-                done = True
-            if done:
-                sock.close()
-            else:
-                self._lingering.append((sock, close_at))
+    def server_close(self) -> None:
+        super().server_close()
+        if hasattr(self, "overflow"):  # not when binding failed, in TCPServer.__init__
+            self.overflow.close()
 
     def server_bind(self) -> None:
         """Skips HTTPServer's getfqdn(), a reverse DNS lookup that can stall startup."""

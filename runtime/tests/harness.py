@@ -9,6 +9,7 @@ import http.client
 import json
 import os
 import resource
+import select
 import signal
 import socket
 import subprocess
@@ -195,6 +196,121 @@ def read_to_eof(address, data: bytes, timeout: float) -> tuple:
         except ConnectionResetError:
             pass
         return received, time.monotonic() - started
+
+
+# ------------------------------------------------------------ raw sockets
+# For tests that must control exactly what a client sends and when (silent connections,
+# stalled bodies, connections held at the cap). Every socket has a timeout and is closed by
+# the test's cleanups.
+
+
+def connect(test, port: int, timeout: float = WAIT) -> socket.socket:
+    """A new connection to the runtime, closed when `test` ends."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    test.addCleanup(sock.close)
+    return sock
+
+
+def connect_many(test, port: int, count: int, pause: float = 0.0) -> list:
+    """`count` connections that send nothing (yet), `pause` seconds apart."""
+    sockets = []
+    for _ in range(count):
+        sockets.append(connect(test, port))
+        if pause:
+            time.sleep(pause)
+    return sockets
+
+
+def answered(sock: socket.socket, within: float) -> bool:
+    """Whether the server sent something, or ended the connection, within `within` seconds."""
+    return bool(select.select([sock], [], [], within)[0])
+
+
+def read_to_end(sock: socket.socket) -> bytes:
+    """Everything until the server ends the connection; a reset counts as the end."""
+    received = b""
+    try:
+        while chunk := sock.recv(65536):
+            received += chunk
+    except ConnectionResetError:
+        pass
+    return received
+
+
+def read_response(sock: socket.socket) -> bytes:
+    """One response on a connection left open: its head and its Content-Length of body (or
+    what came before the server ended the connection)."""
+    received = b""
+    while True:
+        head, blank, body = received.partition(b"\r\n\r\n")
+        if blank:
+            length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")[1:]
+                           if line.lower().startswith(b"content-length:")), 0)
+            if len(body) >= length:
+                return received
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            chunk = b""
+        if not chunk:
+            return received
+        received += chunk
+
+
+def status_of(answer: bytes) -> int:
+    """The status code of a raw response, 0 for none (the connection ended unanswered)."""
+    return int(answer[9:12]) if answer.startswith(b"HTTP/1.") else 0
+
+
+def raw_get(port: int, path: str, timeout: float = WAIT) -> bytes:
+    """A probe as the kubelet sends one (HTTP/1.1, a new connection, Connection: close) and
+    its whole answer, b"" if the connection ended without one."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: kube-probe/1.30\r\n"
+                     b"Accept: */*\r\nConnection: close\r\n\r\n" % path.encode())
+        return read_to_end(sock)
+
+
+def get_kept_open(test, port: int, path: str) -> tuple:
+    """A GET on a new keep-alive connection, left open (it holds its slot): (the socket,
+    the answer)."""
+    sock = connect(test, port)
+    sock.sendall(b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % path.encode())
+    return sock, read_response(sock)
+
+
+def push(socks: list, data: bytes, seconds: float) -> list:
+    """Send `data` on every socket at once, as far as the server takes it (non-blocking,
+    round robin), until all of it is sent, or `seconds` passed, or for half a second none
+    took a byte (the server stopped reading them). How many bytes each one sent; a socket
+    the server ended (a reset, a broken pipe) stops where it was."""
+    sent = [0] * len(socks)
+    deadline = time.monotonic() + seconds
+    for sock in socks:
+        sock.setblocking(False)
+    try:
+        open_ones = set(range(len(socks)))
+        last_progress = time.monotonic()
+        while open_ones and time.monotonic() < deadline:
+            writable = select.select([], [socks[i] for i in open_ones], [], 0.1)[1]
+            for i in [i for i in open_ones if socks[i] in writable]:
+                try:
+                    n = socks[i].send(data[sent[i]:sent[i] + (256 << 10)])
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    open_ones.discard(i)
+                    continue
+                sent[i] += n
+                last_progress = time.monotonic()
+                if sent[i] == len(data):
+                    open_ones.discard(i)
+            if time.monotonic() - last_progress > 0.5:
+                break
+    finally:
+        for sock in socks:
+            sock.settimeout(WAIT)
+    return sent
 
 
 def write_files(root: Path, files: dict) -> None:

@@ -35,6 +35,20 @@ class StrictRequestTest(unittest.TestCase):
         self.assertEqual(received.count(b"HTTP/1.1 "), 1, received)  # nothing more was served
         self.assertLess(seconds, 2.0, "the connection was left open")
 
+    def test_a_few_empty_lines_before_a_request_line_are_ignored(self):
+        request = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+        post = b"POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"
+        last = b"GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        received, _ = self.exchange(b"\r\n" + request + post + b"\r\n" + b"\n\r\n\r\n" + last)
+        self.assertEqual(received.count(b"HTTP/1.1 200 "), 3, received)  # one connection, kept alive
+        self.assertEqual([r["path"] for r in self.calls()], ["/a", "/b", "/c"])
+
+    def test_more_empty_lines_than_a_few_end_the_connection_unanswered(self):
+        received, seconds = self.exchange(b"\r\n" * 5 + b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertEqual(received, b"")
+        self.assertLess(seconds, 2.0)
+        self.assertEqual(self.calls(), [])
+
     def calls(self) -> list:
         time.sleep(0.1)  # the log writer's batch
         return [r for r in self.runtime.records() if r.get("msg") == "call"]
