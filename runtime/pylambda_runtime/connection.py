@@ -21,7 +21,7 @@ from .deadlines import RequestReader, RequestTimeout, WriteTimeout, send_within,
 from .framing import (HTTP_VERSION, MAX_LEADING_EMPTY_LINES, MAX_METHOD, REQUEST_LINE,
                       STATUS_LINES, HttpError, connection_tokens, framing_problem, http_date,
                       read_body, read_headers)
-from .logs import log, log_call
+from .logs import ThrottledLog, log, log_call
 from .probes import PROBE_PATHS, probe_response
 from .state import Runtime
 
@@ -93,7 +93,10 @@ class RequestHandler(BaseHTTPRequestHandler):
         like every error the runtime produces, with the standard reason phrase, and the
         connection closed after it: where the next request would start is unknown."""
         status = HTTPStatus(code)
-        self.log_error("code %d, message %s", code, message)
+        logs = self.server.framing_error_logs
+        throttled = logs.get(code) or logs.setdefault(
+            code, ThrottledLog(f"http: requests refused with {code} {status.phrase}"))
+        throttled(message=message or status.phrase, client=self.client_address[0])
         headers = self.headers if self.headers_read else None
         given_id = headers.get("x-request-id", "") if headers else ""
         request_id = given_id if REQUEST_ID.fullmatch(given_id) else os.urandom(16).hex()

@@ -123,3 +123,23 @@ def log_call(method: str, path: str, response: "Response", seconds: float, reque
     log("error", fields.pop("msg"), method=method, path=path, status=response.status,
         durationMs=round(seconds * 1000, 1), requestId=request_id, **fields)
 
+
+class ThrottledLog:
+    """A warning about something a client can make happen thousands of times a second (a
+    flood of connections, of malformed or timed-out requests): logged at most once per
+    `seconds`, with how often it happened since, so that no client can flood the pod's log.
+    Shared by connection threads, hence the lock."""
+
+    def __init__(self, msg: str, seconds: float = 10.0):
+        self.msg, self.seconds = msg, seconds
+        self.next_at, self.unlogged = 0.0, 0
+        self._lock = threading.Lock()
+
+    def __call__(self, **fields) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self.unlogged += 1
+            if now < self.next_at:
+                return
+            self.next_at, times, self.unlogged = now + self.seconds, self.unlogged, 0
+        log("warning", self.msg, times=times, **fields)

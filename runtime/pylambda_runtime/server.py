@@ -16,27 +16,10 @@ from .bodies import JSON_TYPE
 from .connection import RequestHandler
 from .framing import http_date
 from .idle import IdleConnections
-from .logs import log
+from .logs import ThrottledLog, log
 from .overflow import Overflow
 from .state import Runtime
 from .watchdog import Watchdog
-
-
-class ThrottledLog:
-    """A warning about something that may happen thousands of times a second (a flood of
-    connections): logged at most once per `seconds`, with how often it happened since."""
-
-    def __init__(self, msg: str, seconds: float = 10.0):
-        self.msg, self.seconds = msg, seconds
-        self.next_at, self.unlogged = 0.0, 0
-
-    def __call__(self, **fields) -> None:
-        now = time.monotonic()
-        self.unlogged += 1
-        if now >= self.next_at:
-            self.next_at = now + self.seconds
-            log("warning", self.msg, times=self.unlogged, **fields)
-            self.unlogged = 0
 
 
 # accept() failing with these is the process or the system out of a resource: retrying at
@@ -71,6 +54,8 @@ class Server(ThreadingHTTPServer):
         self._log_accept_failure = ThrottledLog("cannot accept connections; backing off")
         self._log_refusal = ThrottledLog("connections refused: too many open")
         self._log_connection_error = ThrottledLog("client connection error")
+        # Requests refused for their framing (400, 408, 414, 431, 505), one log per status.
+        self.framing_error_logs: dict = {}
         self.overflow = Overflow(runtime, self.watchdog, self.refusal)
 
     def get_request(self):

@@ -64,3 +64,37 @@ class ErrorAnswerTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class FramingErrorLogTest(unittest.TestCase):
+    """A client can send malformed or silent requests as fast as it can connect: each is still
+    answered, but the pod's log gets one line per status and 10 s, saying how many there were,
+    not one line each (which would let any client flood the log and its shipper)."""
+
+    def setUp(self):
+        self.runtime = start(self, HANDLER, {"PYLAMBDA_HEADER_TIMEOUT_SECONDS": "0.3"})
+        self.runtime.wait_healthy()
+        self.address = ("127.0.0.1", self.runtime.port)
+
+    def refusal_lines(self, status: int) -> list:
+        return [r for r in self.runtime.records()
+                if r.get("msg", "").startswith(f"http: requests refused with {status} ")]
+
+    def test_a_flood_of_malformed_requests_logs_one_line_per_status(self):
+        for _ in range(100):
+            answer, _ = read_to_eof(self.address, b"GET / HTTP/1.1 extra\r\n\r\n", WAIT)
+            self.assertTrue(answer.startswith(b"HTTP/1.1 400 "), answer[:100])
+        for _ in range(10):  # silent until the header timeout
+            answer, _ = read_to_eof(self.address, b"", WAIT)
+            self.assertTrue(answer.startswith(b"HTTP/1.1 408 "), answer[:100])
+        first = self.runtime.wait_for_log(lambda r: r.get("msg", "").startswith(
+            "http: requests refused with 408 "))
+        self.assertEqual(first["level"], "warning")
+        self.assertEqual(first["times"], 1)
+        time.sleep(0.2)  # any stray line would have been written by now
+        lines = self.refusal_lines(400)
+        self.assertEqual(len(lines), 1, lines)
+        self.assertEqual(lines[0]["times"], 1)
+        self.assertEqual(lines[0]["client"], "127.0.0.1")
+        self.assertIn("message", lines[0])
+        self.assertEqual(len(self.refusal_lines(408)), 1)
