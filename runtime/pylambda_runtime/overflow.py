@@ -14,7 +14,8 @@ to OVERFLOW_HEAD_SECONDS and answers it:
 Either way the connection is then closed: the answer sent, its sending side shut, what the
 client still sends read and dropped for up to LINGER_SECONDS (so that closing with data
 unread does not reset the answer away). At most MAX_OVERFLOW such connections are held at
-once; past that the oldest is let go (closed if answered, else answered 503 and closed)."""
+once; past that one is let go (closed if answered, else answered 503 and closed): one answered
+already, else the one silent longest, else the oldest."""
 
 import io
 import selectors
@@ -131,7 +132,10 @@ class Overflow:
             else:
                 self._readable(self._waiting.get(key.fileobj))
         while self._new:
-            self._take(self._new.popleft())
+            waiting = self._take(self._new.popleft())
+            # A probe's request usually came with its connection: read it now, before more
+            # new connections can push it out of the table unread.
+            self._readable(waiting)
         now = time.monotonic()
         for waiting in [w for w in self._waiting.values() if w.until <= now]:
             if waiting.answered:
@@ -139,20 +143,29 @@ class Overflow:
             else:  # its request did not arrive in time
                 self._answer(waiting, self.refusal())
 
-    def _take(self, sock: socket.socket) -> None:
+    def _evictable(self) -> "Waiting":
+        """Which held connection makes room: one already answered (lingering), else the one
+        silent longest (a flood of connections that send nothing), else the oldest. A probe
+        sends its request at once, so it is rarely the one let go."""
+        waiting = self._waiting.values()
+        return (next((w for w in waiting if w.answered), None)
+                or next((w for w in waiting if not w.head), None)
+                or next(iter(waiting)))
+
+    def _take(self, sock: socket.socket):
         if len(self._waiting) >= MAX_OVERFLOW:
-            oldest = next((w for w in self._waiting.values() if w.answered),
-                          next(iter(self._waiting.values())))
-            if not oldest.answered:
-                self._answer(oldest, self.refusal())
-            self._close(oldest)
+            evicted = self._evictable()
+            if not evicted.answered:
+                self._answer(evicted, self.refusal())
+            self._close(evicted)
         try:
             sock.setblocking(False)
             self._selector.register(sock, selectors.EVENT_READ)
         except (OSError, ValueError):
             sock.close()
-            return
-        self._waiting[sock] = Waiting(sock, time.monotonic() + OVERFLOW_HEAD_SECONDS)
+            return None
+        waiting = self._waiting[sock] = Waiting(sock, time.monotonic() + OVERFLOW_HEAD_SECONDS)
+        return waiting
 
     def _readable(self, waiting) -> None:
         if waiting is None:

@@ -5,6 +5,8 @@ request past the cap gets 503; a connection past the cap that sends nothing, or 
 incomplete head, gets 503 within a second or so."""
 
 import json
+import socket
+import threading
 import time
 import unittest
 
@@ -119,3 +121,47 @@ class ProbesAtTheCapTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ProbesThroughAFloodTest(unittest.TestCase):
+    """Past the cap, a flood of connections that send nothing fills the overflow table many
+    times a second: a probe arriving among them is read and answered, never pushed out unread."""
+
+    FLOOD_SECONDS = 2.0
+    FLOODERS = 3
+
+    def setUp(self):
+        self.runtime = start(self, HANDLER, {"PYLAMBDA_MAX_CONNECTIONS": str(CAP),
+                                             "PYLAMBDA_HEADER_TIMEOUT_SECONDS": "10"})
+        self.runtime.wait_healthy()
+        time.sleep(0.2)
+
+    def test_probes_pass_while_silent_connections_flood_past_the_cap(self):
+        fill_mid_request(self, self.runtime.port)
+        time.sleep(1.1)  # none of them replaceable any more: they are mid-request
+        stop = time.monotonic() + self.FLOOD_SECONDS
+        opened = []
+
+        def flood():  # bounded: the flood's time, and at most 20,000 connections each
+            for _ in range(20_000):
+                if time.monotonic() > stop:
+                    return
+                try:
+                    socket.create_connection(("127.0.0.1", self.runtime.port), timeout=1).close()
+                    opened.append(1)
+                except OSError:
+                    pass
+
+        flooders = [threading.Thread(target=flood) for _ in range(self.FLOODERS)]
+        for thread in flooders:
+            thread.start()
+        statuses = []
+        try:
+            while time.monotonic() < stop - 0.2:
+                statuses.append(status_of(raw(self.runtime.port, b"GET /livez HTTP/1.1\r\nHost: x\r\n\r\n")))
+                time.sleep(0.1)
+        finally:
+            for thread in flooders:
+                thread.join()
+        self.assertGreater(len(opened), 200, "the flood did not flood")
+        self.assertEqual(statuses, [200] * len(statuses), f"{len(opened)} flood connections")
