@@ -61,7 +61,7 @@ class Headers:
 
 
 def read_headers(rfile) -> Optional[Headers]:
-    """The header block, up to its empty line; None if it stops mid-line. Over our limits
+    """The header block, up to its empty line; None if the stream ends before it. Over our limits
     (MAX_HEADERS lines, MAX_HEADER_BYTES in all) raises ValueError, answered 431. Values lose
     surrounding blanks; an obsolete folded line joins the previous value with a space. As
     h11 does, anything else that is not a field line (RFC 9112 5) is answered 400: a line
@@ -76,9 +76,11 @@ def read_headers(rfile) -> Optional[Headers]:
         if room < 0:
             raise ValueError(f"the header section is over the {MAX_HEADER_BYTES // 1024} KiB "
                              "limit (431)")
-        if line in (b"\r\n", b"\n", b""):
+        if line in (b"\r\n", b"\n"):
             return Headers(values)
-        if line[-1:] != b"\n":  # the client went away, or idle past the timeout, mid-line
+        # The stream ended before the empty line (the client went away, or reset), or mid-line:
+        # the request is incomplete, and an abandoned request must never reach the handler.
+        if line[-1:] != b"\n":
             return None
         lines += 1
         if lines > MAX_HEADERS:

@@ -45,6 +45,25 @@ class ClientResetTest(unittest.TestCase):
         records = runtime.records()
         self.assertEqual([r for r in records if "traceback" in r or r.get("level") == "error"], [])
 
+    def test_a_request_whose_headers_never_end_never_reaches_the_handler(self):
+        runtime = start(self, {"main.py": """
+            def handler(event, context):
+                return None
+        """})
+        runtime.wait_healthy()
+        # Its last header line whole, but no empty line: the client resets, or ends its side.
+        head = b"DELETE /orders/43 HTTP/1.1\r\nHost: x\r\n"
+        send_then_reset(runtime.port, head)
+        with socket.create_connection(("127.0.0.1", runtime.port), timeout=WAIT) as sock:
+            sock.sendall(head)
+            sock.shutdown(socket.SHUT_WR)
+            self.assertEqual(sock.recv(65536), b"", "an incomplete request is not answered")
+        time.sleep(0.3)
+        self.assertEqual(runtime.request("GET", "/after").status, 204)  # serving still
+        runtime.wait_for_log(lambda r: r.get("msg") == "call" and r.get("path") == "/after")
+        paths = [r.get("path") for r in runtime.records() if r.get("msg") == "call"]
+        self.assertEqual(paths, ["/after"], runtime.output())
+
 
 class HandleErrorTest(unittest.TestCase):
     def test_a_client_socket_error_is_logged_throttled_without_traceback_a_bug_with_one(self):
