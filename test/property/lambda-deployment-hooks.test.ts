@@ -3,6 +3,7 @@
 // feeding an answer back changes nothing, and bad annotations never drop an attachment.
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { decoratorServiceName } from '../../src/hooks/lambda-deployment-sync.js';
 import { settingsConfigMapName } from '../../src/render/settings-configmap.js';
 import { assertParameters } from './support/budget.js';
 import { callOk, canonical, identities } from './support/calls.js';
@@ -18,7 +19,7 @@ import {
   type DeploymentCase,
 } from './support/deployment-requests.js';
 import { useHookServer } from './support/hook-server.js';
-import { kubeTime, parseable } from './support/kube-arbitraries.js';
+import { kubeTime, parseable, uidOf } from './support/kube-arbitraries.js';
 import {
   applyStrategy,
   childMap,
@@ -199,6 +200,76 @@ describe('property: lambda-deployment hooks (generated requests)', function () {
         ).to.equal(true);
       }),
       assertParameters('deploymentFeedback'),
+    );
+  });
+
+  it('sync never asks for an attachment whose name someone else holds, and names each holder', async () => {
+    const cases = parseable(
+      fc.record({
+        deployment: deploymentCase.filter((d) => expectedProblems(d).length === 0),
+        version: hookVersion,
+        held: fc.constantFrom<('ConfigMap' | 'Service')[]>(
+          ['ConfigMap'],
+          ['Service'],
+          ['ConfigMap', 'Service'],
+        ),
+        controlled: fc.boolean(),
+      }),
+    );
+
+    await fc.assert(
+      fc.asyncProperty(cases, async (c) => {
+        const d = c.deployment;
+        const names: Record<string, string> = {
+          ConfigMap: settingsConfigMapName(d.name),
+          Service: decoratorServiceName(d.name),
+        };
+        const holders: Child[] = c.held.map((kind) => ({
+          apiVersion: 'v1',
+          kind,
+          metadata: {
+            name: names[kind]!,
+            namespace: d.namespace,
+            uid: uidOf('theirs', kind, d.name),
+            ...(c.controlled
+              ? {
+                  ownerReferences: [
+                    {
+                      apiVersion: 'apps/v1',
+                      kind: 'Deployment',
+                      name: 'theirs',
+                      uid: uidOf('theirs'),
+                      controller: true,
+                    },
+                  ],
+                }
+              : {}),
+          },
+        }));
+        const request = decoratorBody({
+          object: deploymentObject(d),
+          attachments: childMap([], d.namespace, c.version, DECORATOR_GROUPS),
+          related: childMap(holders, d.namespace, c.version, DECORATOR_GROUPS),
+          finalizing: false,
+        });
+        const { answer } = await callOk<DecoratorAnswer>(
+          server,
+          'lambda-deployment/sync',
+          request,
+          {
+            namespace: d.namespace,
+            repeat: false,
+          },
+        );
+        expect(answer.attachments, 'nothing is asked for').to.deep.equal([]);
+        expect(Object.keys(answer.annotations), 'only the error is written').to.deep.equal([ERROR]);
+        for (const kind of c.held) {
+          expect(answer.annotations[ERROR]).to.include(
+            `${kind} ${d.namespace}/${names[kind]} already exists`,
+          );
+        }
+      }),
+      assertParameters('deploymentSync'),
     );
   });
 

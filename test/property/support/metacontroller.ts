@@ -78,13 +78,14 @@ export function decoratorBody(fields: {
   controller?: unknown;
   object: unknown;
   attachments: unknown;
+  related?: unknown;
   finalizing: boolean;
 }): string {
   return goStruct([
     ['controller', fields.controller ?? {}],
     ['object', fields.object],
     ['attachments', fields.attachments],
-    ['related', {}],
+    ['related', fields.related ?? {}],
     ['finalizing', fields.finalizing],
   ]);
 }
