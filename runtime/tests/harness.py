@@ -189,12 +189,7 @@ def read_to_eof(address, data: bytes, timeout: float) -> tuple:
     with socket.create_connection(address, timeout=timeout) as sock:
         started = time.monotonic()
         sock.sendall(data)
-        received = b""
-        try:
-            while chunk := sock.recv(65536):
-                received += chunk
-        except ConnectionResetError:
-            pass
+        received = read_to_end(sock)
         return received, time.monotonic() - started
 
 
