@@ -5,7 +5,7 @@
 // `related`) is never asked for: that object would be taken over under server-side apply.
 import { asDesired } from '../metacontroller/carry-over.js';
 import { allObjects, type KubeObject } from '../metacontroller/objects.js';
-import { checkChildren, describeConflict } from '../metacontroller/ownership.js';
+import { checkChildren, describeConflict, wantedChild } from '../metacontroller/ownership.js';
 import {
   CONFIGMAP_ANNOTATION,
   decoratedLambda,
@@ -51,11 +51,9 @@ export function syncLambdaDeployment(
     selector: lambda.selector,
     labels: commonLabels(lambda.settings.name),
   });
-  const wanted = [configMap, service].map((object) => ({
-    group: `${object.kind}.${object.apiVersion}`,
-    name: object.metadata!.name!,
-    namespace: lambda.settings.namespace,
-  }));
+  const wanted = [configMap, service].map((object) =>
+    wantedChild(object as KubeObject, lambda.settings.namespace),
+  );
   const { conflicts } = checkChildren(
     wanted,
     request.attachments,

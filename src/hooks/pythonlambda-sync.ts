@@ -18,6 +18,7 @@ import {
   describeConflict,
   describeMissing,
   claimedChild,
+  wantedChild,
   type ChildCheck,
 } from '../metacontroller/ownership.js';
 import { renderAvailabilityChildren } from '../render/availability.js';
@@ -262,11 +263,7 @@ export function syncPythonLambda(request: CompositeRequest, ctx: HookContext): C
         children.deployment as KubeObject,
         ...children.availability,
         children.service,
-      ].map((child) => ({
-        group: `${child.kind}.${child.apiVersion}`,
-        name: child.metadata.name,
-        namespace: namespace!,
-      })),
+      ].map((child) => wantedChild(child, namespace!)),
       request.children,
       request.related,
       request.parent.metadata.uid,

@@ -29,6 +29,11 @@ export interface WantedChild {
   namespace: string;
 }
 
+/** The child an object of an answer stands for, in the parent's namespace. */
+export function wantedChild(object: KubeObject, namespace: string): WantedChild {
+  return { group: `${object.kind}.${object.apiVersion}`, name: object.metadata.name, namespace };
+}
+
 export interface ChildCheck {
   /** Wanted names held by objects this lambda does not own. */
   conflicts: { child: WantedChild; holder: KubeObject }[];
