@@ -34,6 +34,12 @@ def probe_status(port: int) -> int:
         return status_of(read_response(sock))
 
 
+def probe_on(test, sock) -> None:
+    """A /healthz request on a kept-open connection, answered 200 (the connection stays)."""
+    sock.sendall(PROBE)
+    test.assertEqual(status_of(read_response(sock)), 200)
+
+
 def call_status(port: int) -> int:
     """The status of a handler call on a new connection (503 past the cap)."""
     with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as sock:
@@ -72,16 +78,14 @@ class IdleConnectionTest(unittest.TestCase):
         runtime = start_quiet(self, {"PYLAMBDA_MAX_CONNECTIONS": "3",
                                         "PYLAMBDA_IDLE_TIMEOUT_SECONDS": "60"})
         kept = connect(self, runtime.port)
-        kept.sendall(PROBE)
-        self.assertEqual(status_of(read_response(kept)), 200)
+        probe_on(self, kept)
         time.sleep(0.1)  # idle longer than the silent ones below have waited
         silent = connect_many(self, runtime.port, 2, pause=0.05)
         time.sleep(1.2)
         self.assertEqual(call_status(runtime.port), 200)
         self.assertEqual(read_to_end(silent[0]), b"")
         self.assertFalse(answered(silent[1], 0.05))
-        kept.sendall(PROBE)  # the keep-alive client is still served
-        self.assertEqual(status_of(read_response(kept)), 200)
+        probe_on(self, kept)  # the keep-alive client is still served
 
     def test_a_connection_that_started_its_first_request_is_never_closed_to_make_room(self):
         runtime = start_quiet(self, {"PYLAMBDA_MAX_CONNECTIONS": "1"})
@@ -108,19 +112,16 @@ class IdleConnectionTest(unittest.TestCase):
         kept = []
         for _ in range(3):
             sock = connect(self, runtime.port)
-            sock.sendall(PROBE)
-            self.assertTrue(read_response(sock).startswith(b"HTTP/1.1 200 "))
+            probe_on(self, sock)
             kept.append(sock)
             time.sleep(0.05)  # so that they start waiting in this order
         time.sleep(1.0)  # all idle long enough to be replaced
         for _ in range(2):  # each new one kept open too, so the cap stays reached
             sock = connect(self, runtime.port)
-            sock.sendall(PROBE)
-            self.assertTrue(read_response(sock).startswith(b"HTTP/1.1 200 "))
+            probe_on(self, sock)
         self.assertEqual(read_to_end(kept[0]), b"")  # ended without an answer to anything
         self.assertEqual(read_to_end(kept[1]), b"")
-        kept[2].sendall(PROBE)  # the one idle for the shortest time still serves
-        self.assertTrue(read_response(kept[2]).startswith(b"HTTP/1.1 200 "))
+        probe_on(self, kept[2])  # the one idle for the shortest time still serves
         time.sleep(1.1)
         metrics = runtime.metrics()
         self.assertEqual(metrics["pylambda_replaced_connections_total"], 3)  # and /metrics' own
@@ -130,14 +131,12 @@ class IdleConnectionTest(unittest.TestCase):
         runtime = start_quiet(self, {"PYLAMBDA_MAX_CONNECTIONS": "2",
                                         "PYLAMBDA_IDLE_TIMEOUT_SECONDS": "60"})
         client = connect(self, runtime.port)
-        client.sendall(PROBE)
-        self.assertEqual(status_of(read_response(client)), 200)
+        probe_on(self, client)
         busy = connect(self, runtime.port)
         busy.sendall(b"GET / HT")  # mid-request: never replaced, so the cap is reached
         time.sleep(1.2)
         for _ in range(3):  # a client calling back to back: its connection idle a moment
-            client.sendall(PROBE)
-            self.assertEqual(status_of(read_response(client)), 200)
+            probe_on(self, client)
             self.assertEqual(call_status(runtime.port), 503)  # refused, not put in its place
         time.sleep(1.2)
         self.assertEqual(call_status(runtime.port), 200)  # idle long enough now
