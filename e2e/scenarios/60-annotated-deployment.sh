@@ -26,7 +26,7 @@ for o in json.load(sys.stdin)["items"]:
 count_attachments() { attachments | wc -l | tr -d ' '; }
 
 step "the attachments appear, owned by the Deployment, and the annotations are written"
-eventually "$SHORT" "pylambda.dev/url is written on deployment/$deploy" annotation url
+eventually "$SHORT" "pylambda.dev/url is written on deployment/$deploy" differs "" annotation url
 eventually "$SHORT" "two attachments (ConfigMap, Service) owned by deployment/$deploy" equals 2 count_attachments
 before=$(attachments)
 sed 's/^/  /' <<<"$before"
@@ -108,7 +108,7 @@ expect "no settings ConfigMap is made for deployment/other" equals "" \
   bash -c "$BIN/kubectl get -n $NS configmap/other-pylambda -o name 2>/dev/null || true"
 step "  delete the foreign Service: deployment/other gets its own"
 k delete -n "$NS" service/other-lambda >/dev/null
-eventually "$SHORT" "pylambda.dev/url is written on deployment/other" other_annotation url
+eventually "$SHORT" "pylambda.dev/url is written on deployment/other" differs "" other_annotation url
 expect "the error is gone" equals "" other_annotation error
 [[ "$(jp service/other-lambda '{.metadata.uid}')" != "$foreign_uid" ]] || fail "service/other-lambda is still the foreign one"
 k delete -n "$NS" deployment/other >/dev/null

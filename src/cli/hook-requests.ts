@@ -1,6 +1,7 @@
 // Metacontroller-shaped sync requests for a lambda seen for the first time: every child or
 // attachment group present and empty, no related objects, not finalizing. The hooks answer
-// them with exactly the objects Metacontroller would create.
+// them with exactly the objects Metacontroller would create. A decorated Deployment's
+// annotations settle only on the sync after that, once its attachments exist.
 import type { CompositeRequest } from '../hooks/composite-types.js';
 import type { DecoratorRequest, DeploymentObject } from '../hooks/decorator-types.js';
 import {
@@ -10,6 +11,7 @@ import {
   DISRUPTION_BUDGET_GROUP,
   SERVICE_GROUP,
   type KubeObject,
+  type ObjectMap,
 } from '../metacontroller/objects.js';
 
 export function firstCompositeSync(parent: KubeObject): CompositeRequest {
@@ -34,4 +36,17 @@ export function firstDecoratorSync(deployment: KubeObject): DecoratorRequest {
     related: {},
     finalizing: false,
   };
+}
+
+/** The sync after the first: the attachments it asked for observed as the Deployment's own. */
+export function settledDecoratorSync(
+  deployment: KubeObject,
+  attachments: KubeObject[],
+): DecoratorRequest {
+  const observed: ObjectMap = { [CONFIGMAP_GROUP]: {}, [SERVICE_GROUP]: {} };
+  for (const object of attachments) {
+    const group = (observed[`${object.kind}.${object.apiVersion}`] ??= {});
+    group[object.metadata.name] = object;
+  }
+  return { ...firstDecoratorSync(deployment), attachments: observed };
 }

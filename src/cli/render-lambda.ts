@@ -9,7 +9,7 @@ import { pythonLambdaSpec, type LambdaSpec } from '../lambda/python-lambda-spec.
 import type { KubeObject } from '../metacontroller/objects.js';
 import type { Problem } from '../validation/problems.js';
 import { CliError } from './exit-codes.js';
-import { firstCompositeSync, firstDecoratorSync } from './hook-requests.js';
+import { firstCompositeSync, firstDecoratorSync, settledDecoratorSync } from './hook-requests.js';
 import { lambdaLabel, type LambdaDocument } from './lambdas.js';
 
 export type RenderedLambda =
@@ -60,13 +60,15 @@ function renderDecorated(source: LambdaDocument, file: string, ctx: HookContext)
   const deployment = source.object as KubeObject & Deployment;
   const result = decoratedLambda(deployment);
   if (!result.ok) throw invalid(source, file, result.problems);
-  const response = syncLambdaDeployment(firstDecoratorSync(source.object), ctx);
+  const first = syncLambdaDeployment(firstDecoratorSync(source.object), ctx);
+  // The annotations as they settle: the URL is written once the Service exists.
+  const settled = syncLambdaDeployment(settledDecoratorSync(source.object, first.attachments), ctx);
   return {
     kind: 'Deployment',
     source,
     lambda: result.lambda,
-    objects: response.attachments,
-    annotations: response.annotations,
+    objects: first.attachments,
+    annotations: settled.annotations,
   };
 }
 

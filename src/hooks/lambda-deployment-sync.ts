@@ -3,6 +3,10 @@
 // would retry forever): the attachments stay as they are and pylambda.dev/error says what is wrong.
 // A name held by an object this Deployment does not own (seen through the customize hook's
 // `related`) is never asked for: that object would be taken over under server-side apply.
+// pylambda.dev/service and /url name the Service only once Metacontroller sends it as this
+// Deployment's own attachment: Metacontroller writes the annotations before it creates the
+// attachments, so a URL written earlier could name a Service that never comes (a name held by
+// someone else with the customize hook dropped, a write the takeover guard refuses).
 import { asDesired } from '../metacontroller/carry-over.js';
 import { allObjects, type KubeObject } from '../metacontroller/objects.js';
 import { checkChildren, describeConflict, wantedChild } from '../metacontroller/ownership.js';
@@ -51,20 +55,19 @@ export function syncLambdaDeployment(
     selector: lambda.selector,
     labels: commonLabels(lambda.settings.name),
   });
-  const wanted = [configMap, service].map((object) =>
-    wantedChild(object as KubeObject, lambda.settings.namespace),
-  );
-  const { conflicts } = checkChildren(
-    wanted,
+  const wantedService = wantedChild(service as KubeObject, lambda.settings.namespace);
+  const { conflicts, missing } = checkChildren(
+    [wantedChild(configMap as KubeObject, lambda.settings.namespace), wantedService],
     request.attachments,
     request.related,
     request.object.metadata.uid,
   );
   if (conflicts.length > 0) return keep(conflicts.map(describeConflict).join('; '));
+  const served = !missing.includes(wantedService);
   return {
     annotations: {
-      [SERVICE_ANNOTATION]: serviceName,
-      [URL_ANNOTATION]: serviceUrl(serviceName, lambda.settings, ctx.clusterDomain),
+      [SERVICE_ANNOTATION]: served ? serviceName : null,
+      [URL_ANNOTATION]: served ? serviceUrl(serviceName, lambda.settings, ctx.clusterDomain) : null,
       [CONFIGMAP_ANNOTATION]: configMap.metadata!.name!,
       [ERROR_ANNOTATION]: null,
     },

@@ -38,6 +38,8 @@ interface DeploymentSpecShape {
   template: { spec: { volumes: { configMap?: { name: string; optional?: boolean } }[] } };
 }
 const ERROR = 'pylambda.dev/error';
+const SERVICE_KEY = 'pylambda.dev/service';
+const URL_KEY = 'pylambda.dev/url';
 
 function body(
   c: DeploymentCase,
@@ -63,6 +65,12 @@ function observeOptions(c: DeploymentCase, strategy: ApplyStrategy, rolloutAt: s
   };
 }
 
+/** The annotations but the two that wait for the Service to exist. */
+function withoutServed(annotations: Record<string, string | null>) {
+  const { [SERVICE_KEY]: _service, [URL_KEY]: _url, ...rest } = annotations;
+  return rest;
+}
+
 /** What a sync answer must say about the Deployment's annotations. */
 function expectVerdict(answer: DecoratorAnswer, c: DeploymentCase, observed: Child[]) {
   const problems = expectedProblems(c);
@@ -71,7 +79,13 @@ function expectVerdict(answer: DecoratorAnswer, c: DeploymentCase, observed: Chi
     const service = answer.attachments.find((a) => a.kind === 'Service');
     const configMap = answer.attachments.find((a) => a.kind === 'ConfigMap');
     expect(answer.attachments).to.have.length(2);
-    expect(answer.annotations['pylambda.dev/service']).to.equal(service?.metadata.name);
+    // The Service is named, with its URL, only once Metacontroller sends it as an attachment.
+    const served = observed.some(
+      (o) => o.kind === 'Service' && o.metadata.name === service?.metadata.name,
+    );
+    expect(answer.annotations[SERVICE_KEY]).to.equal(served ? service?.metadata.name : null);
+    if (served) expect(answer.annotations[URL_KEY]).to.be.a('string');
+    else expect(answer.annotations[URL_KEY]).to.equal(null);
     expect(answer.annotations['pylambda.dev/configmap']).to.equal(configMap?.metadata.name);
     expect((service?.spec as { selector?: unknown }).selector).to.deep.equal(
       c.selector.matchLabels,
@@ -172,13 +186,18 @@ describe('property: lambda-deployment hooks (generated requests)', function () {
         expectVerdict(r1.answer, d, observed);
 
         const annotations2 = applyAnnotations(annotations1, r1.answer.annotations);
+        const fedBack = observeAll(r1.answer.attachments, options);
         const r2 = await callOk<DecoratorAnswer>(
           server,
           'lambda-deployment/sync',
-          body(d, observeAll(r1.answer.attachments, options), c.version, annotations2),
+          body(d, fedBack, c.version, annotations2),
           check,
         );
-        expect(r2.answer.annotations).to.deep.equal(r1.answer.annotations);
+        // Fed back, the Service exists: its name and URL are written then, nothing else moves.
+        expectVerdict(r2.answer, d, fedBack);
+        expect(withoutServed(r2.answer.annotations)).to.deep.equal(
+          withoutServed(r1.answer.annotations),
+        );
         if (valid || c.strategy === 'dynamic-apply') {
           expect(canonical(r2.answer.attachments)).to.equal(canonical(r1.answer.attachments));
         } else {
