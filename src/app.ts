@@ -89,7 +89,6 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
   });
 
   const router = new Router();
-  const readBody = readJsonBody(config.bodyLimitBytes, config.bodyReadTimeoutMs);
   const limit = inflightLimit(config.maxInflight, config.retryAfterSeconds, metrics);
   // Order matters: refuse unauthenticated and excess calls before reading their bodies.
   const guards = (hook: string) =>
@@ -99,6 +98,12 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
   // One cache for all hooks (the key includes the hook), so the byte bound is the process's.
   const responseCache =
     config.responseCacheBytes > 0 ? new ResponseCache(config.responseCacheBytes) : undefined;
+  const readBody = readJsonBody({
+    limitBytes: config.bodyLimitBytes,
+    timeoutMs: config.bodyReadTimeoutMs,
+    maxValues: config.maxJsonValues,
+    likelyAnswered: responseCache && ((bytes) => responseCache.requestLengthHeld(bytes)),
+  });
   for (const hook of HOOKS) {
     const problemsOf = requestProblems(requests, hook.requestSchema);
     router.post(

@@ -12,7 +12,14 @@ import { pointerToPath, type Problem } from '../validation/problems.js';
 import { identityOf, type CallIdentity } from './call-identity.js';
 import { sendError } from './errors.js';
 import { etagOf, ifNoneMatchHits } from './etag.js';
-import { InvalidJsonError, parseJsonBody, rawBodyOf, TooManyValuesError } from './json-body.js';
+import {
+  InvalidJsonError,
+  parseJsonBody,
+  rawBodyOf,
+  tooManyValuesOf,
+  valuesCountedOf,
+} from './json-body.js';
+import { TooManyValuesError } from './value-bound.js';
 import {
   responseCacheKey,
   type CachedAnswer,
@@ -29,7 +36,7 @@ export interface HookEndpointDeps {
   metrics: Metrics;
   /** Absent when PYLAMBDA_RESPONSE_CACHE_BYTES is 0. */
   responseCache?: ResponseCache;
-  /** PYLAMBDA_MAX_JSON_VALUES: more values than this are refused 413 before parsing. */
+  /** PYLAMBDA_MAX_JSON_VALUES, for a body readJsonBody did not count as it arrived. */
   maxJsonValues: number;
 }
 
@@ -60,6 +67,12 @@ export function hookEndpoint({
     let hit = false;
     let identity: CallIdentity = {};
     try {
+      const tooMany = tooManyValuesOf(ctx);
+      if (tooMany) {
+        reason = 'too-many-values';
+        sendError(ctx, 413, { error: tooMany.message });
+        return;
+      }
       const raw = rawBodyOf(ctx);
       if (raw === undefined) {
         reason = 'unsupported-media-type';
@@ -80,7 +93,7 @@ export function hookEndpoint({
       }
       let body: unknown;
       try {
-        body = parseJsonBody(raw, maxJsonValues);
+        body = parseJsonBody(raw, valuesCountedOf(ctx) ? undefined : maxJsonValues);
       } catch (err) {
         if (err instanceof TooManyValuesError) {
           reason = 'too-many-values';
@@ -114,7 +127,12 @@ export function hookEndpoint({
         return;
       }
       const answer = JSON.stringify(hook.handle(body as never, hookContext));
-      const computed = { body: standaloneBytes(answer), etag: etagOf(answer), identity };
+      const computed = {
+        body: standaloneBytes(answer),
+        etag: etagOf(answer),
+        identity,
+        requestBytes: raw.length,
+      };
       if (key !== undefined) responseCache?.set(key, computed);
       send(ctx, computed);
     } catch (err) {

@@ -3,18 +3,26 @@
 // a value only when the hook has to run (a response cache miss).
 import bourne from '@hapi/bourne';
 import inflate from 'inflation';
-import type { Readable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import type { Context, Next } from 'koa';
 import getRawBody from 'raw-body';
-import { holdsMoreValuesThan } from '../validation/json-size.js';
+import { countJsonValues } from '../validation/json-size.js';
 import { bodyReadError, bodyReadTimeout } from './errors.js';
+import { mayHoldMoreValuesThan, TooManyValuesError, valueBound } from './value-bound.js';
 
 const RAW_BODY = Symbol('pylambda.rawBody');
+const TOO_MANY_VALUES = Symbol('pylambda.tooManyValues');
+const COUNTED = Symbol('pylambda.valuesCounted');
 const CONTINUED = Symbol('pylambda.continued');
 /** RFC 8259 whitespace, then an object or array: a hook request is never a bare value. */
 const STARTS_AS_OBJECT_OR_ARRAY = /^[ \t\n\r]*[[{]/;
 
-type WithRawBody = Context & { [RAW_BODY]?: Buffer; [CONTINUED]?: boolean };
+type WithRawBody = Context & {
+  [RAW_BODY]?: Buffer;
+  [TOO_MANY_VALUES]?: TooManyValuesError;
+  [COUNTED]?: boolean;
+  [CONTINUED]?: boolean;
+};
 
 function expectsContinue(ctx: Context): boolean {
   return /^\s*100-continue\s*$/i.test(ctx.get('expect'));
@@ -38,14 +46,18 @@ function isJsonRequest(ctx: Context): boolean {
 }
 
 /**
- * The body as it arrives, decompressed. A decompressing stream is not told when the request
- * under it is cut short (the client closed or reset the connection mid-body): it would wait
- * for the body deadline, holding an in-flight slot for a client that is gone. So it is failed
- * as soon as the request closes before its end.
+ * The body as it arrives, decompressed, through the value bound when there is one. A
+ * decompressing stream or the bound is not told when the request under it is cut short (the
+ * client closed or reset the connection mid-body): it would wait for the body deadline, holding
+ * an in-flight slot for a client that is gone. So it is failed as soon as the request closes
+ * before its end.
  */
-function bodyStream(ctx: Context): Readable {
+function bodyStream(ctx: Context, bound: Transform | undefined): Readable {
   // inflation's types say NodeJS.ReadableStream; what it returns is the request or a zlib stream.
-  const body = inflate(ctx.req) as Readable;
+  const inflated = inflate(ctx.req) as Readable;
+  // pipe() passes no errors on: a corrupt gzip stream must fail the read, not stall it.
+  if (bound && inflated !== ctx.req) inflated.once('error', (err) => bound.destroy(err));
+  const body = bound ? inflated.pipe(bound) : inflated;
   if (body !== ctx.req) {
     ctx.req.once('close', () => {
       if (!ctx.req.complete) {
@@ -62,8 +74,22 @@ function bodyStream(ctx: Context): Readable {
  * A body not through within `timeoutMs` is answered 408 and its connection closed: a client
  * that sends headers and then stalls would otherwise hold an in-flight slot until Node's
  * requestTimeout (five minutes), and enough of them refuse every real call with 429.
+ * A body past PYLAMBDA_MAX_JSON_VALUES is not read further (the rest is dropped as it comes)
+ * and left for the hook to answer 413 (tooManyValuesOf).
  */
-export function readJsonBody(limitBytes: number, timeoutMs: number) {
+export interface BodyReading {
+  limitBytes: number;
+  timeoutMs: number;
+  maxValues: number;
+  /**
+   * Whether the response cache answers some request of this length: such a body is likely a
+   * resync it answers again unparsed, so it is counted only on a miss (parseJsonBody), and a
+   * cache hit of a large body costs no count.
+   */
+  likelyAnswered?: (requestBytes: number) => boolean;
+}
+
+export function readJsonBody({ limitBytes, timeoutMs, maxValues, likelyAnswered }: BodyReading) {
   return async function readJsonBodyMiddleware(ctx: Context, next: Next): Promise<void> {
     if (!isJsonRequest(ctx)) {
       await next();
@@ -76,17 +102,23 @@ export function readJsonBody(limitBytes: number, timeoutMs: number) {
       ctx.res.writeContinue();
       (ctx as WithRawBody)[CONTINUED] = true;
     }
+    const declared = identity && length ? Number(length) : undefined;
+    const countNow =
+      mayHoldMoreValuesThan(declared, maxValues) &&
+      !(declared !== undefined && likelyAnswered?.(declared));
+    const bound = countNow ? valueBound(maxValues) : undefined;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const reading = getRawBody(bodyStream(ctx), {
+      const reading = getRawBody(bodyStream(ctx, bound), {
         limit: limitBytes,
         // A decompressed body is longer than Content-Length says; only an identity one must match.
-        length: identity && length ? Number(length) : null,
+        length: declared ?? null,
       });
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(bodyReadTimeout(timeoutMs)), timeoutMs);
       });
       (ctx as WithRawBody)[RAW_BODY] = await Promise.race([reading, deadline]);
+      (ctx as WithRawBody)[COUNTED] = countNow;
     } catch (err) {
       if ((err as { status?: number }).status === 408) {
         // The rest of the body may never come: close the connection after the answer, and do
@@ -99,7 +131,8 @@ export function readJsonBody(limitBytes: number, timeoutMs: number) {
       // connection does not start in the middle of it.
       ctx.req.unpipe();
       ctx.req.resume();
-      throw bodyReadError(err);
+      if (!(err instanceof TooManyValuesError)) throw bodyReadError(err);
+      (ctx as WithRawBody)[TOO_MANY_VALUES] = err;
     } finally {
       clearTimeout(timer);
     }
@@ -107,15 +140,22 @@ export function readJsonBody(limitBytes: number, timeoutMs: number) {
   };
 }
 
-/** The bytes readJsonBody read, or undefined when the request is not JSON. */
+/** The bytes readJsonBody read, or undefined when the request is not JSON or was refused. */
 export function rawBodyOf(ctx: Context): Buffer | undefined {
   return (ctx as WithRawBody)[RAW_BODY];
 }
 
-export class InvalidJsonError extends Error {}
+/** Whether readJsonBody counted the body's values as it read it (then parseJsonBody need not). */
+export function valuesCountedOf(ctx: Context): boolean {
+  return (ctx as WithRawBody)[COUNTED] === true;
+}
 
-/** A body that holds more JSON values than PYLAMBDA_MAX_JSON_VALUES allows (answered 413). */
-export class TooManyValuesError extends Error {}
+/** Why readJsonBody stopped reading a body past PYLAMBDA_MAX_JSON_VALUES, if it did. */
+export function tooManyValuesOf(ctx: Context): TooManyValuesError | undefined {
+  return (ctx as WithRawBody)[TOO_MANY_VALUES];
+}
+
+export class InvalidJsonError extends Error {}
 
 function hasByteOrderMark(raw: Buffer): boolean {
   return raw.length >= 3 && raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf;
@@ -125,14 +165,14 @@ function hasByteOrderMark(raw: Buffer): boolean {
  * The body as a value. An empty body is an empty object (so validation names what is missing);
  * a bare value is refused, and so is any `__proto__` key (a key that would replace an object's
  * prototype if a later step ever copied it by assignment). Arrays are left to validation.
+ * `maxValues` bounds its values, counted on the bytes before parsing; undefined when readJsonBody
+ * counted them already as the body arrived (valuesCountedOf).
  */
-export function parseJsonBody(raw: Buffer, maxValues: number): unknown {
+export function parseJsonBody(raw: Buffer, maxValues: number | undefined): unknown {
   if (raw.length === 0) return {};
-  // Counted on the bytes, before parsing: once parsed, millions of tiny values are gone memory.
-  if (holdsMoreValuesThan(raw, maxValues)) {
-    throw new TooManyValuesError(
-      `request body holds more than ${maxValues} JSON values (PYLAMBDA_MAX_JSON_VALUES)`,
-    );
+  // Once parsed, millions of tiny values are gone memory: counted before.
+  if (maxValues !== undefined && mayHoldMoreValuesThan(raw.length, maxValues)) {
+    if (countJsonValues(raw, maxValues) > maxValues) throw new TooManyValuesError(maxValues);
   }
   // A UTF-8 byte order mark is allowed before JSON text (RFC 8259 §8.1) and means nothing.
   const text = raw.toString('utf8', hasByteOrderMark(raw) ? 3 : 0);

@@ -15,6 +15,8 @@ export interface CachedAnswer {
   etag: string;
   /** Read from the request when it was first answered, so that a hit logs it unparsed. */
   identity: CallIdentity;
+  /** The length of the request it answers (requestLengthHeld). */
+  requestBytes: number;
 }
 
 /**
@@ -65,6 +67,8 @@ function sizeOf(key: string, answer: CachedAnswer): number {
 export class ResponseCache {
   // A Map iterates in insertion order: re-inserting on use keeps the least recent first.
   private readonly entries = new Map<string, CachedAnswer>();
+  /** How many entries answer a request of each length. */
+  private readonly requestLengths = new Map<number, number>();
   private heldBytes = 0;
 
   constructor(readonly maxBytes: number) {}
@@ -75,6 +79,14 @@ export class ResponseCache {
 
   get bytes(): number {
     return this.heldBytes;
+  }
+
+  /**
+   * Whether some entry answers a request of exactly this many bytes: a request of that length is
+   * likely a resync this cache will answer, so its body is not worth counting as it arrives.
+   */
+  requestLengthHeld(requestBytes: number): boolean {
+    return this.requestLengths.has(requestBytes);
   }
 
   get(key: string): CachedAnswer | undefined {
@@ -91,6 +103,10 @@ export class ResponseCache {
     this.delete(key);
     this.entries.set(key, answer);
     this.heldBytes += size;
+    this.requestLengths.set(
+      answer.requestBytes,
+      (this.requestLengths.get(answer.requestBytes) ?? 0) + 1,
+    );
     for (const oldest of this.entries.keys()) {
       if (this.heldBytes <= this.maxBytes) break;
       this.delete(oldest);
@@ -102,5 +118,8 @@ export class ResponseCache {
     if (answer === undefined) return;
     this.entries.delete(key);
     this.heldBytes -= sizeOf(key, answer);
+    const sharing = (this.requestLengths.get(answer.requestBytes) ?? 1) - 1;
+    if (sharing > 0) this.requestLengths.set(answer.requestBytes, sharing);
+    else this.requestLengths.delete(answer.requestBytes);
   }
 }

@@ -1,7 +1,8 @@
 // A bound on how many values a request holds, checked on its raw bytes before it is parsed.
 // Parsed, a value costs far more than its bytes: `{}` is 3 bytes of JSON and well over 100 bytes
 // of heap, so a body under the byte limit could still hold half a gigabyte once materialized.
-// The scan allocates nothing and stops at the first value past the limit.
+// The scan allocates nothing and stops at the first value past the limit; it can run on a body
+// chunk by chunk as it arrives.
 
 /** What each byte means outside a string (0: nothing to count). */
 const QUOTE = 1;
@@ -19,46 +20,82 @@ CLASS_OF['['.charCodeAt(0)] = OPENS;
 const QUOTE_BYTE = 0x22;
 const BACKSLASH_BYTE = 0x5c;
 
-/** Where the string opened at `open` ends (or the end of `raw`): memchr, not a loop in JS. */
-function closingQuote(raw: Buffer, open: number): number {
-  let at = open;
-  for (;;) {
-    at = raw.indexOf(QUOTE_BYTE, at + 1);
-    if (at < 0) return raw.length;
-    let backslashes = 0;
-    while (raw[at - 1 - backslashes] === BACKSLASH_BYTE) backslashes += 1;
-    if (backslashes % 2 === 0) return at;
-  }
-}
-
 /**
- * How many JSON values `raw` holds (objects, arrays, strings including keys, numbers, literals),
- * counted up to `max + 1`: whether it holds more than `max` is all a caller needs. Invalid JSON
- * is counted as far as it goes; the parser refuses it later.
+ * How many backslashes escape the byte at `at` of a string whose bytes start at `from`: the run
+ * right before it, plus one if that run reaches `from` and the byte at `from` was `escaped` by the
+ * chunk before. Odd means escaped.
  */
-export function countJsonValues(raw: Buffer, max: number): number {
+function escapes(raw: Buffer, at: number, from: number, escaped: boolean): number {
   let count = 0;
-  let inScalar = false;
-  for (let i = 0; i < raw.length; i += 1) {
-    const kind = CLASS_OF[raw[i]!]!;
-    if (inScalar) {
-      if (kind !== ENDS_SCALAR) continue;
-      inScalar = false;
-    }
-    if (kind === QUOTE) i = closingQuote(raw, i);
-    else if (kind === SCALAR) inScalar = true;
-    else if (kind !== OPENS) continue;
-    count += 1;
-    if (count > max) return count;
-  }
-  return count;
+  while (at - 1 - count >= from && raw[at - 1 - count] === BACKSLASH_BYTE) count += 1;
+  return escaped && at - count === from ? count + 1 : count;
 }
 
 /**
- * Whether `raw` holds more than `max` values. Every value starts at a byte of its own (a quote,
- * a bracket, a digit, a sign or a letter), so a body of no more than `max` bytes cannot: the
- * usual hook request (tens of KiB against a default bound of 200,000) is not scanned at all.
+ * Counts the JSON values of one body across the chunks it arrives in (objects, arrays, strings
+ * including keys, numbers, literals), up to `max + 1`: whether it holds more than `max` is all a
+ * caller needs, so a body can be refused before the rest of it is read. Any split of the bytes
+ * counts what the whole counts. Invalid JSON is counted as far as it goes; the parser refuses it
+ * later.
  */
-export function holdsMoreValuesThan(raw: Buffer, max: number): boolean {
-  return raw.length > max && countJsonValues(raw, max) > max;
+export class JsonValueCounter {
+  private count = 0;
+  private inScalar = false;
+  private inString = false;
+  /** Inside a string, the last chunk ended in an odd run of backslashes: its next byte is escaped. */
+  private escapedNext = false;
+
+  constructor(private readonly max: number) {}
+
+  /** The values counted so far, `chunk` included. */
+  push(chunk: Buffer): number {
+    // Locals in the loop, the state written back once: this runs once per byte of a large body.
+    const max = this.max;
+    let count = this.count;
+    let inScalar = this.inScalar;
+    let i = 0;
+    if (this.inString) {
+      i = this.stringEnd(chunk, 0, this.escapedNext);
+      if (i === chunk.length) return count;
+      this.inString = false;
+      i += 1;
+    }
+    for (; i < chunk.length; i += 1) {
+      const kind = CLASS_OF[chunk[i]!]!;
+      if (inScalar) {
+        if (kind !== ENDS_SCALAR) continue;
+        inScalar = false;
+      }
+      if (kind === QUOTE) {
+        i = this.stringEnd(chunk, i + 1, false);
+        if (i === chunk.length) this.inString = true;
+      } else if (kind === SCALAR) inScalar = true;
+      else if (kind !== OPENS) continue;
+      count += 1;
+      if (count > max) break;
+    }
+    this.count = count;
+    this.inScalar = inScalar;
+    return count;
+  }
+
+  /**
+   * Where the string whose bytes start at `from` ends: its closing quote, found with indexOf
+   * (memchr, not a loop in JS), or the end of the chunk, noting whether the next chunk's first
+   * byte is escaped. `escaped` says whether the byte at `from` is.
+   */
+  private stringEnd(chunk: Buffer, from: number, escaped: boolean): number {
+    let at = chunk.indexOf(QUOTE_BYTE, from);
+    while (at >= 0) {
+      if (escapes(chunk, at, from, escaped) % 2 === 0) return at;
+      at = chunk.indexOf(QUOTE_BYTE, at + 1);
+    }
+    this.escapedNext = escapes(chunk, chunk.length, from, escaped) % 2 === 1;
+    return chunk.length;
+  }
+}
+
+/** How many values `raw` holds, counted up to `max + 1` (JsonValueCounter, in one chunk). */
+export function countJsonValues(raw: Buffer, max: number): number {
+  return new JsonValueCounter(max).push(raw);
 }

@@ -9,7 +9,12 @@ import {
 
 // Each entry costs a fixed overhead O and its key, ETag, body and identity bytes: O + 1 + 1 + 8 + 0 here.
 const ENTRY = O + 10;
-const answer = (body: string) => ({ body: Buffer.from(body), etag: 'e', identity: {} });
+const answer = (body: string, requestBytes = 100) => ({
+  body: Buffer.from(body),
+  etag: 'e',
+  identity: {},
+  requestBytes,
+});
 const bytes = (text: string) => Buffer.from(text);
 
 describe('ResponseCache', () => {
@@ -57,6 +62,23 @@ describe('ResponseCache', () => {
     cache.set('a', answer('AAAAAAAA'));
     expect(cache.bytes).to.equal(ENTRY);
     expect(cache.get('a')?.body.toString()).to.equal('AAAAAAAA');
+  });
+
+  it('knows the request lengths its entries answer, while they are held', () => {
+    const cache = new ResponseCache(2 * ENTRY);
+    cache.set('a', answer('aaaaaaaa', 300));
+    cache.set('b', answer('bbbbbbbb', 300));
+    expect(cache.requestLengthHeld(300)).to.equal(true);
+    expect(cache.requestLengthHeld(301)).to.equal(false);
+    cache.set('c', answer('cccccccc', 400)); // evicts a: b still answers 300 bytes
+    expect(cache.requestLengthHeld(300)).to.equal(true);
+    cache.set('d', answer('dddddddd', 400)); // evicts b
+    expect(cache.requestLengthHeld(300)).to.equal(false);
+    cache.set('d', answer('DDDDDDDD', 500)); // replaced: c still answers 400
+    expect(cache.requestLengthHeld(400)).to.equal(true);
+    expect(cache.requestLengthHeld(500)).to.equal(true);
+    cache.set('e', answer('eeeeeeee', 600)); // evicts c
+    expect(cache.requestLengthHeld(400)).to.equal(false);
   });
 
   it('skips an answer larger than the whole bound, keeping the rest', () => {
