@@ -45,6 +45,18 @@ function isJsonRequest(ctx: Context): boolean {
   return ctx.is('application/json', '+json') !== false;
 }
 
+interface BodyStream {
+  body: Readable;
+  /**
+   * Once the read is over, however it ended: the streams put between the request and the reader
+   * are let go, and none of them can fail afterwards with no one listening (an 'error' event
+   * without a listener would end the process).
+   */
+  release(): void;
+}
+
+const ignore = () => {};
+
 /**
  * The body as it arrives, decompressed, through the value bound when there is one. A
  * decompressing stream or the bound is not told when the request under it is cut short (the
@@ -52,20 +64,32 @@ function isJsonRequest(ctx: Context): boolean {
  * an in-flight slot for a client that is gone. So it is failed as soon as the request closes
  * before its end.
  */
-function bodyStream(ctx: Context, bound: Transform | undefined): Readable {
+function bodyStream(ctx: Context, bound: Transform | undefined): BodyStream {
   // inflation's types say NodeJS.ReadableStream; what it returns is the request or a zlib stream.
   const inflated = inflate(ctx.req) as Readable;
   // pipe() passes no errors on: a corrupt gzip stream must fail the read, not stall it.
   if (bound && inflated !== ctx.req) inflated.once('error', (err) => bound.destroy(err));
   const body = bound ? inflated.pipe(bound) : inflated;
-  if (body !== ctx.req) {
-    ctx.req.once('close', () => {
-      if (!ctx.req.complete) {
-        body.destroy(Object.assign(new Error('request aborted'), { type: 'request.aborted' }));
+  const between = [inflated, bound].filter(
+    (stream): stream is Readable => stream !== undefined && stream !== ctx.req,
+  );
+  const onClose = () => {
+    if (!ctx.req.complete) {
+      body.destroy(Object.assign(new Error('request aborted'), { type: 'request.aborted' }));
+    }
+  };
+  if (body !== ctx.req) ctx.req.once('close', onClose);
+  return {
+    body,
+    release() {
+      ctx.req.off('close', onClose);
+      ctx.req.unpipe();
+      for (const stream of between) {
+        stream.on('error', ignore);
+        stream.destroy();
       }
-    });
-  }
-  return body;
+    },
+  };
 }
 
 /**
@@ -107,9 +131,10 @@ export function readJsonBody({ limitBytes, timeoutMs, maxValues, likelyAnswered 
       mayHoldMoreValuesThan(declared, maxValues) &&
       !(declared !== undefined && likelyAnswered?.(declared));
     const bound = countNow ? valueBound(maxValues) : undefined;
+    const stream = bodyStream(ctx, bound);
     let timer: NodeJS.Timeout | undefined;
     try {
-      const reading = getRawBody(bodyStream(ctx, bound), {
+      const reading = getRawBody(stream.body, {
         limit: limitBytes,
         // A decompressed body is longer than Content-Length says; only an identity one must match.
         length: declared ?? null,
@@ -124,7 +149,6 @@ export function readJsonBody({ limitBytes, timeoutMs, maxValues, likelyAnswered 
         // The rest of the body may never come: close the connection after the answer, and do
         // not wait for it. The abandoned read ends (and fails, unheard) when the socket closes.
         ctx.set('Connection', 'close');
-        ctx.req.unpipe();
         throw err;
       }
       // Drop the rest of a body we stopped reading, so that the next call on this keep-alive
@@ -135,6 +159,7 @@ export function readJsonBody({ limitBytes, timeoutMs, maxValues, likelyAnswered 
       (ctx as WithRawBody)[TOO_MANY_VALUES] = err;
     } finally {
       clearTimeout(timer);
+      stream.release();
     }
     await next();
   };
