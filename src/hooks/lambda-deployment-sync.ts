@@ -3,10 +3,11 @@
 // would retry forever): the attachments stay as they are and pylambda.dev/error says what is wrong.
 // A name held by an object this Deployment does not own (seen through the customize hook's
 // `related`) is never asked for: that object would be taken over under server-side apply.
-// pylambda.dev/service and /url name the Service only once Metacontroller sends it as this
-// Deployment's own attachment: Metacontroller writes the annotations before it creates the
-// attachments, so a URL written earlier could name a Service that never comes (a name held by
-// someone else with the customize hook dropped, a write the takeover guard refuses).
+// pylambda.dev/service and /url name the Service, and /configmap the ConfigMap, only while
+// Metacontroller sends it as this Deployment's own attachment: Metacontroller writes the
+// annotations before it creates the attachments, so a name written earlier could be one that
+// never comes (held by someone else with the customize hook dropped, a write the takeover guard
+// refuses). While a wanted name is held by someone else, none of them is written.
 import { asDesired } from '../metacontroller/carry-over.js';
 import { allObjects, type KubeObject } from '../metacontroller/objects.js';
 import { checkChildren, describeConflict, wantedChild } from '../metacontroller/ownership.js';
@@ -26,6 +27,12 @@ import { formatProblems } from '../validation/problems.js';
 import { LEGACY_RUNTIME_MESSAGE, runsLegacyRuntime } from '../lambda/legacy-runtime.js';
 import type { DecoratorRequest, DecoratorResponse } from './decorator-types.js';
 import type { HookContext } from './hook-context.js';
+
+const NAMES_REMOVED = {
+  [SERVICE_ANNOTATION]: null,
+  [URL_ANNOTATION]: null,
+  [CONFIGMAP_ANNOTATION]: null,
+};
 
 /** `-lambda` keeps the Service apart from the one a team usually names after its Deployment. */
 export function decoratorServiceName(deploymentName: string): string {
@@ -55,20 +62,25 @@ export function syncLambdaDeployment(
     selector: lambda.selector,
     labels: commonLabels(lambda.settings.name),
   });
+  const wantedConfigMap = wantedChild(configMap as KubeObject, lambda.settings.namespace);
   const wantedService = wantedChild(service as KubeObject, lambda.settings.namespace);
   const { conflicts, missing } = checkChildren(
-    [wantedChild(configMap as KubeObject, lambda.settings.namespace), wantedService],
+    [wantedConfigMap, wantedService],
     request.attachments,
     request.related,
     request.object.metadata.uid,
   );
-  if (conflicts.length > 0) return keep(conflicts.map(describeConflict).join('; '));
+  if (conflicts.length > 0) {
+    // No name is ours while one is held: the URL of a Deployment in error is not written.
+    const kept = keep(conflicts.map(describeConflict).join('; '));
+    return { ...kept, annotations: { ...NAMES_REMOVED, ...kept.annotations } };
+  }
   const served = !missing.includes(wantedService);
   return {
     annotations: {
       [SERVICE_ANNOTATION]: served ? serviceName : null,
       [URL_ANNOTATION]: served ? serviceUrl(serviceName, lambda.settings, ctx.clusterDomain) : null,
-      [CONFIGMAP_ANNOTATION]: configMap.metadata!.name!,
+      [CONFIGMAP_ANNOTATION]: missing.includes(wantedConfigMap) ? null : configMap.metadata!.name!,
       [ERROR_ANNOTATION]: null,
     },
     attachments: [configMap, service] as KubeObject[],

@@ -40,6 +40,7 @@ interface DeploymentSpecShape {
 const ERROR = 'pylambda.dev/error';
 const SERVICE_KEY = 'pylambda.dev/service';
 const URL_KEY = 'pylambda.dev/url';
+const CONFIGMAP_KEY = 'pylambda.dev/configmap';
 
 function body(
   c: DeploymentCase,
@@ -65,9 +66,14 @@ function observeOptions(c: DeploymentCase, strategy: ApplyStrategy, rolloutAt: s
   };
 }
 
-/** The annotations but the two that wait for the Service to exist. */
+/** The annotations but those that wait for the attachments to exist. */
 function withoutServed(annotations: Record<string, string | null>) {
-  const { [SERVICE_KEY]: _service, [URL_KEY]: _url, ...rest } = annotations;
+  const {
+    [SERVICE_KEY]: _service,
+    [URL_KEY]: _url,
+    [CONFIGMAP_KEY]: _configMap,
+    ...rest
+  } = annotations;
   return rest;
 }
 
@@ -86,7 +92,10 @@ function expectVerdict(answer: DecoratorAnswer, c: DeploymentCase, observed: Chi
     expect(answer.annotations[SERVICE_KEY]).to.equal(served ? service?.metadata.name : null);
     if (served) expect(answer.annotations[URL_KEY]).to.be.a('string');
     else expect(answer.annotations[URL_KEY]).to.equal(null);
-    expect(answer.annotations['pylambda.dev/configmap']).to.equal(configMap?.metadata.name);
+    const mounted = observed.some(
+      (o) => o.kind === 'ConfigMap' && o.metadata.name === configMap?.metadata.name,
+    );
+    expect(answer.annotations[CONFIGMAP_KEY]).to.equal(mounted ? configMap?.metadata.name : null);
     expect((service?.spec as { selector?: unknown }).selector).to.deep.equal(
       c.selector.matchLabels,
     );
@@ -193,7 +202,7 @@ describe('property: lambda-deployment hooks (generated requests)', function () {
           body(d, fedBack, c.version, annotations2),
           check,
         );
-        // Fed back, the Service exists: its name and URL are written then, nothing else moves.
+        // Fed back, the attachments exist: their names are written then, nothing else moves.
         expectVerdict(r2.answer, d, fedBack);
         expect(withoutServed(r2.answer.annotations)).to.deep.equal(
           withoutServed(r1.answer.annotations),
@@ -281,7 +290,10 @@ describe('property: lambda-deployment hooks (generated requests)', function () {
           },
         );
         expect(answer.attachments, 'nothing is asked for').to.deep.equal([]);
-        expect(Object.keys(answer.annotations), 'only the error is written').to.deep.equal([ERROR]);
+        // No annotation names an attachment, ours or the holder's: none is ours yet.
+        expect(answer.annotations[SERVICE_KEY]).to.equal(null);
+        expect(answer.annotations[URL_KEY]).to.equal(null);
+        expect(answer.annotations[CONFIGMAP_KEY]).to.equal(null);
         for (const kind of c.held) {
           expect(answer.annotations[ERROR]).to.include(
             `${kind} ${d.namespace}/${names[kind]} already exists`,
