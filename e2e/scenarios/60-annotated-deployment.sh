@@ -27,6 +27,8 @@ count_attachments() { attachments | wc -l | tr -d ' '; }
 
 step "the attachments appear, owned by the Deployment, and the annotations are written"
 eventually "$SHORT" "pylambda.dev/url is written on deployment/$deploy" differs "" annotation url
+# Each name is written once its attachment is seen: the ConfigMap's may come a sync later.
+eventually "$SHORT" "pylambda.dev/configmap is written on deployment/$deploy" differs "" annotation configmap
 eventually "$SHORT" "two attachments (ConfigMap, Service) owned by deployment/$deploy" equals 2 count_attachments
 before=$(attachments)
 sed 's/^/  /' <<<"$before"
