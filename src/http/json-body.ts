@@ -131,9 +131,11 @@ export function readJsonBody({ limitBytes, timeoutMs, maxValues, likelyAnswered 
       mayHoldMoreValuesThan(declared, maxValues) &&
       !(declared !== undefined && likelyAnswered?.(declared));
     const bound = countNow ? valueBound(maxValues) : undefined;
-    const stream = bodyStream(ctx, bound);
+    let stream: BodyStream | undefined;
     let timer: NodeJS.Timeout | undefined;
     try {
+      // Inside the try: inflation throws (415) for an encoding it does not know.
+      stream = bodyStream(ctx, bound);
       const reading = getRawBody(stream.body, {
         limit: limitBytes,
         // A decompressed body is longer than Content-Length says; only an identity one must match.
@@ -159,7 +161,7 @@ export function readJsonBody({ limitBytes, timeoutMs, maxValues, likelyAnswered 
       (ctx as WithRawBody)[TOO_MANY_VALUES] = err;
     } finally {
       clearTimeout(timer);
-      stream.release();
+      stream?.release();
     }
     await next();
   };

@@ -104,6 +104,21 @@ describe('the webhook service (HTTP shell)', () => {
       }
     });
 
+    it('answers a content encoding it does not know with 415, small body or large', async () => {
+      for (const codeBytes of [10, 300_000]) {
+        const spec = { ...helloSpec(), code: `${helloSpec().code}#${'x'.repeat(codeBytes)}\n` };
+        const body = requestBody(compositeRequest({ parent: pythonLambda({ spec }) }));
+        for (const encoding of ['compress', 'x-unknown']) {
+          const res = await request(testApp().callback())
+            .post(SYNC_PATH)
+            .set('Content-Type', 'application/json')
+            .set('Content-Encoding', encoding)
+            .send(body);
+          expectJsonError(res, 415);
+        }
+      }
+    });
+
     it('accepts application/json with a charset', async () => {
       const body = requestBody(compositeRequest({ parent: pythonLambda({ spec: helloSpec() }) }));
       const res = await request(testApp().callback())
