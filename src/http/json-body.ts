@@ -92,15 +92,7 @@ function bodyStream(ctx: Context, bound: Transform | undefined): BodyStream {
   };
 }
 
-/**
- * Reads a JSON request's body into memory (other types are left unread for the handler to
- * refuse). Oversized, truncated or badly encoded bodies are thrown as 4xx errors (errors.ts).
- * A body not through within `timeoutMs` is answered 408 and its connection closed: a client
- * that sends headers and then stalls would otherwise hold an in-flight slot until Node's
- * requestTimeout (five minutes), and enough of them refuse every real call with 429.
- * A body past PYLAMBDA_MAX_JSON_VALUES is not read further (the rest is dropped as it comes)
- * and left for the hook to answer 413 (tooManyValuesOf).
- */
+/** readJsonBody's bounds (PYLAMBDA_BODY_LIMIT_BYTES, _BODY_READ_TIMEOUT_MS, _MAX_JSON_VALUES). */
 export interface BodyReading {
   limitBytes: number;
   timeoutMs: number;
@@ -113,6 +105,15 @@ export interface BodyReading {
   likelyAnswered?: (requestBytes: number) => boolean;
 }
 
+/**
+ * Reads a JSON request's body into memory (other types are left unread for the handler to
+ * refuse). Oversized, truncated or badly encoded bodies are thrown as 4xx errors (errors.ts).
+ * A body not through within `timeoutMs` is answered 408 and its connection closed: a client
+ * that sends headers and then stalls would otherwise hold an in-flight slot until Node's
+ * requestTimeout (five minutes), and enough of them refuse every real call with 429.
+ * A body past PYLAMBDA_MAX_JSON_VALUES is not read further (the rest is dropped as it comes)
+ * and left for the hook to answer 413 (tooManyValuesOf).
+ */
 export function readJsonBody({ limitBytes, timeoutMs, maxValues, likelyAnswered }: BodyReading) {
   return async function readJsonBodyMiddleware(ctx: Context, next: Next): Promise<void> {
     if (!isJsonRequest(ctx)) {
