@@ -9,6 +9,7 @@ import {
   CONFIGMAP_GROUP,
   DEPLOYMENT_GROUP,
   DISRUPTION_BUDGET_GROUP,
+  groupOf,
   SERVICE_GROUP,
   type KubeObject,
   type ObjectMap,
@@ -45,7 +46,7 @@ export function settledDecoratorSync(
 ): DecoratorRequest {
   const observed: ObjectMap = { [CONFIGMAP_GROUP]: {}, [SERVICE_GROUP]: {} };
   for (const object of attachments) {
-    const group = (observed[`${object.kind}.${object.apiVersion}`] ??= {});
+    const group = (observed[groupOf(object)] ??= {});
     group[object.metadata.name] = object;
   }
   return { ...firstDecoratorSync(deployment), attachments: observed };

@@ -11,6 +11,7 @@ import {
   allObjects,
   DEPLOYMENT_GROUP,
   findObject,
+  groupOf,
   type KubeObject,
 } from '../metacontroller/objects.js';
 import {
@@ -271,8 +272,7 @@ export function syncPythonLambda(request: CompositeRequest, ctx: HookContext): C
     children.availability,
   );
   const conflicting = new Set(check.conflicts.map((c) => `${c.child.group}/${c.child.name}`));
-  const ours = (child: KubeObject) =>
-    !conflicting.has(`${child.kind}.${child.apiVersion}/${child.metadata.name}`);
+  const ours = (child: KubeObject) => !conflicting.has(`${groupOf(child)}/${child.metadata.name}`);
   if (!ours(children.configMap)) {
     // The pod template would mount someone else's ConfigMap as the lambda's code: nothing moves.
     const conflict = childrenVerdict(check, {

@@ -18,6 +18,11 @@ export const DEPLOYMENT_GROUP = 'Deployment.apps/v1';
 export const AUTOSCALER_GROUP = 'HorizontalPodAutoscaler.autoscaling/v2';
 export const DISRUPTION_BUDGET_GROUP = 'PodDisruptionBudget.policy/v1';
 
+/** The group an object is sent under: `Kind.apiVersion`. */
+export function groupOf(object: Pick<KubeObject, 'kind' | 'apiVersion'>): string {
+  return `${object.kind}.${object.apiVersion}`;
+}
+
 /** Every object of every group, ordered by group then name, so output does not depend on key order. */
 export function allObjects(map: ObjectMap | null | undefined): KubeObject[] {
   const out: KubeObject[] = [];

@@ -5,7 +5,7 @@
 // and add our owner reference, so the garbage collector would later delete it with the lambda.
 // The customize hook asks for objects by the names we want (as `related`), which is how a sync
 // sees such an object before it answers, and leaves it out of the answer.
-import { findObject, type KubeObject, type ObjectMap } from './objects.js';
+import { findObject, groupOf, type KubeObject, type ObjectMap } from './objects.js';
 
 /**
  * A child Metacontroller sent: it sends only children it owns, so one without a controller
@@ -31,7 +31,7 @@ export interface WantedChild {
 
 /** The child an object of an answer stands for, in the parent's namespace. */
 export function wantedChild(object: KubeObject, namespace: string): WantedChild {
-  return { group: `${object.kind}.${object.apiVersion}`, name: object.metadata.name, namespace };
+  return { group: groupOf(object), name: object.metadata.name, namespace };
 }
 
 export interface ChildCheck {
