@@ -76,11 +76,12 @@ export function syncLambdaDeployment(
     return { ...kept, annotations: { ...NAMES_REMOVED, ...kept.annotations } };
   }
   const served = !missing.includes(wantedService);
+  const mountable = !missing.includes(wantedConfigMap);
   return {
     annotations: {
       [SERVICE_ANNOTATION]: served ? serviceName : null,
       [URL_ANNOTATION]: served ? serviceUrl(serviceName, lambda.settings, ctx.clusterDomain) : null,
-      [CONFIGMAP_ANNOTATION]: missing.includes(wantedConfigMap) ? null : configMap.metadata!.name!,
+      [CONFIGMAP_ANNOTATION]: mountable ? configMap.metadata!.name! : null,
       [ERROR_ANNOTATION]: null,
     },
     attachments: [configMap, service] as KubeObject[],

@@ -66,11 +66,15 @@ export function hookEndpoint({
     let reason = 'ok';
     let hit = false;
     let identity: CallIdentity = {};
+    // Past PYLAMBDA_MAX_JSON_VALUES as the body arrived, or counted before the parse.
+    const refuseTooMany = (err: TooManyValuesError) => {
+      reason = 'too-many-values';
+      sendError(ctx, 413, { error: err.message });
+    };
     try {
       const tooMany = tooManyValuesOf(ctx);
       if (tooMany) {
-        reason = 'too-many-values';
-        sendError(ctx, 413, { error: tooMany.message });
+        refuseTooMany(tooMany);
         return;
       }
       const raw = rawBodyOf(ctx);
@@ -96,8 +100,7 @@ export function hookEndpoint({
         body = parseJsonBody(raw, valuesCountedOf(ctx) ? undefined : maxJsonValues);
       } catch (err) {
         if (err instanceof TooManyValuesError) {
-          reason = 'too-many-values';
-          sendError(ctx, 413, { error: err.message });
+          refuseTooMany(err);
           return;
         }
         if (!(err instanceof InvalidJsonError)) throw err;

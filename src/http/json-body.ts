@@ -199,8 +199,9 @@ function hasByteOrderMark(raw: Buffer): boolean {
 export function parseJsonBody(raw: Buffer, maxValues: number | undefined): unknown {
   if (raw.length === 0) return {};
   // Once parsed, millions of tiny values are gone memory: counted before.
-  if (maxValues !== undefined && mayHoldMoreValuesThan(raw.length, maxValues)) {
-    if (countJsonValues(raw, maxValues) > maxValues) throw new TooManyValuesError(maxValues);
+  const counted = maxValues === undefined || !mayHoldMoreValuesThan(raw.length, maxValues);
+  if (!counted && countJsonValues(raw, maxValues) > maxValues) {
+    throw new TooManyValuesError(maxValues);
   }
   // A UTF-8 byte order mark is allowed before JSON text (RFC 8259 §8.1) and means nothing.
   const text = raw.toString('utf8', hasByteOrderMark(raw) ? 3 : 0);
