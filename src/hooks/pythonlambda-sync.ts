@@ -11,7 +11,8 @@ import {
   allObjects,
   DEPLOYMENT_GROUP,
   findObject,
-  groupOf,
+  childKey,
+  childKeyOf,
   type KubeObject,
 } from '../metacontroller/objects.js';
 import {
@@ -271,8 +272,8 @@ export function syncPythonLambda(request: CompositeRequest, ctx: HookContext): C
     ),
     children.availability,
   );
-  const conflicting = new Set(check.conflicts.map((c) => `${c.child.group}/${c.child.name}`));
-  const ours = (child: KubeObject) => !conflicting.has(`${groupOf(child)}/${child.metadata.name}`);
+  const conflicting = new Set(check.conflicts.map((c) => childKey(c.child.group, c.child.name)));
+  const ours = (child: KubeObject) => !conflicting.has(childKeyOf(child));
   if (!ours(children.configMap)) {
     // The pod template would mount someone else's ConfigMap as the lambda's code: nothing moves.
     const conflict = childrenVerdict(check, {

@@ -12,13 +12,7 @@ import { pointerToPath, type Problem } from '../validation/problems.js';
 import { identityOf, type CallIdentity } from './call-identity.js';
 import { sendError } from './errors.js';
 import { etagOf, ifNoneMatchHits } from './etag.js';
-import {
-  InvalidJsonError,
-  parseJsonBody,
-  rawBodyOf,
-  tooManyValuesOf,
-  valuesCountedOf,
-} from './json-body.js';
+import { bodyReadOf, InvalidJsonError, parseJsonBody } from './json-body.js';
 import { TooManyValuesError } from './value-bound.js';
 import {
   responseCacheKey,
@@ -72,19 +66,19 @@ export function hookEndpoint({
       sendError(ctx, 413, { error: err.message });
     };
     try {
-      const tooMany = tooManyValuesOf(ctx);
-      if (tooMany) {
-        refuseTooMany(tooMany);
-        return;
-      }
-      const raw = rawBodyOf(ctx);
-      if (raw === undefined) {
+      const read = bodyReadOf(ctx);
+      if (read === undefined) {
         reason = 'unsupported-media-type';
         sendError(ctx, 415, {
           error: `Content-Type must be application/json, got ${JSON.stringify(ctx.get('content-type'))}`,
         });
         return;
       }
+      if ('tooManyValues' in read) {
+        refuseTooMany(read.tooManyValues);
+        return;
+      }
+      const { raw, counted } = read;
       // Only 200 answers are stored, so an invalid request never hits and is refused every time.
       const key = responseCache ? responseCacheKey(hook.name, raw) : undefined;
       const cached = key === undefined ? undefined : responseCache?.get(key);
@@ -97,7 +91,7 @@ export function hookEndpoint({
       }
       let body: unknown;
       try {
-        body = parseJsonBody(raw, valuesCountedOf(ctx) ? undefined : maxJsonValues);
+        body = parseJsonBody(raw, counted ? undefined : maxJsonValues);
       } catch (err) {
         if (err instanceof TooManyValuesError) {
           refuseTooMany(err);

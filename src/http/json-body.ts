@@ -10,17 +10,20 @@ import { countJsonValues } from '../validation/json-size.js';
 import { bodyReadError, bodyReadTimeout } from './errors.js';
 import { mayHoldMoreValuesThan, TooManyValuesError, valueBound } from './value-bound.js';
 
-const RAW_BODY = Symbol('pylambda.rawBody');
-const TOO_MANY_VALUES = Symbol('pylambda.tooManyValues');
-const COUNTED = Symbol('pylambda.valuesCounted');
+const BODY_READ = Symbol('pylambda.bodyRead');
 const CONTINUED = Symbol('pylambda.continued');
 /** RFC 8259 whitespace, then an object or array: a hook request is never a bare value. */
 const STARTS_AS_OBJECT_OR_ARRAY = /^[ \t\n\r]*[[{]/;
 
+/**
+ * What readJsonBody left for the hook: the bytes, and whether their values were counted as they
+ * arrived (then parseJsonBody need not count them); or why it stopped reading a body past
+ * PYLAMBDA_MAX_JSON_VALUES. The hook looks the bytes up in the response cache before it parses.
+ */
+export type BodyRead = { raw: Buffer; counted: boolean } | { tooManyValues: TooManyValuesError };
+
 type WithRawBody = Context & {
-  [RAW_BODY]?: Buffer;
-  [TOO_MANY_VALUES]?: TooManyValuesError;
-  [COUNTED]?: boolean;
+  [BODY_READ]?: BodyRead;
   [CONTINUED]?: boolean;
 };
 
@@ -145,8 +148,8 @@ export function readJsonBody({ limitBytes, timeoutMs, maxValues, likelyAnswered 
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(bodyReadTimeout(timeoutMs)), timeoutMs);
       });
-      (ctx as WithRawBody)[RAW_BODY] = await Promise.race([reading, deadline]);
-      (ctx as WithRawBody)[COUNTED] = countNow;
+      const raw = await Promise.race([reading, deadline]);
+      (ctx as WithRawBody)[BODY_READ] = { raw, counted: countNow };
     } catch (err) {
       if ((err as { status?: number }).status === 408) {
         // The rest of the body may never come: close the connection after the answer, and do
@@ -159,7 +162,7 @@ export function readJsonBody({ limitBytes, timeoutMs, maxValues, likelyAnswered 
       ctx.req.unpipe();
       ctx.req.resume();
       if (!(err instanceof TooManyValuesError)) throw bodyReadError(err);
-      (ctx as WithRawBody)[TOO_MANY_VALUES] = err;
+      (ctx as WithRawBody)[BODY_READ] = { tooManyValues: err };
     } finally {
       clearTimeout(timer);
       stream?.release();
@@ -168,19 +171,9 @@ export function readJsonBody({ limitBytes, timeoutMs, maxValues, likelyAnswered 
   };
 }
 
-/** The bytes readJsonBody read, or undefined when the request is not JSON or was refused. */
-export function rawBodyOf(ctx: Context): Buffer | undefined {
-  return (ctx as WithRawBody)[RAW_BODY];
-}
-
-/** Whether readJsonBody counted the body's values as it read it (then parseJsonBody need not). */
-export function valuesCountedOf(ctx: Context): boolean {
-  return (ctx as WithRawBody)[COUNTED] === true;
-}
-
-/** Why readJsonBody stopped reading a body past PYLAMBDA_MAX_JSON_VALUES, if it did. */
-export function tooManyValuesOf(ctx: Context): TooManyValuesError | undefined {
-  return (ctx as WithRawBody)[TOO_MANY_VALUES];
+/** What readJsonBody read, or undefined when the request is not JSON (left for a 415). */
+export function bodyReadOf(ctx: Context): BodyRead | undefined {
+  return (ctx as WithRawBody)[BODY_READ];
 }
 
 export class InvalidJsonError extends Error {}

@@ -23,6 +23,16 @@ export function groupOf(object: Pick<KubeObject, 'kind' | 'apiVersion'>): string
   return `${object.kind}.${object.apiVersion}`;
 }
 
+/** An object's identity among one parent's children, which share the parent's namespace. */
+export function childKey(group: string, name: string): string {
+  return `${group}/${name}`;
+}
+
+/** childKey of an object, from its own kind, apiVersion and name. */
+export function childKeyOf(object: KubeObject): string {
+  return childKey(groupOf(object), object.metadata.name);
+}
+
 /** Every object of every group, ordered by group then name, so output does not depend on key order. */
 export function allObjects(map: ObjectMap | null | undefined): KubeObject[] {
   const out: KubeObject[] = [];

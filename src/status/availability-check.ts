@@ -4,15 +4,15 @@
 // to 3 replicas must not flip it while its new budget is being created. Someone else's object
 // holding one of their names is still a conflict.
 import type { ChildCheck } from '../metacontroller/ownership.js';
-import { groupOf, type KubeObject } from '../metacontroller/objects.js';
+import { childKey, childKeyOf, type KubeObject } from '../metacontroller/objects.js';
 
 export function withoutPendingAvailability(
   check: ChildCheck,
   availability: KubeObject[],
 ): ChildCheck {
-  const optional = new Set(availability.map((child) => `${groupOf(child)}/${child.metadata.name}`));
+  const optional = new Set(availability.map(childKeyOf));
   return {
     ...check,
-    missing: check.missing.filter((child) => !optional.has(`${child.group}/${child.name}`)),
+    missing: check.missing.filter((child) => !optional.has(childKey(child.group, child.name))),
   };
 }

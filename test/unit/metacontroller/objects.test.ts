@@ -1,5 +1,11 @@
 import { expect } from 'chai';
-import { allObjects, findObject, type KubeObject } from '../../../src/metacontroller/objects.js';
+import {
+  allObjects,
+  childKey,
+  childKeyOf,
+  findObject,
+  type KubeObject,
+} from '../../../src/metacontroller/objects.js';
 import { childMap, pythonLambda } from '../../fixtures/metacontroller.js';
 
 const parent = pythonLambda({ spec: { code: 'x' } });
@@ -50,5 +56,17 @@ describe('Metacontroller object maps', () => {
     expect(allObjects(null)).to.deep.equal([]);
     expect(allObjects({ 'ConfigMap.v1': null })).to.deep.equal([]);
     expect(findObject(undefined, 'ConfigMap.v1', 'a')).to.equal(undefined);
+  });
+
+  it('keys a child by its group and name: the same name in two groups is two children', () => {
+    const keys = objects.map(childKeyOf);
+    expect(keys).to.deep.equal([
+      'Service.v1/b',
+      'ConfigMap.v1/z',
+      'Deployment.apps/v1/hello',
+      'ConfigMap.v1/a',
+    ]);
+    expect(childKeyOf(obj('Service', 'v1', 'hello'))).to.not.equal(childKeyOf(objects[2]!));
+    expect(childKey('Deployment.apps/v1', 'hello')).to.equal(childKeyOf(objects[2]!));
   });
 });
