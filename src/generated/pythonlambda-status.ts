@@ -38,7 +38,7 @@ export interface PythonLambdaStatus {
    */
   runtimeVersion?: string;
   /**
-   * The pod template hash (pylambda.dev/template-hash) of that finished rollout: a change of replicas alone keeps Ready while it matches.
+   * The pod template hash (pylambda.dev/template-hash) of that finished rollout, kept while the Deployment runs no other template: replica changes, crashes and a scale from zero then count the pods that serve the current code, never RollingOut.
    */
   servedTemplateHash?: string;
   /**

@@ -61,6 +61,7 @@ export function syncLambdaDeployment(
     name: serviceName,
     selector: lambda.selector,
     labels: commonLabels(lambda.settings.name),
+    targetPort: lambda.settings.port,
   });
   const wantedConfigMap = wantedChild(configMap as KubeObject, lambda.settings.namespace);
   const wantedService = wantedChild(service as KubeObject, lambda.settings.namespace);

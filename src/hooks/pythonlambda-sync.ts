@@ -35,7 +35,7 @@ import {
   selectorLabels,
 } from '../render/labels.js';
 import { codeHashesInUse, codeRecord, type CodeRecord } from '../status/code-retention.js';
-import { observedConditions, type ConditionVerdict } from '../status/conditions.js';
+import type { ConditionVerdict } from '../status/conditions.js';
 import { deploymentView, type DeploymentView } from '../status/deployment-view.js';
 import { lambdaStatus, replicaCounts, stillServed, type Served } from '../status/lambda-status.js';
 import { withoutPendingAvailability } from '../status/availability-check.js';
@@ -168,6 +168,7 @@ function render(spec: LambdaSpec, hash: string, deployment: Deployment, ctx: Hoo
       name: serviceName,
       selector: selectorLabels(spec.name),
       labels: commonLabels(spec.name),
+      targetPort: 'http',
     }) as KubeObject,
     url: serviceUrl(serviceName, spec, ctx.clusterDomain),
     availability: renderAvailabilityChildren(spec),
@@ -294,8 +295,7 @@ export function syncPythonLambda(request: CompositeRequest, ctx: HookContext): C
         url: children.url,
         currentCodeServed:
           observed.record.servedTemplateHash !== undefined &&
-          observed.record.servedTemplateHash === observed.view?.templateHash &&
-          previousReady(observed.previousStatus),
+          observed.record.servedTemplateHash === observed.view?.templateHash,
       }),
       currentPodsProblem(
         request.related,
@@ -381,8 +381,4 @@ function sizeVerdict(
     kind: 'strategy-unknown',
     message: `the code ConfigMap (${dynamic.bytes} bytes of JSON) fits only if Metacontroller applies with server-side apply; creating the Service first to see which strategy it uses`,
   };
-}
-
-function previousReady(status: PythonLambdaStatus): boolean {
-  return observedConditions(status).some((c) => c.type === READY && c.status === 'True');
 }

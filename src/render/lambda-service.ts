@@ -11,6 +11,13 @@ export interface ServiceTarget {
   /** Pod labels that select exactly the lambda's pods. */
   selector: Record<string, string>;
   labels: Record<string, string>;
+  /**
+   * Where the Service sends calls. A PythonLambda's container port is named `http`, so each
+   * pod is reached on its own port: while a change of `spec.port` rolls out, the old pods
+   * (still on the old port) keep answering. A decorated Deployment's pods are the user's, who
+   * may not have named the port: its number.
+   */
+  targetPort: number | 'http';
 }
 
 export function lambdaServiceName(lambdaName: string): string {
@@ -37,7 +44,7 @@ export function renderService(target: ServiceTarget): Service {
         {
           name: 'http',
           port: target.settings.port,
-          targetPort: target.settings.port,
+          targetPort: target.targetPort,
           protocol: 'TCP',
         },
       ],

@@ -41,8 +41,14 @@ export function codeRecord(
       served = current;
       servedTemplate = view.templateHash;
       retained = [];
-    } else if (current !== served && !retained.includes(current)) {
-      retained = [...retained, current].slice(-MAX_RETAINED_CODE_HASHES);
+    } else {
+      // The Deployment went on to another template: even one rolled back to the served template
+      // must finish again before a pod count means the current code (pods of the template in
+      // between may still be draining).
+      if (view.templateHash !== servedTemplate) servedTemplate = undefined;
+      if (current !== served && !retained.includes(current)) {
+        retained = [...retained, current].slice(-MAX_RETAINED_CODE_HASHES);
+      }
     }
   }
   return {

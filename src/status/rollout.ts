@@ -13,8 +13,10 @@ export interface RolloutInput {
   observed: DeploymentView | undefined;
   url: string;
   /**
-   * The current code already ran on every replica and Ready said so: a change of replicas
-   * alone then keeps Ready True while pods start or stop (they all run the current code).
+   * The Deployment finished a rollout of the template it runs now, and has run no other since
+   * (status.servedTemplateHash): a change of replicas alone, a pod crashing or a scale from zero
+   * then say how many pods serve the current code, never RollingOut. It is a fact recorded from
+   * the Deployment, not the last Ready, so an answer fed back its own status says the same.
    */
   currentCodeServed: boolean;
 }
@@ -73,9 +75,13 @@ function countsVerdict(view: DeploymentView, want: number, input: RolloutInput):
         `${available} of ${specReplicas} replicas serve the current code at ${input.url}`,
       );
     }
+    const none =
+      specReplicas === want
+        ? `none of the ${replicasText(specReplicas)} of ${name} is available`
+        : `no replica of ${name} is available yet (scaling to ${want})`;
     return notReady(
       'Unavailable',
-      `none of the ${replicasText(specReplicas)} of ${name} is available; the current code rolled out before, so its pods are starting, crashing or failing their readiness probe`,
+      `${none}; the current code rolled out before, so its pods are starting, crashing or failing their readiness probe`,
     );
   }
   if (updated < specReplicas) {
@@ -92,6 +98,9 @@ function countsVerdict(view: DeploymentView, want: number, input: RolloutInput):
   }
   if (specReplicas !== want) {
     return notReady('RollingOut', `waiting for Deployment ${name} to be scaled to ${want}`);
+  }
+  if (want === 0 && total > 0) {
+    return notReady('RollingOut', `${replicasText(total)} of ${name} still running; scaling to 0`);
   }
   if (view.terminating > 0) {
     // Still draining with the code it loaded (older code, in a rollout): Ready=True must mean

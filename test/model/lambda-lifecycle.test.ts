@@ -95,6 +95,12 @@ const steps = [
     ),
   ),
   fc.constant(
+    step('every pod crashes (fails its readiness probe)', (w) => {
+      for (const { pod } of w.cluster.allPods()) pod.ready = false;
+      w.cluster.deploymentControllerSync();
+    }),
+  ),
+  fc.constant(
     step('the rollout passes its progress deadline', (w) => {
       w.cluster.deadlineExceeded = true;
     }),

@@ -198,6 +198,15 @@ export class LambdaWorld {
     const truth = this.truthBeforeApply();
     const response = this.metacontroller.sync(clone(this.parent));
     this.checkAnswer(response, before, truth);
+    // The answer is a fixed point of its own status: a resync with nothing else changed gives
+    // it again, so Ready never depends on how many times the hook was asked.
+    const again = this.metacontroller.resyncWithOwnStatus();
+    expect(again.status, 'the status a resync with its own status gives').to.deep.equal(
+      response.status,
+    );
+    expect(again.children, 'the children a resync with its own status gives').to.deep.equal(
+      response.children,
+    );
     this.metacontroller.apply(this.parent, response);
     return response;
   }

@@ -163,6 +163,17 @@ export class MetacontrollerModel {
     return response;
   }
 
+  /**
+   * The last request again, its parent now carrying the status the last answer wrote: what the
+   * next resync sends when nothing else has changed (with ignoreStatusChanges, as
+   * config/controllers sets it, the status write alone triggers no sync).
+   */
+  resyncWithOwnStatus(): CompositeResponse {
+    const request = clone(this.lastRequest!);
+    request.parent.status = clone(this.lastResponse!.status);
+    return clone(syncPythonLambda(request, this.ctx));
+  }
+
   private mark(object: KubeObject, desired: KubeObject): void {
     if (this.strategy === 'dynamic-apply') {
       object.metadata.annotations = {

@@ -109,6 +109,33 @@ for (const strategy of STRATEGIES) {
           expect(ready(round(world)).reason).to.equal('ScaledToZero');
         });
 
+        it('a scale from zero, or every pod crashing, is Unavailable until a pod is back, however many resyncs', () => {
+          const world = newWorld();
+          world.scale(0);
+          rounds(world, 6);
+          expect(ready(round(world)).reason).to.equal('ScaledToZero');
+          world.scale(3);
+          const seen: string[] = [];
+          for (let n = 0; n < 4; n += 1) seen.push(ready(round(world, false)).reason);
+          expect(seen, 'no pod ready yet').to.deep.equal(Array(4).fill('Unavailable'));
+          world.cluster.markReady(world.cluster.startablePods()[0]!);
+          world.cluster.deploymentControllerSync();
+          expect(ready(round(world, false))).to.include({
+            status: 'True',
+            reason: 'PartlyAvailable',
+          });
+          rounds(world, 3);
+          expect(ready(round(world)).reason).to.equal('Available');
+          for (const { pod } of world.cluster.allPods()) pod.ready = false;
+          world.cluster.deploymentControllerSync();
+          for (let n = 0; n < 3; n += 1) {
+            expect(ready(round(world, false)).reason, `resync ${n}`).to.equal('Unavailable');
+          }
+          world.cluster.markReady(world.cluster.allPods()[0]!.pod);
+          world.cluster.deploymentControllerSync();
+          expect(ready(round(world, false)).reason).to.equal('PartlyAvailable');
+        });
+
         it('dates a flip with the clock at the flip, and keeps the time while nothing flips', () => {
           const world = newWorld();
           const first = round(world, false);

@@ -17,6 +17,7 @@ function serviceFor(name: string, port?: number) {
       name: lambdaServiceName(name),
       selector: selectorLabels(name),
       labels: commonLabels(name),
+      targetPort: 'http',
     }),
     deployment: lambdaDeployment(spec),
   };
@@ -31,7 +32,7 @@ describe('the lambda Service', () => {
       spec: {
         type: 'ClusterIP',
         selector: { 'pylambda.dev/lambda': 'hello' },
-        ports: [{ name: 'http', port: 9000, targetPort: 9000, protocol: 'TCP' }],
+        ports: [{ name: 'http', port: 9000, targetPort: 'http', protocol: 'TCP' }],
       },
     });
   });
@@ -44,8 +45,11 @@ describe('the lambda Service', () => {
       expect(Object.keys(selector)).to.have.length.above(0);
       for (const [k, v] of Object.entries(selector)) expect(podLabels[k], k).to.equal(v);
       expect(selector).to.deep.equal(deployment.spec!.selector.matchLabels);
-      const containerPort = deployment.spec!.template.spec!.containers[0]!.ports![0]!.containerPort;
-      expect(service.spec!.ports![0]!.targetPort).to.equal(containerPort);
+      // By name, so that each pod is reached on its own port while a port change rolls out.
+      const named = deployment.spec!.template.spec!.containers[0]!.ports!.find(
+        (p) => p.name === service.spec!.ports![0]!.targetPort,
+      );
+      expect(named?.containerPort).to.equal(8081);
       expect(service.spec!.ports![0]!.port).to.equal(8081);
       expect(isDns1035Label(service.metadata!.name!)).to.equal(true);
       expect(labelProblems(service.metadata!.labels)).to.deep.equal([]);

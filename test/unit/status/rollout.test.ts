@@ -154,6 +154,17 @@ describe('rollout verdicts (Ready from the observed Deployment)', () => {
     });
   });
 
+  it('not ScaledToZero while a pod of the current code still runs, before it ever served', () => {
+    const going = observed(desired(0), 'rolled-out', 2);
+    going.status = { ...going.status, replicas: 1, updatedReplicas: 1, availableReplicas: 1 };
+    expect(verdict(desired(0), going)).to.deep.equal({
+      type: 'Ready',
+      status: 'False',
+      reason: 'RollingOut',
+      message: '1 replica of hello still running; scaling to 0',
+    });
+  });
+
   describe('pods still terminating (status.terminatingReplicas)', () => {
     function terminating(d: Deployment, n: number, generation = 2): Deployment {
       const seen = observed(d, 'rolled-out', generation);
@@ -231,6 +242,17 @@ describe('rollout verdicts (Ready from the observed Deployment)', () => {
       });
       expect(verdict(desired(0), observed(desired(0), 'rolled-out', 2), true)).to.include({
         reason: 'ScaledToZero',
+      });
+    });
+
+    it('a scale from zero is Unavailable, counting the replicas it scales to', () => {
+      // The Deployment still says 0 (the answer not applied yet): never "none of the 0".
+      expect(verdict(desired(3), observed(desired(0), 'rolled-out', 2), true)).to.deep.equal({
+        type: 'Ready',
+        status: 'False',
+        reason: 'Unavailable',
+        message:
+          'no replica of hello is available yet (scaling to 3); the current code rolled out before, so its pods are starting, crashing or failing their readiness probe',
       });
     });
 
