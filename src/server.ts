@@ -32,8 +32,11 @@ function start(): void {
     connectionsCheckingInterval: connectionsCheckingInterval(config.bodyReadTimeoutMs),
   };
   const handle = app.callback();
+  // A TLS handshake gets the deadline a request's headers get: a socket that connects and
+  // never finishes it (silent, or a partial ClientHello) would otherwise be held for Node's
+  // default two minutes, and hold a shutdown that long.
   const server: Server = tls
-    ? createHttpsServer({ ...tls, ...options }, handle)
+    ? createHttpsServer({ ...tls, ...options, handshakeTimeout: config.bodyReadTimeoutMs }, handle)
     : createHttpServer(options, handle);
   // With a listener, Node no longer answers `Expect: 100-continue` by itself: the body reader
   // sends 100 Continue only once the call passed every check it can pass before reading a body

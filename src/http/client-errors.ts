@@ -51,7 +51,12 @@ interface ClientSocket {
 
 /** A 'clientError' listener: answer if the client can still hear it, then close. */
 export function answerClientError(err: NodeJS.ErrnoException, socket: ClientSocket): void {
-  if (err.code === 'ECONNRESET' || !socket.writable) {
+  // Only the HTTP parser's refusals get an HTTP answer. An HTTPS server reports its TLS errors
+  // here too (a handshake past its deadline, a ClientHello that is not one): written to a
+  // socket whose handshake never finished, an answer would wait for it forever, and the socket
+  // with it.
+  const http = /^(HPE_|ERR_HTTP_)/.test(err.code ?? '');
+  if (!http || !socket.writable) {
     socket.destroy();
     return;
   }

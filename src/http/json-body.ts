@@ -3,6 +3,7 @@
 // a value only when the hook has to run (a response cache miss).
 import bourne from '@hapi/bourne';
 import inflate from 'inflation';
+import { isUtf8 } from 'node:buffer';
 import type { Readable, Transform } from 'node:stream';
 import type { Context, Next } from 'koa';
 import getRawBody from 'raw-body';
@@ -178,6 +179,14 @@ export function bodyReadOf(ctx: Context): BodyRead | undefined {
 
 export class InvalidJsonError extends Error {}
 
+/** The offset of a body's first byte that is not UTF-8: where decoding stops round-tripping. */
+function firstNonUtf8Byte(raw: Buffer): number {
+  const decoded = Buffer.from(raw.toString('utf8'));
+  let offset = 0;
+  while (offset < raw.length && raw[offset] === decoded[offset]) offset += 1;
+  return offset;
+}
+
 function hasByteOrderMark(raw: Buffer): boolean {
   return raw.length >= 3 && raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf;
 }
@@ -187,7 +196,7 @@ function hasByteOrderMark(raw: Buffer): boolean {
  * a bare value is refused, and so is any `__proto__` key (a key that would replace an object's
  * prototype if a later step ever copied it by assignment). Arrays are left to validation.
  * `maxValues` bounds its values, counted on the bytes before parsing; undefined when readJsonBody
- * counted them already as the body arrived (valuesCountedOf).
+ * counted them already as the body arrived (BodyRead's `counted`).
  */
 export function parseJsonBody(raw: Buffer, maxValues: number | undefined): unknown {
   if (raw.length === 0) return {};
@@ -195,6 +204,13 @@ export function parseJsonBody(raw: Buffer, maxValues: number | undefined): unkno
   const counted = maxValues === undefined || !mayHoldMoreValuesThan(raw.length, maxValues);
   if (!counted && countJsonValues(raw, maxValues) > maxValues) {
     throw new TooManyValuesError(maxValues);
+  }
+  // JSON text is UTF-8 (RFC 8259 §8.1), and Metacontroller's encoder writes nothing else.
+  // Decoded anyway, each stray byte would become U+FFFD, three bytes in an answer that echoes
+  // it (a child's annotations, the code): answers three times their requests, past the memory
+  // the service is sized for.
+  if (!isUtf8(raw)) {
+    throw new InvalidJsonError(`not UTF-8 (RFC 8259 §8.1) from byte ${firstNonUtf8Byte(raw)}`);
   }
   // A UTF-8 byte order mark is allowed before JSON text (RFC 8259 §8.1) and means nothing.
   const text = raw.toString('utf8', hasByteOrderMark(raw) ? 3 : 0);

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Agent } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { okReplyProblems } from '../property/support/contract.js';
@@ -178,6 +179,74 @@ describe('hostile: HTTPS with a mounted certificate, and the token (PYLAMBDA_TLS
     });
     expect(outcome.kind, describeOutcome(outcome)).to.equal('error');
     expect(outcome.kind === 'error' && outcome.code).to.match(/SELF_SIGNED|UNABLE_TO_VERIFY|CERT/);
+  });
+});
+
+describe('hostile: HTTPS connections that never finish their handshake', function () {
+  this.timeout(60_000);
+  const DEADLINE_MS = 1_000;
+  let dir: string;
+  let webhook: WebhookProcess;
+
+  before(async function () {
+    if (!hasOpenssl()) this.skip();
+    dir = mkdtempSync(join(tmpdir(), 'pylambda-handshake-'));
+    const certificate = selfSignedCertificate(dir);
+    webhook = await startWebhook({
+      PYLAMBDA_TLS_CERT_FILE: certificate.certFile,
+      PYLAMBDA_TLS_KEY_FILE: certificate.keyFile,
+      PYLAMBDA_BODY_READ_TIMEOUT_MS: String(DEADLINE_MS),
+      PYLAMBDA_SHUTDOWN_TIMEOUT_SECONDS: '30',
+    });
+  });
+
+  after(async () => {
+    await webhook?.kill();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Milliseconds until the server closes a socket that sent `bytes` and then nothing. */
+  function closedAfter(bytes: Buffer, patienceMs: number): Promise<number | 'still open'> {
+    return new Promise((resolveClosed) => {
+      const started = Date.now();
+      const socket = connect(webhook.port, '127.0.0.1', () => socket.write(bytes));
+      const timer = setTimeout(() => {
+        socket.destroy();
+        resolveClosed('still open');
+      }, patienceMs);
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        clearTimeout(timer);
+        resolveClosed(Date.now() - started);
+      });
+    });
+  }
+
+  // A TLS record header announcing a ClientHello whose body never comes.
+  const PARTIAL_CLIENT_HELLO = Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]);
+
+  it('closes a silent socket, or one stalled in its ClientHello, at the header deadline', async () => {
+    // Node's own default would hold them two minutes; 15 s is far past the deadline's 1 s.
+    for (const bytes of [Buffer.alloc(0), PARTIAL_CLIENT_HELLO]) {
+      const closed = await closedAfter(bytes, 15_000);
+      expect(closed, `after ${bytes.length} bytes`).to.not.equal('still open');
+    }
+  });
+
+  it('does not hold a shutdown: SIGTERM with a handshake pending exits 0', async () => {
+    const pending = connect(webhook.port, '127.0.0.1', () => pending.write(PARTIAL_CLIENT_HELLO));
+    pending.on('error', () => {});
+    await new Promise((resolveConnected) => pending.once('connect', resolveConnected));
+    const signalled = Date.now();
+    webhook.child.kill('SIGTERM');
+    const exit = await webhook.exited;
+    pending.destroy();
+    expect(exit.code, webhook.stderr()).to.equal(0);
+    // Well before PYLAMBDA_SHUTDOWN_TIMEOUT_SECONDS (30 s), which would exit 1 with a warning.
+    expect(exit.at - signalled).to.be.below(15_000);
+    expect(webhook.logs.map((l) => l.msg)).to.not.include(
+      'in-flight calls still running at the shutdown timeout; exiting',
+    );
   });
 });
 

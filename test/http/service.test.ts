@@ -119,6 +119,25 @@ describe('the webhook service (HTTP shell)', () => {
       }
     });
 
+    it('answers a body that is not UTF-8 with 400, never an answer three times its size', async () => {
+      // Decoded anyway, each 0xff would come back as U+FFFD (three bytes) in the echoed code.
+      const spec = { ...helloSpec(), code: `${helloSpec().code}#@@@@\n` };
+      const text = requestBody(compositeRequest({ parent: pythonLambda({ spec }) }));
+      const raw = Buffer.from(text);
+      const at = raw.indexOf('@@@@');
+      raw.fill(0xff, at, at + 4);
+      const res = await request(testApp().callback())
+        .post(SYNC_PATH)
+        .set('Content-Type', 'application/json')
+        // As bytes: superagent would otherwise serialize a Buffer as JSON.
+        .serialize((bytes: Buffer) => bytes as unknown as string)
+        .send(raw);
+      expectJsonError(res, 400);
+      expect(res.body.error).to.equal(
+        `request body is not valid JSON: not UTF-8 (RFC 8259 §8.1) from byte ${at}`,
+      );
+    });
+
     it('accepts application/json with a charset', async () => {
       const body = requestBody(compositeRequest({ parent: pythonLambda({ spec: helloSpec() }) }));
       const res = await request(testApp().callback())

@@ -18,6 +18,26 @@ describe('parseJsonBody', () => {
     expect(parse('{"code":"\\u003c\\u0026 é 😀"}')).to.deep.equal({ code: '<& é 😀' });
   });
 
+  it('refuses a body that is not UTF-8, naming the first byte that is not', () => {
+    const bytes = (...parts: (string | number[])[]) =>
+      Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+    // A stray byte, a truncated sequence, an overlong encoding, a UTF-16 surrogate in UTF-8.
+    for (const [bad, at] of [
+      [[0xff], 9],
+      [[0xe2, 0x82], 9],
+      [[0xc0, 0xaf], 9],
+      [[0xed, 0xa0, 0x80], 9],
+    ] as const) {
+      const raw = bytes('{"a":"é ', [...bad], '"}');
+      expect(() => parseJsonBody(raw, undefined), JSON.stringify(bad)).to.throw(
+        InvalidJsonError,
+        `not UTF-8 (RFC 8259 §8.1) from byte ${at}`,
+      );
+    }
+    // Every byte of a valid multi-byte character is left alone.
+    expect(parseJsonBody(bytes('{"a":"€😀"}'), undefined)).to.deep.equal({ a: '€😀' });
+  });
+
   it('skips a UTF-8 byte order mark', () => {
     expect(parse('\ufeff{"a":1}')).to.deep.equal({ a: 1 });
     expect(() => parse('\ufeff\ufeff{}')).to.throw(InvalidJsonError);
