@@ -23,6 +23,12 @@ export interface HookContext {
    */
   maxParsedValues: number;
   now: () => Date;
+  /**
+   * Told the moment at which this call's answer would change by the clock alone (a pod's grace
+   * running out): the service then does not answer the same request again from its response
+   * cache. A hook is pure but for `now`; this is how it says that it read the clock so.
+   */
+  answerChangesAt?: (atMs: number) => void;
 }
 
 export interface HookSettings {

@@ -42,7 +42,7 @@ import { withoutPendingAvailability } from '../status/availability-check.js';
 import { previousStatus } from '../status/previous-status.js';
 import { liveCodeHashes } from '../status/replica-sets.js';
 import { scaleStatus } from '../status/scale-status.js';
-import { currentPodsProblem, withPodProblem } from '../status/pod-problems.js';
+import { currentPodsProblem, podProblemChangesAt, withPodProblem } from '../status/pod-problems.js';
 import { READY, rolloutVerdict } from '../status/rollout.js';
 import { parseBudget, type ParseBudget } from '../validation/counted-parse.js';
 import { formatProblems } from '../validation/problems.js';
@@ -285,6 +285,11 @@ export function syncPythonLambda(request: CompositeRequest, ctx: HookContext): C
     });
     return keepChildren(request, observed, 'NameConflict', conflict.message, ctx);
   }
+  const wantedTemplate =
+    children.deployment.spec?.template?.metadata?.annotations?.[ANNOTATION_TEMPLATE_HASH];
+  const now = ctx.now();
+  const changesAt = podProblemChangesAt(request.related, wantedTemplate, now);
+  if (changesAt !== undefined) ctx.answerChangesAt?.(changesAt);
   const verdict = childrenVerdict(
     check,
     withPodProblem(
@@ -297,11 +302,7 @@ export function syncPythonLambda(request: CompositeRequest, ctx: HookContext): C
           observed.record.servedTemplateHash !== undefined &&
           observed.record.servedTemplateHash === observed.view?.templateHash,
       }),
-      currentPodsProblem(
-        request.related,
-        children.deployment.spec?.template?.metadata?.annotations?.[ANNOTATION_TEMPLATE_HASH],
-        ctx.now(),
-      ),
+      currentPodsProblem(request.related, wantedTemplate, now),
     ),
   );
   // The URL would lead to someone else's pods while another Service holds the name.

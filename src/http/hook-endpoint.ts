@@ -123,14 +123,22 @@ export function hookEndpoint({
         sendError(ctx, 400, { error: `invalid ${hook.name} request`, problems });
         return;
       }
-      const answer = JSON.stringify(hook.handle(body as never, hookContext));
+      // An answer the clock alone would change later is not one to give again from the cache.
+      let changesWithClock = false;
+      const callContext: HookContext = {
+        ...hookContext,
+        answerChangesAt: () => {
+          changesWithClock = true;
+        },
+      };
+      const answer = JSON.stringify(hook.handle(body as never, callContext));
       const computed = {
         body: standaloneBytes(answer),
         etag: etagOf(answer),
         identity,
         requestBytes: raw.length,
       };
-      if (key !== undefined) responseCache?.set(key, computed);
+      if (key !== undefined && !changesWithClock) responseCache?.set(key, computed);
       send(ctx, computed);
     } catch (err) {
       reason = 'exception';

@@ -82,9 +82,13 @@ function containerProblem(
  */
 export const UNREADY_GRACE_SECONDS = 30;
 
+/** When a running, unready runtime's grace runs out (NaN when it is not running). */
+function graceEndsAt(container: ContainerStatus): number {
+  return Date.parse(container.state?.running?.startedAt ?? '') + UNREADY_GRACE_SECONDS * 1000;
+}
+
 function unreadyTooLong(container: ContainerStatus, now: Date): boolean {
-  const started = Date.parse(container.state?.running?.startedAt ?? '');
-  return Number.isFinite(started) && now.getTime() - started >= UNREADY_GRACE_SECONDS * 1000;
+  return graceEndsAt(container) <= now.getTime();
 }
 
 function podProblem(pod: Pod, now: Date): string | undefined {
@@ -121,8 +125,41 @@ export function currentPodsProblem(
   templateHash: string | undefined,
   now: Date,
 ): string | undefined {
-  if (!related || !(POD_GROUP in related) || !templateHash) return undefined;
-  const pods = (findObjects(related, POD_GROUP) as unknown as Pod[])
+  for (const pod of currentPods(related, templateHash)) {
+    const problem = podProblem(pod, now);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/**
+ * The next moment at which currentPodsProblem's verdict changes with the clock alone: the
+ * earliest grace of an unready runtime that has not run out yet. Until then, the same request
+ * may deserve another answer later, so it is not one to answer again from a cache.
+ */
+export function podProblemChangesAt(
+  related: ObjectMap | null | undefined,
+  templateHash: string | undefined,
+  now: Date,
+): number | undefined {
+  let next: number | undefined;
+  for (const pod of currentPods(related, templateHash)) {
+    for (const container of pod.status?.containerStatuses ?? []) {
+      if (container.ready || container.name !== LAMBDA_CONTAINER) continue;
+      const ends = graceEndsAt(container);
+      if (ends > now.getTime() && (next === undefined || ends < next)) next = ends;
+    }
+  }
+  return next;
+}
+
+/** The live pods of template `templateHash`, oldest first; none when the pods were not sent. */
+function currentPods(
+  related: ObjectMap | null | undefined,
+  templateHash: string | undefined,
+): Pod[] {
+  if (!related || !(POD_GROUP in related) || !templateHash) return [];
+  return (findObjects(related, POD_GROUP) as unknown as Pod[])
     .filter(
       (pod) =>
         !pod.metadata?.deletionTimestamp &&
@@ -133,11 +170,6 @@ export function currentPodsProblem(
         (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '') ||
         (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
     );
-  for (const pod of pods) {
-    const problem = podProblem(pod, now);
-    if (problem) return problem;
-  }
-  return undefined;
 }
 
 /** Verdicts that say pods of the current code are missing or unready: a pod problem explains them. */

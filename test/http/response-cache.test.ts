@@ -10,12 +10,16 @@ import request from 'supertest';
 import { configFromEnv } from '../../src/config.js';
 import { createMetrics, type Metrics } from '../../src/telemetry/metrics.js';
 import { postHook, testApp } from '../fixtures/app.js';
+import { helloSpec } from '../fixtures/lambda.js';
 import {
   compositeRequest,
   pythonLambda,
   requestBody,
   SYNC_PATH,
 } from '../fixtures/metacontroller.js';
+import { observeChildren } from '../fixtures/observed.js';
+import type { CompositeResponse } from '../../src/hooks/composite-types.js';
+import { UNREADY_GRACE_SECONDS } from '../../src/status/pod-problems.js';
 
 function requestFor(name: string, code = 'def handler(event, context):\n    return 1\n') {
   return compositeRequest({ parent: pythonLambda({ name, spec: { code } }) });
@@ -139,5 +143,63 @@ describe('response cache (HTTP)', () => {
       [400, 'invalid-json', false],
       [400, 'invalid-json', false],
     ]);
+  });
+
+  it('does not answer again from the cache what the clock alone changes (a pod past its grace)', async () => {
+    // A rolling lambda whose one pod of the current code runs unready, started 25 s ago.
+    let clockMs = Date.parse('2026-12-03T12:00:00Z');
+    const metrics = createMetrics({ defaultMetrics: false });
+    const app = testApp({ metrics, now: () => new Date(clockMs) });
+    const spec = { spec: helloSpec() };
+    const first = (await postHook(app, SYNC_PATH, compositeRequest({ parent: pythonLambda(spec) })))
+      .body as CompositeResponse;
+    const parent = pythonLambda({ ...spec, status: { ...first.status, observedGeneration: 1 } });
+    const deployment = first.children.find((c) => c.kind === 'Deployment')!;
+    const template = (deployment.spec as { template: { metadata: { annotations: object } } })
+      .template.metadata.annotations as Record<string, string>;
+    const rolling = compositeRequest({
+      parent,
+      children: observeChildren(first.children, parent, { deployment: 'rolling' }),
+    });
+    rolling.related = {
+      'Pod.v1': {
+        'demo/hello-abc': {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: {
+            name: 'hello-abc',
+            namespace: 'demo',
+            creationTimestamp: '2026-12-03T11:59:30Z',
+            annotations: { 'pylambda.dev/template-hash': template['pylambda.dev/template-hash']! },
+          },
+          status: {
+            containerStatuses: [
+              {
+                name: 'lambda',
+                image: 'python:3.14-slim',
+                imageID: '',
+                restartCount: 0,
+                ready: false,
+                state: { running: { startedAt: new Date(clockMs - 25_000).toISOString() } },
+              },
+            ],
+          },
+        },
+      },
+    };
+    const body = requestBody(rolling);
+    const message = async () => {
+      const answer = (await postHook(app, SYNC_PATH, body)).body as CompositeResponse;
+      return answer.status.conditions!.find((c) => c.type === 'Ready')!.message;
+    };
+    expect(await message()).to.not.include('without turning ready');
+    clockMs += (UNREADY_GRACE_SECONDS - 25 + 1) * 1000;
+    expect(await message()).to.include(
+      `pod hello-abc: the runtime has run ${UNREADY_GRACE_SECONDS}s or more without turning ready`,
+    );
+    // Past every grace the answer is the clock's no more: the same bytes are a cache hit again.
+    expect(await message()).to.include('without turning ready');
+    const hits = (await metrics.cacheHits.get()).values.reduce((sum, v) => sum + v.value, 0);
+    expect(hits).to.equal(1);
   });
 });

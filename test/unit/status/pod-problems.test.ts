@@ -3,6 +3,7 @@ import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
 import type { KubeObject, ObjectMap } from '../../../src/metacontroller/objects.js';
 import {
   currentPodsProblem,
+  podProblemChangesAt,
   POD_GROUP,
   UNREADY_GRACE_SECONDS,
   withPodProblem,
@@ -204,6 +205,24 @@ describe('why the current pods do not turn ready (status/pod-problems)', () => {
     expect(currentPodsProblem(running(UNREADY_GRACE_SECONDS), CURRENT, NOW)).to.match(
       /^pod hello-1: the runtime has run 30s or more without turning ready .*kubectl logs hello-1 -c lambda\)$/,
     );
+  });
+
+  it('says when the clock alone changes that verdict: the earliest grace still running', () => {
+    const runningFor = (name: string, seconds: number, ready = false) =>
+      pod(name, {
+        containerStatuses: [
+          { ...waiting('x'), ready, state: { running: { startedAt: secondsAgo(seconds) } } },
+        ],
+      });
+    const at = (...pods: Pod[]) => podProblemChangesAt(related(...pods), CURRENT, NOW);
+    const graceMs = UNREADY_GRACE_SECONDS * 1000;
+    expect(at(runningFor('a', 25), runningFor('b', 10))).to.equal(NOW.getTime() - 25_000 + graceMs);
+    // Past its grace, ready, not running, or of another template: nothing left to change.
+    expect(at(runningFor('a', UNREADY_GRACE_SECONDS))).to.equal(undefined);
+    expect(at(runningFor('a', 5, true))).to.equal(undefined);
+    expect(at(pod('a', { containerStatuses: [waiting('ContainerCreating')] }))).to.equal(undefined);
+    expect(podProblemChangesAt(related(runningFor('a', 5)), 'tmpl-other', NOW)).to.equal(undefined);
+    expect(podProblemChangesAt(undefined, CURRENT, NOW)).to.equal(undefined);
   });
 
   it('looks only at live pods of the current template, oldest first', () => {
