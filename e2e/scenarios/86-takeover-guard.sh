@@ -1,19 +1,33 @@
 #!/usr/bin/env bash
 # The takeover guard (config/takeover-guard, a ValidatingAdmissionPolicy the API server evaluates)
 # refuses Metacontroller's update or delete of an object pylambda does not own, whatever a hook
-# answers: a user's Service, ConfigMap and Deployment survive Metacontroller's identity trying to
-# patch or delete them. Objects pylambda owns stay writable, and the user is not limited.
+# answers: a user's Service, ConfigMap, Deployment, HorizontalPodAutoscaler and PodDisruptionBudget
+# survive Metacontroller's identity trying to patch or delete them. Objects pylambda owns stay
+# writable, and the user is not limited.
 source "$(dirname "$0")/lib.sh"
 
 MC=system:serviceaccount:metacontroller:metacontroller
 expect "the policy and its binding are installed" \
   k get validatingadmissionpolicy/pylambda-takeover-guard validatingadmissionpolicybinding/pylambda-takeover-guard -o name
 
-step "a user's own Service, ConfigMap and Deployment (no pylambda label, no PythonLambda owner)"
+step "a user's own Service, ConfigMap, Deployment, autoscaler and disruption budget (no pylambda label, no PythonLambda owner)"
 k create service clusterip theirs -n "$NS" --tcp=80:8080 >/dev/null
 k create configmap theirs -n "$NS" --from-literal=keep=me >/dev/null
 k create deployment theirs -n "$NS" --image=python:3.13-slim --replicas=0 >/dev/null
-for object in service/theirs configmap/theirs deployment/theirs; do
+k create poddisruptionbudget theirs -n "$NS" --selector=app=theirs --max-unavailable=1 >/dev/null
+# Aimed at no Deployment, so that no controller scales anything.
+apply_yaml <<'YAML'
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: theirs
+spec:
+  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: nothing-here }
+  minReplicas: 1
+  maxReplicas: 2
+YAML
+for object in service/theirs configmap/theirs deployment/theirs \
+  horizontalpodautoscaler.autoscaling/theirs poddisruptionbudget.policy/theirs; do
   uid=$(jp "$object" '{.metadata.uid}')
   if out=$(k label -n "$NS" "$object" stolen=yes --as="$MC" 2>&1); then
     fail "Metacontroller's identity could change $object: $out"
