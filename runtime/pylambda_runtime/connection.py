@@ -74,11 +74,14 @@ class RequestHandler(BaseHTTPRequestHandler):
     def handle_one_request(self) -> None:
         """One request, its headers read within the header timeout: from the accept for a
         connection's first request, else from their first byte (before it, the idle timeout
-        ends the connection without an answer). A request line that misses it is answered
+        ends the connection without an answer; a request whose start came with the last
+        one's bytes has its first byte now). A request line that misses it is answered
         408 here; headers and bodies are answered where they are read (parse_request,
         call_handler)."""
+        first = self.requests == 0
         self.reader.expect_request(self.server.runtime.settings.header_timeout_seconds,
-                                   first=self.requests == 0)
+                                   first=first,
+                                   buffered=not first and self.reader.holds_data(self.rfile))
         self.headers_read = False  # self.headers is still the previous request's
         self.requests += 1
         try:

@@ -96,9 +96,10 @@ class RequestReader(io.RawIOBase):
     first request starts when the connection is accepted, so a client that connects and
     sends nothing holds its thread no longer than one that sends slowly; between requests
     the wait for the next one is the idle timeout, and the clock starts with its first
-    byte. Once a request has started only its deadlines end it. The kernel's receive
-    timeout is lowered to the time left only when a request needs it, so a request that
-    arrives at once costs no extra system call. While a body is read, each receive is
+    byte (at once when that byte came with the last request: expect_request). Once a
+    request has started only its deadlines end it. The kernel's receive timeout is lowered
+    to the time left only when a request needs it, so a request that arrives at once costs
+    no extra system call. While a body is read, each receive is
     reported to `on_body_bytes` as it arrives (the body budget claims it there).
 
     While it waits for a request's first byte (a fresh connection's first request, or the
@@ -115,28 +116,45 @@ class RequestReader(io.RawIOBase):
         self.header_seconds = 0.0  # a deadline this far after the next data, once it arrives
         self.started = False  # a byte of the current request has arrived
         self.between_requests = False  # waiting for a request after the first
+        self.peeking = False  # in holds_data: a read must not receive
         # While a body is read: told of each receive's size (may raise, to refuse the body).
         self.on_body_bytes: Optional[Callable[[int], None]] = None
 
     def readable(self) -> bool:
         return True
 
-    def expect_request(self, header_seconds: float, first: bool = False) -> None:
+    def expect_request(self, header_seconds: float, first: bool = False,
+                       buffered: bool = False) -> None:
         """The next data starts a request, whose headers get `header_seconds`: from now for
-        a connection's first request, else from its first byte."""
-        self.started, self.between_requests = False, not first
-        if first:
+        a connection's first request, else from its first byte. `buffered`: bytes of it
+        came with the last request (pipelined) and wait in the buffered reader, so no
+        receive will see its first byte: it has started, its clock starts now, and it is
+        not waiting for a request (never closed to make room)."""
+        self.started, self.between_requests = buffered, not first
+        if first or buffered:
             self.deadline, self.header_seconds = time.monotonic() + header_seconds, 0.0
-            return
-        self.deadline, self.header_seconds = None, header_seconds
-        if self.receive_timeout != self.idle_seconds:
+        else:
+            self.deadline, self.header_seconds = None, header_seconds
+        if not first and self.receive_timeout != self.idle_seconds:  # lowered for the last one
             self._set_receive_timeout(self.idle_seconds)
+
+    def holds_data(self, rfile: io.BufferedReader) -> bool:
+        """Whether `rfile`, the buffered reader over this one, holds bytes not read yet. Its
+        peek reads from here only when it holds none, and then gets None (no data now)
+        instead of a receive, so this never waits."""
+        self.peeking = True
+        try:
+            return bool(rfile.peek(1))
+        finally:
+            self.peeking = False
 
     def _set_receive_timeout(self, seconds: float) -> None:
         set_idle_timeout(self.sock, seconds, receive_only=True)
         self.receive_timeout = seconds
 
     def readinto(self, buffer) -> Optional[int]:
+        if self.peeking:
+            return None
         while True:
             deadline = self.deadline
             if deadline is not None:

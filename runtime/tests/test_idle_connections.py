@@ -96,6 +96,16 @@ class IdleConnectionTest(unittest.TestCase):
         started.sendall(b"TP/1.1\r\nHost: x\r\n\r\n")
         self.assertEqual(status_of(read_response(started)), 200)
 
+    def test_a_connection_whose_next_request_came_with_the_last_is_never_closed_to_make_room(self):
+        runtime = start_quiet(self, {"PYLAMBDA_MAX_CONNECTIONS": "1"})
+        pipelined = connect(self, runtime.port)
+        pipelined.sendall(PROBE + b"GET / HT")  # the next request's start in the same segment
+        self.assertEqual(status_of(read_response(pipelined)), 200)
+        time.sleep(1.2)  # as long as an idle connection waits before it may be replaced
+        self.assertEqual(call_status(runtime.port), 503)
+        pipelined.sendall(b"TP/1.1\r\nHost: x\r\n\r\n")
+        self.assertEqual(status_of(read_response(pipelined)), 200)
+
     def test_a_keep_alive_connection_is_closed_after_the_idle_timeout(self):
         runtime = start_quiet(self, {"PYLAMBDA_IDLE_TIMEOUT_SECONDS": "0.5"})
         sock = connect(self, runtime.port)

@@ -8,7 +8,7 @@ import time
 import unittest
 from pathlib import Path
 
-from runtime.tests.harness import WAIT, start
+from runtime.tests.harness import WAIT, answered, read_response, read_to_end, start
 
 HANDLER = {"main.py": """
     def handler(event, context):
@@ -60,6 +60,19 @@ class SlowRequestTest(unittest.TestCase):
                 self.assertIn(b"PYLAMBDA_HEADER_TIMEOUT_SECONDS", received)
                 self.assertIn(b"\r\nConnection: close\r\n", received)
                 self.assertLess(seconds, 2.5)
+
+    def test_a_pipelined_request_started_behind_the_last_is_408_at_the_header_timeout(self):
+        # Its start came in the same segment as the request before it, so no receive marks
+        # its first byte: it must not wait as an idle connection does (15 s, no answer).
+        for rest in (b"GET /x HTTP/1.1\r\nHost: a\r\n", b"GET /x HT"):
+            with self.subTest(rest=rest), socket.create_connection(
+                    ("127.0.0.1", self.runtime.port), timeout=WAIT) as sock:
+                sock.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n" + rest)
+                self.assertTrue(read_response(sock).startswith(b"HTTP/1.1 200 "))
+                self.assertTrue(answered(sock, WAIT), "no 408 before the idle timeout")
+                received = read_to_end(sock)
+                self.assertTrue(received.startswith(b"HTTP/1.1 408 "), received)
+                self.assertIn(b"\r\nConnection: close\r\n", received)
 
     def test_a_body_sent_a_byte_at_a_time_is_504_at_the_call_timeout(self):
         head = b"POST / HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n"
