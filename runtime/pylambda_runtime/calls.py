@@ -58,10 +58,11 @@ def call_inline(handler, event, context):
 
 def error_text(error: BaseException) -> str:
     """str(error), or "" when the exception's own __str__ fails: the handler's error is
-    still answered as its 500, not as a runtime error."""
+    still answered as its 500, not as a runtime error. Even with a BaseException: the
+    handler's code raised it on this thread (a signal only ever reaches the main thread)."""
     try:
         return str(error)
-    except Exception:
+    except BaseException:
         return ""
 
 
@@ -76,9 +77,9 @@ def response_for(result, error, request_id: str) -> Response:
         return error_response(500, kind, message, request_id,
                               {"msg": "handler raised an exception", "error": message,
                                "type": kind, "traceback": tb})
-    try:
+    try:  # what is encoded runs the handler's code (a header's __str__): it may raise anything
         return encode_result(result)
-    except Exception as exc:
+    except BaseException as exc:
         message = f"cannot encode the handler's return value: {error_text(exc) or type(exc).__name__}"
         return error_response(500, "InvalidReturn", message, request_id,
                               {"msg": "handler returned an invalid value", "error": message})

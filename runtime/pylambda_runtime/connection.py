@@ -248,10 +248,13 @@ class RequestHandler(BaseHTTPRequestHandler):
         self.timed_out = False
         length = self.headers.get("content-length", "0")  # digits: framing_problem checked
         call_bytes = self.call_bytes = CallBytes(runtime.body_budget, int(length))
+        answered = False
         try:
             try:
                 response = self.call_handler(runtime, path, query, request_id, started)
-            except Exception as exc:  # a runtime bug must still answer, count and log
+            # A runtime bug must still answer, count and log, whatever it raised: signals
+            # reach only the main thread, so nothing here is the runtime being stopped.
+            except BaseException as exc:
                 self.close_connection = self.body_unread = True  # where the body ends is unknown
                 response = error_response(500, "InternalError", "runtime error", request_id,
                                           {"msg": "runtime error", "error": repr(exc),
@@ -262,11 +265,12 @@ class RequestHandler(BaseHTTPRequestHandler):
                 return
             seconds = time.monotonic() - started
             runtime.metrics.call_answered(response.status, seconds, response.failure is not None)
+            answered = True
             self.send(response, request_id)
             log_call(self.command, path, response, seconds, request_id)
         finally:  # only now may shutdown, waiting for every response to be written, exit
             if not self.timed_out:
-                runtime.metrics.call_finished()
+                runtime.metrics.call_finished(answered)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = dispatch
 

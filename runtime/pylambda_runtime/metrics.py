@@ -37,10 +37,13 @@ class Metrics:
             self.count, self.seconds = self.count + 1, self.seconds + seconds
             self.buckets[bisect_left(self.BUCKETS, seconds)] += 1
 
-    def call_finished(self) -> None:
-        """Once its response is written (or the call failed for good): shutdown may exit."""
+    def call_finished(self, answered: bool = True) -> None:
+        """Once its response is written (or the call failed for good): shutdown may exit.
+        A call that failed before call_answered is no longer in flight either, or the gauge
+        would stay up for good."""
         with self._lock:
             self.unfinished -= 1
+            self.inflight -= not answered
 
     def call_abandoned(self, delta: int) -> None:
         """+1 when a call times out while still running, -1 when it finally returns."""

@@ -60,12 +60,23 @@ RETURNS = {
     "header_tab": lambda: {"statusCode": 200, "headers": {"X-A": "a\\tb"}},
     "secret_status": lambda: ("x", {"password": "hunter2"}),
     "secret_header_name": lambda: ("x", 200, {("password", "hunter2"): "1"}),
+    "header_interrupts": lambda: {"statusCode": 200, "headers": {"X-A": InterruptingStr()}},
 }
 
 
 class Unprintable(Exception):
     def __str__(self):
         raise RuntimeError("no text for this one")
+
+
+class ExitingStr(Exception):
+    def __str__(self):
+        raise SystemExit("no text, and no exit either")
+
+
+class InterruptingStr:
+    def __str__(self):
+        raise KeyboardInterrupt
 
 
 def handler(event, context):
@@ -80,6 +91,8 @@ def handler(event, context):
         raise ValueError("bad input")
     if parts[0] == "unprintable":
         raise Unprintable()
+    if parts[0] == "exiting_str":
+        raise ExitingStr()
     if parts[0] == "sleep":
         time.sleep(float(context.query["s"]))
     return {
@@ -393,6 +406,26 @@ class CallTest(unittest.TestCase):
                                         "requestId": "unprintable-1"})
         line = self.runtime.wait_for_log(lambda r: r.get("requestId") == "unprintable-1")
         self.assertEqual((line["msg"], line["type"]), ("handler raised an exception", "Unprintable"))
+
+    def test_a_base_exception_from_the_handlers_str_is_its_500_answered_counted_and_logged(self):
+        before = self.runtime.metrics()
+        reply = self.call("GET", "/exiting_str", headers={"X-Request-Id": "exiting-str-1"})
+        self.assertEqual(reply.status, 500)
+        self.assertEqual(reply.json(), {"error": "ExitingStr", "type": "ExitingStr",
+                                        "requestId": "exiting-str-1"})
+        reply = self.call("GET", "/return/header_interrupts",
+                          headers={"X-Request-Id": "interrupting-str-1"})
+        self.assertEqual(reply.status, 500, reply.body)
+        self.assertEqual(reply.json()["type"], "InvalidReturn")
+        self.assertIn("KeyboardInterrupt", reply.json()["error"])
+        for request_id in ("exiting-str-1", "interrupting-str-1"):
+            line = self.runtime.wait_for_log(lambda r: r.get("requestId") == request_id)
+            self.assertEqual(line["status"], 500)
+        after = self.runtime.metrics()
+        for name in ('pylambda_invocations_total{code="500"}', "pylambda_invocation_errors_total"):
+            self.assertEqual(after[name] - before.get(name, 0), 2, name)
+        self.assertEqual(after["pylambda_inflight_invocations"], 0)
+        self.assertEqual(self.call("GET", "/return/dict").status, 200)
 
     # ------------------------------------------------------------ errors, metrics, logs
 

@@ -136,6 +136,12 @@ class AmbiguousFramingTest(FramingTest):
         with mock.patch.object(connection, "decode_event", side_effect=RuntimeError("bug")):
             self.assert_refused(self.post(b"Content-Length: %d\r\n" % len(SMUGGLED)), status=500)
 
+    def test_a_base_exception_in_the_runtime_is_answered_and_leaves_no_call_in_flight(self):
+        with mock.patch.object(connection, "decode_event", side_effect=KeyboardInterrupt):
+            self.assert_refused(self.post(b"Content-Length: %d\r\n" % len(SMUGGLED)), status=500)
+        metrics = self.server.runtime.metrics
+        self.assertEqual((metrics.inflight, metrics.unfinished, metrics.by_code), (0, 0, {500: 1}))
+
 
 class StrictParsingTest(FramingTest):
     """What RFC 9110/9112 do not allow in a request is refused with 400 and the connection
