@@ -310,6 +310,7 @@ class RequestHandler(BaseHTTPRequestHandler):
                                   f"{timeout:g}s (PYLAMBDA_TIMEOUT_SECONDS)", request_id)
         self.reader.deadline = None
         if time.monotonic() >= started + timeout:  # the deadline covers reading and decoding
+            self.close_connection = True  # every 504 ends the connection, as the README says
             return error_response(504, "Timeout", f"the request body was not read and decoded "
                                   f"within {timeout:g}s", request_id)
         headers = self.headers.joined()

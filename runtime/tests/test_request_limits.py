@@ -96,6 +96,27 @@ class SlowRequestTest(unittest.TestCase):
         self.assertIn(b"over the 64 KiB limit", answer)
 
 
+class LateDecodeTest(unittest.TestCase):
+    def test_a_body_that_arrived_but_was_not_decoded_by_the_deadline_is_504_and_closes(self):
+        runtime = start(self, HANDLER, {"PYLAMBDA_TIMEOUT_SECONDS": "0.05",
+                                        "PYLAMBDA_MAX_JSON_VALUES": "1000000"})
+        runtime.wait_healthy()
+        body = b"[" + b"{}," * (700_000 - 1) + b"{}]"  # 2 MiB: a few ms to send, far more to parse
+        head = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        for _ in range(3):  # on a loaded machine even the body may come too late: that 504 too
+            with socket.create_connection(("127.0.0.1", runtime.port), timeout=WAIT) as sock:
+                sock.sendall(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+                answer = read_response(sock)
+                self.assertTrue(answer.startswith(b"HTTP/1.1 504 "), answer)
+                self.assertIn(b"\r\nConnection: close\r\n", answer)
+                self.assertTrue(answered(sock, WAIT), "the connection was left open")
+                self.assertEqual(read_to_end(sock), b"")
+            if b"was not read and decoded within 0.05s" in answer:
+                break
+        else:
+            self.fail("no body arrived in time to be decoded too late")
+
+
 def peak_rss(pid: int) -> int:
     """The process's peak resident set (VmHWM), in bytes."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
