@@ -147,6 +147,32 @@ class BodyBudgetTest(unittest.TestCase):
             time.sleep(0.1)
         self.assertEqual(status, 200)
 
+    def test_an_ascii_json_body_whose_escapes_make_wide_strings_counts_them(self):
+        runtime = start(self, HANDLER, {"PYLAMBDA_MAX_INFLIGHT_BODY_BYTES": str(8 * MiB)})
+        runtime.wait_healthy()
+        stalled = connect(self, runtime.port)
+        stalled.sendall(post_head(4 * MiB) + b"x" * MiB)  # holds the 1 MiB it sent
+        time.sleep(0.3)
+        size = 3 * MiB // 2
+        plain = b'["' + b"a" * (size - 4) + b'"]'  # 1 MiB + 1.5 MiB + its 3 MiB of text fit
+        self.assertEqual(call(self, runtime.port, plain, "application/json")[:2],
+                         (200, {"size": size}))
+        # ASCII bytes, but the parsed string takes 4 bytes a character: 6 MiB, not 1.5.
+        escaped = b'["' + b"a" * (size - 16) + b'\\ud83d\\ude00"]'
+        utf16 = ('["' + "a" * (size // 2 - 16) + '\\ud83d\\ude00"]').encode("utf-16-le")
+        for name, body in (("escaped", escaped), ("utf-16 of ASCII", utf16)):
+            with self.subTest(name):
+                self.assertTrue(body.isascii())
+                status, answer, _ = call(self, runtime.port, body, "application/json")
+                self.assertEqual(status, 503, answer)
+                self.assertEqual(answer["type"], "TooManyBodyBytes")
+        stalled.close()
+        deadline = time.monotonic() + WAIT
+        while (status := call(self, runtime.port, escaped, "application/json")[0]) == 503:
+            self.assertLess(time.monotonic(), deadline)  # alone, it is served
+            time.sleep(0.1)
+        self.assertEqual(status, 200)
+
     def test_a_chunked_body_is_counted_as_it_arrives(self):
         runtime = start(self, HANDLER, {"PYLAMBDA_MAX_INFLIGHT_BODY_BYTES": str(8 * MiB)})
         runtime.wait_healthy()
