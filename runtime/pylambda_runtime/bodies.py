@@ -155,10 +155,13 @@ def encode_response(body, status=200, headers=None) -> Response:
     for name, value in (headers or {}).items():
         if not isinstance(name, str):
             raise ValueError(f"a header name must be a str, not {type(name).__name__}")
+        # A str subclass's own methods are the handler's code: as plain str, none of it
+        # runs when the head is written, outside the call's deadline and its error answers.
+        name = str.__str__(name)
         if not HEADER_NAME.fullmatch(name):
             raise ValueError(f"invalid header name {name[:40]!r}")
         for item in value if isinstance(value, (list, tuple)) else [value]:
-            text = str(item)
+            text = str.__str__(str(item))  # str() may return a subclass's instance too
             if CONTROL.search(text):  # CR/LF would inject headers; NUL, ESC & co. are invalid
                 raise ValueError(f"invalid value for header {name!r}")
             try:
