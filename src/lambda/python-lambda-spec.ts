@@ -7,6 +7,7 @@ import { problemsFromAjv, type Problem } from '../validation/problems.js';
 import { holdsMoreParsedValuesThan } from '../validation/value-count.js';
 import type { LambdaSettings } from './settings.js';
 import { autoscalingProblems } from './autoscaling-problems.js';
+import { envProblems } from './env-problems.js';
 import { filePathProblems } from './file-paths.js';
 import { explainRetiredRuntime } from './retired-runtimes.js';
 import { resourceProblems } from './resource-problems.js';
@@ -60,6 +61,7 @@ export function pythonLambdaSpec(
   }
   const files = spec.files ?? {};
   const problems = [
+    ...envProblems(spec.env),
     ...filePathProblems(files),
     ...resourceProblems(spec.resources),
     ...autoscalingProblems(spec),

@@ -115,7 +115,8 @@ const resources = fc
 
 const envName = fc.oneof(
   fc.stringMatching(/^[-._a-zA-Z][-._a-zA-Z0-9]{0,20}$/),
-  fc.constantFrom('PYLAMBDA_PORT', 'HOME', 'PATH', `E${'_'.repeat(255)}`),
+  // Names pylambda sets too, that a user's value overrides (the layout's own are refused).
+  fc.constantFrom('PYLAMBDA_DRAIN_SECONDS', 'HOME', 'PATH', `E${'_'.repeat(255)}`),
 );
 const keySelector = fc.record(
   {
@@ -372,6 +373,14 @@ const badEnvItems: fc.Arbitrary<BadEnvItem> = fc.oneof<fc.Arbitrary<BadEnvItem>[
     within: ['valueFrom', 'configMapKeyRef', 'key'],
   })),
   fc.constant({ item: { name: 'OK', valueFrom: {} }, within: ['valueFrom'] }),
+  fc
+    .constantFrom('PYLAMBDA_PORT', 'PYLAMBDA_HANDLER', 'PYLAMBDA_CODE_DIR', 'PYLAMBDA_DEPS_DIR')
+    .map((name) => ({ item: { name, value: 'v' }, within: ['name'] })),
+  fc.constant({ item: { name: 'PYLAMBDA_HOST', value: '127.0.0.1' }, within: ['name'] }),
+  fc.constant({
+    item: { name: 'PYTHONPATH', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
+    within: ['valueFrom'],
+  }),
   fc.constant({ item: 'A=1', within: [] }),
 );
 
