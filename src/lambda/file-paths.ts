@@ -1,5 +1,6 @@
 // Rules for `spec.files` keys that JSON Schema cannot state (the CRD states them in CEL):
-// relative paths inside the code directory that do not collide with what pylambda ships.
+// relative paths inside the code directory that do not collide with what pylambda ships, nor
+// with each other (one ConfigMap key, or a file where another needs a directory).
 import type { Problem } from '../validation/problems.js';
 
 const SEGMENT = /^[A-Za-z0-9_][-A-Za-z0-9_]*(\.[-A-Za-z0-9_]+)*$/;
@@ -11,6 +12,7 @@ const MAX_PATH = 253;
 export function filePathProblems(files: Record<string, string>): Problem[] {
   const problems: Problem[] = [];
   const keys = new Map<string, string>();
+  const valid: string[] = [];
   for (const path of Object.keys(files).sort()) {
     const at = `spec.files[${JSON.stringify(path)}]`;
     // The ConfigMap key spells each '/' as '__', and a key may be at most 253 characters too.
@@ -43,6 +45,30 @@ export function filePathProblems(files: Record<string, string>): Problem[] {
       });
     }
     keys.set(key, path);
+    valid.push(path);
+  }
+  return [...problems, ...fileUnderFileProblems(valid)];
+}
+
+/**
+ * A path that needs another as its directory, when that one is a file (main.py included): the
+ * kubelet cannot write both into the code volume, and the pods would never start.
+ */
+function fileUnderFileProblems(paths: readonly string[]): Problem[] {
+  const problems: Problem[] = [];
+  const taken = new Set([...paths, 'main.py']);
+  for (const path of paths) {
+    const segments = path.split('/');
+    for (let end = 1; end < segments.length; end += 1) {
+      const directory = segments.slice(0, end).join('/');
+      if (!taken.has(directory)) continue;
+      const file = directory === 'main.py' ? 'main.py (spec.code)' : JSON.stringify(directory);
+      problems.push({
+        path: `spec.files[${JSON.stringify(path)}]`,
+        message: `needs the directory ${JSON.stringify(directory)}, but ${file} is a file: one path cannot be both`,
+      });
+      break;
+    }
   }
   return problems;
 }

@@ -86,8 +86,13 @@ export const validFilePath: fc.Arbitrary<string> = fc
 
 const files = parseable(fc.dictionary(validFilePath, anyText(200), { maxKeys: 4 })).filter(
   (map) => {
-    const keys = Object.keys(map).map(configMapKey);
-    return new Set(keys).size === keys.length;
+    const paths = Object.keys(map);
+    const keys = paths.map(configMapKey);
+    // No path inside another one, or inside main.py: a path is a file or a directory.
+    const nested = paths.some((path) =>
+      [...paths, 'main.py'].some((file) => path.startsWith(`${file}/`)),
+    );
+    return new Set(keys).size === keys.length && !nested;
   },
 );
 
@@ -436,6 +441,11 @@ const badFiles = fc.oneof(
     what: 'two paths on one ConfigMap key',
     at: 'spec.files["a__b.py"]',
     apply: (spec: Spec) => ({ ...spec, files: { 'a/b.py': 'x', 'a__b.py': 'y' } }),
+  }),
+  fc.constant({
+    what: 'a path inside another file',
+    at: 'spec.files["a/b.py"]',
+    apply: (spec: Spec) => ({ ...spec, files: { a: 'x', 'a/b.py': 'y' } }),
   }),
   notAString.map((value) => ({
     what: 'file content not a string',

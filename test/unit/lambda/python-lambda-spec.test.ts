@@ -188,6 +188,24 @@ describe('PythonLambda spec validation', () => {
     ]);
   });
 
+  it('refuses a path that needs another file, or main.py, as its directory, naming both', () => {
+    const found = problems({
+      code: HELLO_CODE,
+      files: { a: 'x', 'a/b/c.py': 'y', 'main.py/d.py': 'z', 'ab/c.py': '' },
+    });
+    expect(found).to.deep.equal([
+      {
+        path: 'spec.files["a/b/c.py"]',
+        message: 'needs the directory "a", but "a" is a file: one path cannot be both',
+      },
+      {
+        path: 'spec.files["main.py/d.py"]',
+        message:
+          'needs the directory "main.py", but main.py (spec.code) is a file: one path cannot be both',
+      },
+    ]);
+  });
+
   it('accepts nested files, and keeps them', () => {
     const result = pythonLambdaSpec(
       IDENTITY,
