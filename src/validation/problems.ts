@@ -53,7 +53,7 @@ function describe(error: ErrorObject): { pointer: string; message: string } {
  */
 const QUANTITY_SCHEMA = '#/definitions/quantity/';
 const QUANTITY_MESSAGE =
-  'must be a quantity: a whole number, or a string such as "500m", "0.5", "64Mi" or "1Gi" (quote a fraction: \'0.5\')';
+  'must be a quantity, not negative: a whole number, or a string such as "500m", "0.5", "64Mi" or "1Gi" (quote a fraction: \'0.5\')';
 
 export function problemsFromAjv(errors: ErrorObject[] | null | undefined, root = ''): Problem[] {
   const seen = new Set<string>();

@@ -396,11 +396,13 @@ const badEnv: fc.Arbitrary<SpecMutation> = badEnvItems.map(({ item, within }) =>
 }));
 
 const badResources = fc.oneof(
-  fc.constantFrom('lots', '1.2.3', '10 Mi', '', 'Ki').map((q) => ({
-    what: `bad quantity ${q}`,
-    at: at('resources', 'requests', 'cpu'),
-    apply: (spec: Spec) => ({ ...spec, resources: { requests: { cpu: q } } }),
-  })),
+  fc
+    .constantFrom<number | string>('lots', '1.2.3', '10 Mi', '', 'Ki', '-1', '-1Gi', -1)
+    .map((q) => ({
+      what: `bad quantity ${q}`,
+      at: at('resources', 'requests', 'cpu'),
+      apply: (spec: Spec) => ({ ...spec, resources: { requests: { cpu: q } } }),
+    })),
   fc.constant({
     what: 'unknown resource',
     at: at('resources', 'limits', 'gpu'),

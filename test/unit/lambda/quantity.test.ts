@@ -50,8 +50,25 @@ describe('quantities in their canonical form (what the API server stores)', () =
     expect(result.ok).to.equal(false);
     if (result.ok) return;
     expect(formatProblems(result.problems)).to.equal(
-      'spec.resources.requests.cpu: must be a quantity: a whole number, or a string such as "500m", "0.5", "64Mi" or "1Gi" (quote a fraction: \'0.5\'); ' +
-        'spec.resources.requests.memory: must be a quantity: a whole number, or a string such as "500m", "0.5", "64Mi" or "1Gi" (quote a fraction: \'0.5\')',
+      'spec.resources.requests.cpu: must be a quantity, not negative: a whole number, or a string such as "500m", "0.5", "64Mi" or "1Gi" (quote a fraction: \'0.5\'); ' +
+        'spec.resources.requests.memory: must be a quantity, not negative: a whole number, or a string such as "500m", "0.5", "64Mi" or "1Gi" (quote a fraction: \'0.5\')',
     );
+  });
+
+  it('refuses a negative quantity, as a string or a whole number, with that message', () => {
+    const result = pythonLambdaSpec(
+      { name: 'hello', namespace: 'demo' },
+      { code: 'x', resources: { requests: { cpu: '-1' }, limits: { memory: '-1Gi', cpu: -1 } } },
+      specValidator(),
+    );
+    expect(result.ok).to.equal(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => p.path)).to.deep.equal([
+      'spec.resources.requests.cpu',
+      'spec.resources.limits.cpu',
+      'spec.resources.limits.memory',
+    ]);
+    for (const problem of result.problems)
+      expect(problem.message).to.match(/^must be a quantity, not negative/);
   });
 });
