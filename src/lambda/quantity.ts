@@ -1,5 +1,5 @@
-// Kubernetes resource quantities ("500m", "1Gi", "2", 1) as numbers, to compare a request with
-// its limit. The CRD already checks their syntax; this only orders them.
+// Kubernetes resource quantities ("500m", "1Gi", "2", 1) as numbers, and exactly in billionths to
+// compare a request with its limit. The CRD already checks their syntax; this only orders them.
 const SUFFIXES: Record<string, number> = {
   n: 1e-9,
   u: 1e-6,
@@ -68,6 +68,32 @@ function decimalForm(value: bigint, exponentForm: boolean): string {
     }
   }
   return `${value}n`;
+}
+
+/** Beyond this power of ten a quantity is not held exactly (a value such as 1e999999999 would take forever). */
+const MAX_EXACT_POWER = 64;
+
+/**
+ * The quantity in billionths of its unit, rounded up as the API server rounds anything finer, so
+ * two quantities compare as the API server compares them: `700m` is `0.7` exactly (as floating
+ * point numbers it is above). Undefined when it is not a quantity, or its exponent is past 64.
+ */
+export function quantityNanos(quantity: number | string): bigint | undefined {
+  const text = typeof quantity === 'number' ? String(quantity) : quantity.trim();
+  const match = QUANTITY.exec(text);
+  if (!match) return undefined;
+  const [, number, exponent, suffix = ''] = match;
+  const binary = exponent ? -1 : BINARY_SUFFIXES.indexOf(suffix);
+  const power = exponent
+    ? Number(exponent.slice(1))
+    : binary > 0
+      ? 0
+      : Number(Object.entries(DECIMAL_SUFFIXES).find(([, s]) => s === suffix)![0]);
+  if (Math.abs(power) > MAX_EXACT_POWER) return undefined;
+  const scale = binary > 0 ? 1024n ** BigInt(binary) : 1n;
+  return power >= 0
+    ? nanos(number!, scale * 10n ** BigInt(power), 1n)
+    : nanos(number!, scale, 10n ** BigInt(-power));
 }
 
 /**

@@ -2,7 +2,7 @@
 // Metacontroller would retry forever with a SyncError. Say so as an invalid spec instead.
 import type { PythonLambdaSpec } from '../generated/pythonlambda-spec.js';
 import type { Problem } from '../validation/problems.js';
-import { quantityValue } from './quantity.js';
+import { quantityNanos, quantityValue } from './quantity.js';
 
 export function resourceProblems(resources: PythonLambdaSpec['resources']): Problem[] {
   const problems: Problem[] = [];
@@ -12,9 +12,7 @@ export function resourceProblems(resources: PythonLambdaSpec['resources']): Prob
     const request = requests[name]!;
     const limit = limits[name];
     if (limit === undefined) continue;
-    const requested = quantityValue(request);
-    const limited = quantityValue(limit);
-    if (requested !== undefined && limited !== undefined && requested > limited) {
+    if (isAbove(request, limit)) {
       problems.push({
         path: `spec.resources.requests.${name}`,
         message: `${JSON.stringify(request)} is more than the limit ${JSON.stringify(limit)}`,
@@ -22,4 +20,14 @@ export function resourceProblems(resources: PythonLambdaSpec['resources']): Prob
     }
   }
   return problems;
+}
+
+/** Exactly where both can be held exactly (as the API server compares), else by value. */
+function isAbove(request: number | string, limit: number | string): boolean {
+  const requested = quantityNanos(request);
+  const limited = quantityNanos(limit);
+  if (requested !== undefined && limited !== undefined) return requested > limited;
+  const requestValue = quantityValue(request);
+  const limitValue = quantityValue(limit);
+  return requestValue !== undefined && limitValue !== undefined && requestValue > limitValue;
 }

@@ -33,4 +33,23 @@ describe('resource quantities', () => {
     expect(resourceProblems({ requests: { memory: '8Gi' } })).to.deep.equal([]);
     expect(resourceProblems(undefined)).to.deep.equal([]);
   });
+
+  it('compares exactly, as the API server does, where floating point would not', () => {
+    // 700 * 1e-3 is 0.7000000000000001, and 3300 * 1e-3 is 3.3000000000000003.
+    expect(
+      resourceProblems({
+        requests: { cpu: '700m', memory: '3300m', 'ephemeral-storage': '102.4Mi' },
+        limits: { cpu: '0.7', memory: '3.3', 'ephemeral-storage': '0.1Gi' },
+      }),
+    ).to.deep.equal([]);
+    expect(
+      resourceProblems({ requests: { cpu: '700000001n' }, limits: { cpu: '0.7' } }),
+    ).to.have.length(1);
+    expect(resourceProblems({ requests: { cpu: '2e-1' }, limits: { cpu: '200m' } })).to.deep.equal(
+      [],
+    );
+    expect(
+      resourceProblems({ requests: { cpu: '1e100' }, limits: { cpu: '1e99' } }),
+    ).to.have.length(1);
+  });
 });
