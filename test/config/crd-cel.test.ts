@@ -2,35 +2,19 @@
 // (its CEL rules compile within their cost budget), it has the scale subresource, and it refuses
 // and accepts exactly the autoscaling specs the hook refuses and accepts (one table for both).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { apiServerErrors, CRD_FILE } from './crd-validate.js';
-import { REPO_ROOT } from './kustomize.js';
+import { specTable, lambdaObject } from '../fixtures/spec-tables.js';
 
-interface SpecCase {
-  what: string;
-  spec: Record<string, unknown>;
-  field?: string;
-}
-
-const cases = JSON.parse(
-  readFileSync(join(REPO_ROOT, 'test/fixtures/autoscaling-specs.json'), 'utf8'),
-) as { refused: SpecCase[]; accepted: SpecCase[] };
-
-const lambda = (spec: Record<string, unknown>) => ({
-  apiVersion: 'pylambda.dev/v1alpha1',
-  kind: 'PythonLambda',
-  metadata: { name: 'hello', namespace: 'demo' },
-  spec: { code: 'def handler(event, context):\n    return 1\n', ...spec },
-});
+const cases = specTable('autoscaling-specs');
 
 describe('the PythonLambda CRD on the API server’s validation code', () => {
   const all = [...cases.refused, ...cases.accepted];
   let errors: string[][];
   before(function () {
     this.timeout(60000);
-    errors = apiServerErrors(all.map((c) => lambda(c.spec)));
+    errors = apiServerErrors(all.map((c) => lambdaObject(c.spec)));
   });
 
   it('has the scale subresource, its selector in a status field of the schema', () => {

@@ -1,35 +1,19 @@
 // The CRD refuses what the hook refuses beyond a spec's shape (env names pylambda sets itself,
 // file paths, resources), on kube-apiserver's own validation code: the same table runs through
 // the hook in test/unit/lambda/spec-rules.test.ts.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import { apiServerErrors } from './crd-validate.js';
-import { REPO_ROOT } from './kustomize.js';
+import { specTable, lambdaObject } from '../fixtures/spec-tables.js';
 
-interface SpecCase {
-  what: string;
-  spec: Record<string, unknown>;
-  field?: string;
-  message?: string;
-}
-
-const cases = JSON.parse(
-  readFileSync(join(REPO_ROOT, 'test/fixtures/spec-rules.json'), 'utf8'),
-) as { refused: SpecCase[]; accepted: SpecCase[] };
-
-const lambda = (spec: Record<string, unknown>) => ({
-  apiVersion: 'pylambda.dev/v1alpha1',
-  kind: 'PythonLambda',
-  metadata: { name: 'hello', namespace: 'demo' },
-  spec: { code: 'def handler(event, context):\n    return 1\n', ...spec },
-});
+const cases = specTable('spec-rules');
 
 describe('the PythonLambda CRD on the rules beyond a spec’s shape', () => {
   let errors: string[][];
   before(function () {
     this.timeout(60000);
-    errors = apiServerErrors([...cases.refused, ...cases.accepted].map((c) => lambda(c.spec)));
+    errors = apiServerErrors(
+      [...cases.refused, ...cases.accepted].map((c) => lambdaObject(c.spec)),
+    );
   });
 
   cases.refused.forEach((c, i) => {

@@ -1,22 +1,12 @@
 // The hook refuses exactly what the CRD refuses for autoscaling, disruption budgets and spread:
 // the same table of specs runs here and against a real API server in e2e.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import { autoscalingProblems } from '../../../src/lambda/autoscaling-problems.js';
 import { pythonLambdaSpec } from '../../../src/lambda/python-lambda-spec.js';
-import { packageRoot } from '../../../src/package-root.js';
 import { helloSpec, specValidator } from '../../fixtures/lambda.js';
+import { specTable } from '../../fixtures/spec-tables.js';
 
-interface SpecCase {
-  what: string;
-  spec: Record<string, unknown>;
-  field?: string;
-}
-
-const cases = JSON.parse(
-  readFileSync(join(packageRoot(), 'test/fixtures/autoscaling-specs.json'), 'utf8'),
-) as { refused: SpecCase[]; accepted: SpecCase[] };
+const cases = specTable('autoscaling-specs');
 
 function validate(extra: Record<string, unknown>) {
   return pythonLambdaSpec({ name: 'hello', namespace: 'demo' }, helloSpec(extra), specValidator());

@@ -8,17 +8,9 @@ import { RESERVED_ENV } from '../../../src/lambda/env-problems.js';
 import { pythonLambdaSpec } from '../../../src/lambda/python-lambda-spec.js';
 import { packageRoot } from '../../../src/package-root.js';
 import { helloSpec, lambdaDeployment, lambdaSpec, specValidator } from '../../fixtures/lambda.js';
+import { specTable } from '../../fixtures/spec-tables.js';
 
-interface SpecCase {
-  what: string;
-  spec: Record<string, unknown>;
-  field?: string;
-  message?: string;
-}
-
-const cases = JSON.parse(
-  readFileSync(join(packageRoot(), 'test/fixtures/spec-rules.json'), 'utf8'),
-) as { refused: SpecCase[]; accepted: SpecCase[] };
+const cases = specTable('spec-rules');
 
 function validate(extra: Record<string, unknown>) {
   return pythonLambdaSpec({ name: 'hello', namespace: 'demo' }, helloSpec(extra), specValidator());
