@@ -68,9 +68,14 @@ const ignore = () => {};
  * an in-flight slot for a client that is gone. So it is failed as soon as the request closes
  * before its end.
  */
+/** The request's Content-Encoding, as a coding name is compared: without case (RFC 9110 §8.4.1). */
+function contentEncodingOf(ctx: Context): string {
+  return (ctx.get('content-encoding') || 'identity').trim().toLowerCase();
+}
+
 function bodyStream(ctx: Context, bound: Transform | undefined): BodyStream {
   // inflation's types say NodeJS.ReadableStream; what it returns is the request or a zlib stream.
-  const inflated = inflate(ctx.req) as Readable;
+  const inflated = inflate(ctx.req, { encoding: contentEncodingOf(ctx) }) as Readable;
   // pipe() passes no errors on: a corrupt gzip stream must fail the read, not stall it.
   if (bound && inflated !== ctx.req) inflated.once('error', (err) => bound.destroy(err));
   const body = bound ? inflated.pipe(bound) : inflated;
@@ -124,7 +129,7 @@ export function readJsonBody({ limitBytes, timeoutMs, maxValues, likelyAnswered 
       await next();
       return;
     }
-    const identity = (ctx.get('content-encoding') || 'identity') === 'identity';
+    const identity = contentEncodingOf(ctx) === 'identity';
     const length = ctx.get('content-length');
     // Invite the body only if it may fit: past the limit raw-body refuses it unread (413).
     if (expectsContinue(ctx) && !(identity && Number(length) > limitBytes)) {

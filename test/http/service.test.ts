@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import request from 'supertest';
 import { configFromEnv } from '../../src/config.js';
@@ -136,6 +137,23 @@ describe('the webhook service (HTTP shell)', () => {
       expect(res.body.error).to.equal(
         `request body is not valid JSON: not UTF-8 (RFC 8259 §8.1) from byte ${at}`,
       );
+    });
+
+    it('reads a coding name in any case (GZIP, Identity), as RFC 9110 compares them', async () => {
+      const body = requestBody(compositeRequest({ parent: pythonLambda({ spec: helloSpec() }) }));
+      for (const [encoding, bytes] of [
+        ['GZIP', gzipSync(body)],
+        ['Identity', Buffer.from(body)],
+      ] as const) {
+        const res = await request(testApp().callback())
+          .post(SYNC_PATH)
+          .set('Content-Type', 'application/json')
+          .set('Content-Encoding', encoding)
+          // As bytes: superagent would otherwise serialize a Buffer as JSON.
+          .serialize((raw: Buffer) => raw as unknown as string)
+          .send(bytes);
+        expect(res.status, `${encoding}: ${res.text}`).to.equal(200);
+      }
     });
 
     it('accepts application/json with a charset', async () => {
