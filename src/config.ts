@@ -37,6 +37,8 @@ export interface ServiceConfig {
   shutdownDelayMs: number;
   /** Hook calls in progress beyond which new ones get 429 (see http/inflight-limit.ts). */
   maxInflight: number;
+  /** Connections open at once (http/connections.ts): past it one waiting for a request is replaced. */
+  maxConnections: number;
   retryAfterSeconds: number;
   /** When set, hook calls need `Authorization: Bearer <contents of this file>`. */
   authTokenFile: string | undefined;
@@ -170,6 +172,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     shutdownTimeoutMs: integer(env, 'PYLAMBDA_SHUTDOWN_TIMEOUT_SECONDS', 20, 0, 3600) * 1000,
     shutdownDelayMs: integer(env, 'PYLAMBDA_SHUTDOWN_DELAY_SECONDS', 0, 0, 600) * 1000,
     maxInflight: integer(env, 'PYLAMBDA_MAX_INFLIGHT', 16, 1, 100000),
+    // Metacontroller keeps a few connections per worker; an idle one holds about 3 KB (44 KB over TLS).
+    maxConnections: integer(env, 'PYLAMBDA_MAX_CONNECTIONS', 256, 1, 100000),
     retryAfterSeconds: integer(env, 'PYLAMBDA_RETRY_AFTER_SECONDS', 1, 0, 3600),
     authTokenFile: env.PYLAMBDA_AUTH_TOKEN_FILE || undefined,
     ...tlsFiles(env),

@@ -5,8 +5,12 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import { createApp, defaultDeps } from './app.js';
 import { ConfigError } from './config.js';
 import { answerClientError } from './http/client-errors.js';
-import { connectionsCheckingInterval, trackUnusedConnections } from './http/connections.js';
+import { connectionsCheckingInterval, trackConnections } from './http/connections.js';
 import { readPair, reloadCertificates } from './http/tls-reload.js';
+import { onceEvery } from './telemetry/once-every.js';
+
+/** Headers take a client of the webhook milliseconds; one silent for a second may make room. */
+const CONNECTION_REPLACE_AFTER_MS = 1_000;
 
 function start(): void {
   let deps;
@@ -19,7 +23,7 @@ function start(): void {
     }
     throw err;
   }
-  const { config, logger } = deps;
+  const { config, logger, metrics } = deps;
   const app = createApp(deps);
   const tlsFiles =
     config.tlsCertFile && config.tlsKeyFile
@@ -46,7 +50,30 @@ function start(): void {
     reloadCertificates(server as HttpsServer, tlsFiles, tls, config.tlsReloadMs, logger);
   }
   server.on('clientError', answerClientError);
-  const unused = trackUnusedConnections(server, !!tls);
+  const warnAtBound = onceEvery(60_000);
+  const atBound = (closed: 'a new connection' | 'the connection waiting longest') => {
+    if (!warnAtBound()) return;
+    logger.warn(
+      { maxConnections: config.maxConnections },
+      `PYLAMBDA_MAX_CONNECTIONS connections open: closed ${closed}; more within a minute are only counted (pylambda_refused_connections_total, pylambda_replaced_connections_total)`,
+    );
+  };
+  const connections = trackConnections(
+    server,
+    { max: config.maxConnections, replaceAfterMs: CONNECTION_REPLACE_AFTER_MS },
+    {
+      opened: () => metrics.openConnections.inc(),
+      closed: () => metrics.openConnections.dec(),
+      refused: () => {
+        metrics.refusedConnections.inc();
+        atBound('a new connection');
+      },
+      replaced: () => {
+        metrics.replacedConnections.inc();
+        atBound('the connection waiting longest');
+      },
+    },
+  );
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -57,6 +84,7 @@ function start(): void {
         tls: !!tls,
         auth: !!deps.authToken,
         maxInflight: config.maxInflight,
+        maxConnections: config.maxConnections,
       },
       'pylambda webhook listening',
     );
@@ -83,7 +111,7 @@ function start(): void {
       server.closeIdleConnections();
       // A connection that never sent a whole request (silent, or stalled in its headers) is not
       // idle to Node and would hold the exit until the shutdown timeout.
-      unused.destroyAll();
+      connections.destroyUnused();
       setTimeout(() => {
         logger.warn(
           { timeoutMs: config.shutdownTimeoutMs },

@@ -9,6 +9,9 @@ export interface Metrics {
   inflight: Gauge;
   notModified: Counter<'hook'>;
   cacheHits: Counter<'hook'>;
+  openConnections: Gauge;
+  refusedConnections: Counter;
+  replacedConnections: Counter;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -50,6 +53,21 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'pylambda_hook_cache_hits_total',
       help: 'Hook calls answered from the response cache (same request bytes as an earlier 200).',
       labelNames: ['hook'],
+      registers: [registry],
+    }),
+    openConnections: new Gauge({
+      name: 'pylambda_open_connections',
+      help: 'Client connections open now, TLS handshakes included.',
+      registers: [registry],
+    }),
+    refusedConnections: new Counter({
+      name: 'pylambda_refused_connections_total',
+      help: 'Connections closed at once because PYLAMBDA_MAX_CONNECTIONS were open and none could be replaced.',
+      registers: [registry],
+    }),
+    replacedConnections: new Counter({
+      name: 'pylambda_replaced_connections_total',
+      help: 'Connections waiting for a request closed to make room for a new one at PYLAMBDA_MAX_CONNECTIONS.',
       registers: [registry],
     }),
   };

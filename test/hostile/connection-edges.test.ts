@@ -2,35 +2,14 @@
 // client spells (the router matches case-insensitively) must not mint metric series; a header
 // deadline fires near its setting, not at Node's 30 s check; a shutdown does not wait for
 // connections that never sent a request; `Expect: 100-continue` invites only a body that may be read.
-import { connect, type Socket } from 'node:net';
 import { expect } from 'chai';
 import { call, describeOutcome } from './support/client.js';
 import { SYNC, syncRequest } from './support/requests.js';
+import { rawClient, type RawClient } from './support/raw-client.js';
 import { startWebhook, type WebhookProcess } from './support/webhook-process.js';
 
 const DEADLINE_MS = 1_000;
 const BODY_LIMIT = 64 * 1024;
-
-interface RawClient {
-  socket: Socket;
-  received: () => string;
-  closedAt: Promise<number>;
-}
-
-/** A connection that writes `first` (maybe nothing) and then only what the test writes. */
-function rawClient(port: number, first = ''): Promise<RawClient> {
-  return new Promise((resolve, reject) => {
-    let received = '';
-    const socket = connect({ host: '127.0.0.1', port }, () => {
-      if (first) socket.write(first);
-      resolve({ socket, received: () => received, closedAt });
-    });
-    const closedAt = new Promise<number>((done) => socket.on('close', () => done(Date.now())));
-    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
-    socket.on('error', () => {});
-    socket.once('error', reject);
-  });
-}
 
 /** The JSON body of a raw HTTP answer. */
 function answerBody(raw: string): unknown {
