@@ -10,6 +10,7 @@ import { bearerAuth } from './http/bearer-auth.js';
 import { jsonErrors } from './http/errors.js';
 import { inflightLimit } from './http/inflight-limit.js';
 import { hookEndpoint } from './http/hook-endpoint.js';
+import { requireOneHost } from './http/host-header.js';
 import { closeUninvitedBodies, readJsonBody } from './http/json-body.js';
 import { ResponseCache } from './http/response-cache.js';
 import { writeDeadline } from './http/write-deadline.js';
@@ -82,6 +83,7 @@ export function createApp(overrides: Partial<AppDeps> = {}): PylambdaApp {
   // Outermost but for the write deadline, so that it sees the answer jsonErrors makes of an error.
   app.use(closeUninvitedBodies);
   app.use(jsonErrors(logger));
+  app.use(requireOneHost);
   // While draining, tell keep-alive clients to reconnect (to another replica) after this answer.
   app.use(async (ctx, next) => {
     if (app.pylambda.draining) ctx.set('Connection', 'close');

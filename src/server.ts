@@ -4,7 +4,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createApp, defaultDeps } from './app.js';
 import { ConfigError } from './config.js';
-import { answerClientError } from './http/client-errors.js';
+import { answerClientError, answerUnmetExpectation } from './http/client-errors.js';
 import { connectionsCheckingInterval, trackConnections } from './http/connections.js';
 import { readPair, reloadCertificates } from './http/tls-reload.js';
 import { onceEvery } from './telemetry/once-every.js';
@@ -34,6 +34,8 @@ function start(): void {
   // deadline of a few seconds would otherwise fire up to 30 s late.
   const options = {
     connectionsCheckingInterval: connectionsCheckingInterval(config.bodyReadTimeoutMs),
+    // http/host-header.ts checks Host instead, in JSON, and counts a second one too.
+    requireHostHeader: false,
   };
   const handle = app.callback();
   // A TLS handshake gets the deadline a request's headers get: a socket that connects and
@@ -46,6 +48,7 @@ function start(): void {
   // sends 100 Continue only once the call passed every check it can pass before reading a body
   // (auth, in-flight bound, declared size), so a refused call is never invited to send its body.
   server.on('checkContinue', handle);
+  server.on('checkExpectation', answerUnmetExpectation);
   if (tlsFiles && tls) {
     reloadCertificates(server as HttpsServer, tlsFiles, tls, config.tlsReloadMs, logger);
   }

@@ -43,6 +43,28 @@ export function clientErrorResponse(code: string | undefined): string {
   );
 }
 
+/**
+ * A 'checkExpectation' listener: an `Expect` other than 100-continue is answered 417 in JSON
+ * (Node's own answer has no body), and the connection closed, as its body may follow unasked.
+ */
+export function answerUnmetExpectation(
+  request: { headers: { expect?: string } },
+  response: {
+    writeHead: (status: number, headers: Record<string, string | number>) => void;
+    end: (body: string) => void;
+  },
+): void {
+  const body = JSON.stringify({
+    error: `Expect: ${request.headers.expect ?? ''} is not supported; only 100-continue is`,
+  });
+  response.writeHead(417, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    Connection: 'close',
+  });
+  response.end(body);
+}
+
 interface ClientSocket {
   writable: boolean;
   end: (data: string) => void;

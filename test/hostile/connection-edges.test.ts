@@ -13,7 +13,8 @@ const BODY_LIMIT = 64 * 1024;
 
 /** The JSON body of a raw HTTP answer. */
 function answerBody(raw: string): unknown {
-  return JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as unknown;
+  const body = raw.slice(raw.indexOf('\r\n\r\n') + 4);
+  return JSON.parse(Buffer.from(body, 'latin1').toString('utf8')) as unknown;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -100,6 +101,13 @@ describe('hostile: connection edges (metric labels, header deadline, shutdown, 1
       `POST ${SYNC} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
       400,
     ],
+    ['an HTTP/1.1 request without Host (RFC 9112 §3.2)', 'GET /healthz HTTP/1.1\r\n\r\n', 400],
+    ['two Host headers', 'GET /healthz HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n', 400],
+    [
+      'an Expect other than 100-continue',
+      `POST ${SYNC} HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Length: 2\r\n\r\n{}`,
+      417,
+    ],
   ] as const) {
     it(`answers ${what} with ${status} and a JSON error, and closes`, async () => {
       const client = await rawClient(webhook.port, request);
@@ -110,6 +118,22 @@ describe('hostile: connection edges (metric labels, header deadline, shutdown, 1
       expect(answerBody(client.received())).to.have.property('error').that.is.a('string');
     });
   }
+
+  it('serves an HTTP/1.0 request without Host, and names the header it refuses', async () => {
+    const old = await rawClient(webhook.port, 'GET /healthz HTTP/1.0\r\n\r\n');
+    clients.push(old);
+    await old.closedAt;
+    expect(old.received()).to.match(/^HTTP\/1\.1 200 /);
+    const twice = await rawClient(
+      webhook.port,
+      'GET /healthz HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n',
+    );
+    clients.push(twice);
+    await twice.closedAt;
+    expect(answerBody(twice.received())).to.deep.equal({
+      error: '2 Host headers; a request has exactly one (RFC 9112 §3.2)',
+    });
+  });
 
   it('invites no body it will refuse, and reads one it invited', async () => {
     const tooLarge = await rawClient(
