@@ -19,8 +19,8 @@ from .budget import CallBytes, OverBudget
 from .calls import Call, Context, call_inline, response_for
 from .deadlines import RequestReader, RequestTimeout, WriteTimeout, send_within, set_idle_timeout
 from .framing import (HTTP_VERSION, MAX_LEADING_EMPTY_LINES, MAX_METHOD, REQUEST_LINE,
-                      STATUS_LINES, HttpError, connection_tokens, framing_problem, http_date,
-                      read_body, read_headers)
+                      STATUS_LINES, HttpError, connection_tokens, framing_problem, host_problem,
+                      http_date, read_body, read_headers)
 from .logs import ThrottledLog, log, log_call
 from .probes import PROBE_PATHS, probe_response
 from .state import Runtime
@@ -207,10 +207,10 @@ class RequestHandler(BaseHTTPRequestHandler):
         if self.headers is None:
             return False
         self.headers_read = True
-        problem = framing_problem(self.headers)
+        problem = framing_problem(self.headers) or host_problem(self.headers, version)
         if problem:  # answered with Connection: close, as every send_error is
             self.body_unread = True
-            self.send_error(HTTPStatus.BAD_REQUEST, None, problem)
+            self.send_error(HTTPStatus.BAD_REQUEST, problem)  # logged with why, not "Bad Request"
             return False
         connection = self.headers.get("connection")
         options = connection_tokens(connection) if connection else ()

@@ -125,6 +125,19 @@ def framing_problem(headers: Headers) -> Optional[str]:
     return None
 
 
+def host_problem(headers: Headers, version: str) -> Optional[str]:
+    """Why the request's Host is refused, else None. RFC 9112 3.2: a server MUST answer 400
+    to an HTTP/1.1 request without a Host header (an HTTP/1.0 client need not send one) and
+    to any request with more than one Host line: which one names the target is ambiguous, and
+    a proxy in front may have routed by the other."""
+    hosts = headers._values.get("host")
+    if hosts is None:
+        return "an HTTP/1.1 request must have a Host header" if version == "HTTP/1.1" else None
+    if len(hosts) > 1:
+        return "a request must have only one Host header"
+    return None
+
+
 def read_chunk_size(rfile) -> int:
     """A chunk-size line: 1 to 16 hex digits, then optionally extensions (ignored) as RFC
     9112 7.1.1 writes them. Nothing looser (no sign, no 0x, no blanks inside, no control

@@ -25,7 +25,8 @@ import time
 import traceback
 from collections import OrderedDict, deque
 
-from .framing import MAX_LEADING_EMPTY_LINES, REQUEST_LINE, STATUS_LINES, http_date, read_headers
+from .framing import (MAX_LEADING_EMPTY_LINES, REQUEST_LINE, STATUS_LINES, host_problem, http_date,
+                      read_headers)
 from .logs import log
 from .probes import probe_response
 
@@ -41,7 +42,8 @@ OVERFLOW_PROBES = frozenset(("/livez", "/healthz"))
 def probe_path(head: bytes):
     """The probe a request head (up to its blank line) asks for, else None. As strict as
     the connection's own parser: one request line `GET|HEAD /livez|/healthz HTTP/1.x`
-    (any query is ignored, as there), header lines that read_headers accepts, no body."""
+    (any query is ignored, as there), header lines that read_headers accepts, one Host
+    (host_problem), no body."""
     for _ in range(MAX_LEADING_EMPTY_LINES):
         if head[:2] == b"\r\n":
             head = head[2:]
@@ -59,6 +61,8 @@ def probe_path(head: bytes):
     except Exception:  # ValueError (431), HttpError (400): not a probe worth answering
         return None
     if headers is None or headers.get("transfer-encoding") or headers.get("content-length", "0") != "0":
+        return None
+    if host_problem(headers, match[3]):  # below the cap a 400: never a probe's answer
         return None
     return match[1], path
 

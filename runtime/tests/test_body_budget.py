@@ -28,7 +28,7 @@ def post_head(size: int, content_type: str = "application/octet-stream") -> byte
 def call(test, port: int, body: bytes, content_type: str) -> tuple:
     """(status, decoded JSON body) of one call on a new connection."""
     sock = connect(test, port)
-    sock.sendall(post_head(len(body), content_type).replace(b"Host: x", b"Connection: close") + body)
+    sock.sendall(post_head(len(body), content_type).replace(b"Host: x\r\n", b"Host: x\r\nConnection: close\r\n") + body)
     head, _, payload = read_to_end(sock).partition(b"\r\n\r\n")
     return int(head[9:12]), json.loads(payload), head
 

@@ -33,9 +33,9 @@ class ClientResetTest(unittest.TestCase):
         runtime = start(self, HANDLER)
         runtime.wait_healthy()
         for _ in range(RESETS):
-            send_then_reset(runtime.port, b"POST / HTTP/1.1\r\nContent-Type: text/plain\r\n"
+            send_then_reset(runtime.port, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
                                           b"Content-Length: 1000\r\n\r\n" + b"x" * 100)
-            send_then_reset(runtime.port, b"GET / HTTP/1.1\r\nX-Half: 1")
+            send_then_reset(runtime.port, b"GET / HTTP/1.1\r\nHost: x\r\nX-Half: 1")
         time.sleep(0.3)
         self.assertEqual(runtime.request("POST", "/", b"[1]").status, 200)  # serving still
         metrics = runtime.metrics()

@@ -48,14 +48,14 @@ class ServerTest(unittest.TestCase):
             return received, time.monotonic() - started
 
     def test_an_idle_keep_alive_connection_is_closed_after_the_idle_time(self):
-        request = b"POST / HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]"
+        request = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]"
         received, seconds = self.exchange(request)
         self.assertTrue(received.startswith(b"HTTP/1.1 200 "), received)
         self.assertTrue(received.endswith(b"\r\n\r\n[]"), received)
         self.assertGreaterEqual(seconds, IDLE * 0.9)
 
     def test_a_request_stalled_mid_line_is_408_at_the_header_timeout_not_the_idle_one(self):
-        for head in (b"GET /pa", b"GET / HTTP/1.1\r\nX-Half: 1"):
+        for head in (b"GET /pa", b"GET / HTTP/1.1\r\nHost: x\r\nX-Half: 1"):
             received, seconds = self.exchange(head)
             self.assertTrue(received.startswith(b"HTTP/1.1 408 "), received)
             self.assertGreater(seconds, IDLE * 2)
@@ -64,7 +64,7 @@ class ServerTest(unittest.TestCase):
         self.assertEqual(self.exchange(b"GET /pa", close_after=True)[0], b"")
 
     def test_a_body_cut_short_is_400_and_one_stalled_is_504_at_the_call_deadline(self):
-        head = b"POST / HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n"
+        head = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n"
         for close_after, status, kind in ((True, b"400", "InvalidRequest"), (False, b"504", "Timeout")):
             received, _ = self.exchange(head + b"[1,", close_after)
             self.assertTrue(received.startswith(b"HTTP/1.1 " + status + b" "), received)

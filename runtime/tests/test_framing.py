@@ -63,7 +63,7 @@ def split_responses(data: bytes) -> list:
 class ChunkedTest(FramingTest):
     def test_a_well_formed_chunked_body_is_read(self):
         request = self.chunked(b"3\r\nabc\r\n2;name=value\r\nde\r\n0\r\nX-Trailer: 1\r\n\r\n")
-        answers, _ = self.exchange(request + b"GET /next HTTP/1.1\r\nConnection: close\r\n\r\n")
+        answers, _ = self.exchange(request + b"GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         self.assertEqual([a[0] for a in answers], [200, 200])
         self.assertEqual(json.loads(answers[0][1])["body"], "abcde")
 
@@ -186,10 +186,10 @@ class ConnectionHeaderTest(FramingTest):
     def test_a_header_block_over_the_limits_is_431_saying_which_limit(self):
         for headers, limit in ((b"X: 1\r\n" * 101, b"100 header lines"),
                                (b"X: " + b"a" * 65536 + b"\r\n", b"64 KiB")):
-            answers, _ = self.exchange(b"GET / HTTP/1.1\r\n" + headers + b"\r\n")
+            answers, _ = self.exchange(b"GET / HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n")
             self.assertEqual(answers[0][0], 431)
             self.assertIn(limit, answers[0][1])
-        answers, _ = self.exchange(b"GET / HTTP/1.1\r\n" + b"X: 1\r\n" * 99 + b"Connection: close\r\n\r\n")
+        answers, _ = self.exchange(b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X: 1\r\n" * 98 + b"Connection: close\r\n\r\n")
         self.assertEqual([a[0] for a in answers], [200], "100 header lines are allowed")
 
 
@@ -201,13 +201,13 @@ class EarlyAnswerTest(FramingTest):
         for _ in range(5):
             with socket.create_connection(self.server.server_address, timeout=10) as sock:
                 try:
-                    sock.sendall(b"POST / HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+                    sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
                 except OSError as exc:
                     self.fail(f"the connection was reset while the body was sent: {exc!r}")
                 self.assertTrue(sock.recv(65536).startswith(b"HTTP/1.1 413 "))
 
     def test_no_100_continue_for_a_body_over_the_limit_or_a_handler_not_ready(self):
-        request = b"POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n"
+        request = b"POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n"
         for length, ready, status in ((5000, True, 413), (10, False, 503), (10, True, 100)):
             self.server.runtime.state = "ready" if ready else "importing"
             with socket.create_connection(self.server.server_address, timeout=10) as sock:

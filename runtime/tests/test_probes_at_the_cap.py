@@ -78,14 +78,16 @@ class ProbesAtTheCapTest(unittest.TestCase):
                         b"GET /livez HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
                         b"GET /livez HTTP/2.0\r\nHost: x\r\n\r\n",
                         b"GET /livez  HTTP/1.1\r\nHost: x\r\n\r\n",
-                        b"GET /livez HTTP/1.1\r\nHost : x\r\n\r\n"):
+                        b"GET /livez HTTP/1.1\r\nHost : x\r\n\r\n",
+                        b"GET /livez HTTP/1.1\r\n\r\n",  # no Host: a 400 below the cap
+                        b"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"):
             self.assert_refused(raw(port, request))
         for sock in busy:  # the calls themselves were not disturbed
             self.assertEqual(status_of(read_response(sock)), 200)
             sock.close()
         time.sleep(0.2)
         metrics = self.runtime.metrics()
-        self.assertEqual(metrics["pylambda_refused_connections_total"], 8)
+        self.assertEqual(metrics["pylambda_refused_connections_total"], 10)
         self.assertEqual(metrics['pylambda_invocations_total{code="200"}'], CAP)  # no call past the cap
 
     def test_clients_stalled_mid_request_at_the_cap_do_not_fail_liveness(self):

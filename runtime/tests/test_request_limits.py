@@ -53,7 +53,7 @@ class SlowRequestTest(unittest.TestCase):
         self.runtime.wait_healthy()
 
     def test_headers_sent_a_byte_at_a_time_are_408_at_the_header_timeout(self):
-        for head, drip in ((b"GET /", b"a" * 40), (b"GET / HTTP/1.1\r\nX-Slow: ", b"b" * 40)):
+        for head, drip in ((b"GET /", b"a" * 40), (b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ", b"b" * 40)):
             with self.subTest(head=head):
                 received, seconds = trickle(self.runtime.port, head, drip, 0.2, 4.0)
                 self.assertTrue(received.startswith(b"HTTP/1.1 408 "), received)
@@ -75,7 +75,7 @@ class SlowRequestTest(unittest.TestCase):
                 self.assertIn(b"\r\nConnection: close\r\n", received)
 
     def test_a_body_sent_a_byte_at_a_time_is_504_at_the_call_timeout(self):
-        head = b"POST / HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n"
+        head = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n"
         received, seconds = trickle(self.runtime.port, head, b"x" * 99, 0.2, 4.0)
         self.assertTrue(received.startswith(b"HTTP/1.1 504 "), received)
         self.assertIn(b"the request body did not arrive within 1s", received)
@@ -88,7 +88,7 @@ class SlowRequestTest(unittest.TestCase):
         reply = self.runtime.request("GET", "/", headers={})  # the process still serves
         self.assertEqual(reply.status, 200)
         with socket.create_connection(("127.0.0.1", self.runtime.port), timeout=WAIT) as sock:
-            sock.sendall(b"GET / HTTP/1.1\r\n" + lines + b"\r\n")
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n" + lines + b"\r\n")
             answer = b""
             while chunk := sock.recv(65536):
                 answer += chunk
@@ -166,7 +166,7 @@ class StalledRequestsMemoryTest(unittest.TestCase):
         self.assertLess(peak, POD_MEMORY_LIMIT)
 
     def body_head(self, headers: bytes) -> bytes:
-        return (b"POST / HTTP/1.1\r\nContent-Type: text/plain\r\n" + headers +
+        return (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n" + headers +
                 b"Content-Length: %d\r\n\r\n" % self.BODY)
 
     def test_huge_headers_and_a_nearly_complete_body(self):
