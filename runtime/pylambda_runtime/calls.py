@@ -8,6 +8,7 @@ import traceback
 from dataclasses import dataclass, field
 
 from .bodies import Response, encode_result, error_response
+from .forks import exit_if_forked_child
 
 
 @dataclass
@@ -44,16 +45,19 @@ class Call:
 
 def call_inline(handler, event, context):
     """(what the handler returned, None) or (None, what it raised), on the caller's thread.
-    Even a BaseException: SystemExit in a handler is its error, not the runtime's."""
+    Even a BaseException: SystemExit in a handler is its error, not the runtime's. A child
+    the handler forked ends here instead (forks.py)."""
     try:
         result = handler(event, context)
         if inspect.iscoroutine(result):  # `async def handler` works too
             import asyncio
 
             result = asyncio.run(result)
-        return result, None
     except BaseException as exc:
+        exit_if_forked_child(exc)
         return None, exc
+    exit_if_forked_child(None)
+    return result, None
 
 
 def error_text(error: BaseException) -> str:

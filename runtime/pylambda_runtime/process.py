@@ -10,6 +10,7 @@ import threading
 import time
 
 from . import __version__
+from .forks import drop_in_children
 from .logs import flush_logs, log, set_log_fields
 from .memory import return_large_frees
 from .output import capture_handler_output
@@ -100,6 +101,7 @@ def main() -> int:
         log("error", f"cannot listen on {settings.host}:{settings.port}: {exc}",
             variable="PYLAMBDA_HOST/PYLAMBDA_PORT")
         return 1
+    drop_in_children(server.socket)  # a handler's os.fork(): forks.py
     install_signal_handlers(runtime)
     threading.Thread(target=server.serve_forever, args=(0.2,), name="serve", daemon=True).start()
     log("info", "listening", host=settings.host, port=server.server_address[1])
