@@ -1,13 +1,15 @@
 // The Kubernetes side of the lifecycle model: the objects in one namespace, and a small
 // Deployment controller, ReplicaSet controller and kubelet. Each is a few rules, written to
 // match what the real controllers do where it matters to a lambda's life:
-// - one ReplicaSet per pod template; the newest scales up within maxSurge 1, older ones scale
+// - one ReplicaSet per pod template (the whole template, as the Deployment controller compares
+//   them: a `kubectl rollout restart` makes a new one of the same code); the newest scales up within maxSurge 1, older ones scale
 //   down only as far as availability allows (maxUnavailable 0), unhealthy pods first;
 // - a pod starts only if its code ConfigMap exists (else it stays ContainerCreating), and turns
 //   ready only if its code imports (the ConfigMap's main.py is good code);
 // - an eviction deletes a pod; its ReplicaSet recreates one while it wants replicas;
 // - status counts as the Deployment controller writes them, observedGeneration included.
 import type { KubeObject } from '../../../src/metacontroller/objects.js';
+import { canonicalJson, sha256Hex } from '../../../src/render/hash.js';
 
 export type Json = Record<string, unknown>;
 
@@ -17,6 +19,9 @@ export interface Pod {
 }
 
 export interface ReplicaSet {
+  /** The Deployment's pod template it was made from, and its `pod-template-hash` label. */
+  template: Json;
+  podTemplateHash: string;
   templateHash: string;
   codeHash: string;
   configMap: string;
@@ -84,8 +89,12 @@ export class Cluster {
   newestReplicaSet(): ReplicaSet | undefined {
     const deployment = this.deployment();
     if (!deployment) return undefined;
-    const { templateHash } = this.templateOf(deployment);
-    return this.replicaSets.find((rs) => rs.templateHash === templateHash);
+    return this.replicaSetOf(deployment);
+  }
+
+  private replicaSetOf(deployment: KubeObject & { spec: Json }): ReplicaSet | undefined {
+    const template = canonicalJson(deployment.spec.template);
+    return this.replicaSets.find((rs) => canonicalJson(rs.template) === template);
   }
 
   private available(rs: ReplicaSet): number {
@@ -99,9 +108,19 @@ export class Cluster {
     const spec = deployment.spec;
     const want = (spec.replicas as number | undefined) ?? 1;
     const { templateHash, codeHash, configMap } = this.templateOf(deployment);
-    let newest = this.replicaSets.find((rs) => rs.templateHash === templateHash);
+    let newest = this.replicaSetOf(deployment);
     if (!newest) {
-      newest = { templateHash, codeHash, configMap, replicas: 0, pods: [], everServed: false };
+      const template = JSON.parse(JSON.stringify(spec.template)) as Json;
+      newest = {
+        template,
+        podTemplateHash: sha256Hex(template).slice(0, 10),
+        templateHash,
+        codeHash,
+        configMap,
+        replicas: 0,
+        pods: [],
+        everServed: false,
+      };
       this.replicaSets.push(newest);
       this.deadlineExceeded = false;
     }

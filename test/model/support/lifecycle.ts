@@ -12,16 +12,29 @@ import { ownedBy } from '../../../src/metacontroller/ownership.js';
 import { codeConfigMapName } from '../../../src/render/code-configmap.js';
 import { codeHash } from '../../../src/render/code-hash.js';
 import { MAX_RETAINED_CODE_HASHES } from '../../../src/status/code-retention.js';
+import { canonicalJson } from '../../../src/render/hash.js';
 import { rfc3339 } from '../../../src/status/transition-time.js';
 import { TEST_RUNTIME } from '../../fixtures/lambda.js';
 import { Cluster, GOOD_CODE_MARK, type Json } from './cluster.js';
-import { MetacontrollerModel, type HookVersion, type Parent } from './metacontroller.js';
+import {
+  MetacontrollerModel,
+  RESTARTED_AT,
+  type HookVersion,
+  type Parent,
+} from './metacontroller.js';
 
 /** The wanted one, the observed template's, the served one and the retained ones. */
 export const MAX_CODE_CONFIGMAPS = 3 + MAX_RETAINED_CODE_HASHES;
 export const USER_LABEL = 'team.example/owner';
 
 const PARENT_UID = 'aaaaaaaa-0000-4000-8000-000000000001';
+
+/** A pod template without `kubectl rollout restart`'s annotation. */
+function withoutRestart(template: Json | undefined): Json {
+  const metadata = (template?.metadata ?? {}) as Json;
+  const { [RESTARTED_AT]: _restart, ...annotations } = (metadata.annotations ?? {}) as Json;
+  return { ...template, metadata: { ...metadata, annotations } };
+}
 
 function clone<T>(value: T): T {
   return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
@@ -180,6 +193,22 @@ export class LambdaWorld {
     }
   }
 
+  /**
+   * `kubectl rollout restart deployment/hello`: a new restartedAt pod annotation, so a new
+   * ReplicaSet of the same code replaces every pod.
+   */
+  rolloutRestart(): void {
+    const deployment = this.cluster.get('Deployment', 'hello');
+    if (!deployment || !ownedBy(deployment, PARENT_UID)) return;
+    const template = (deployment.spec as Json).template as Json;
+    const metadata = template.metadata as Json;
+    metadata.annotations = {
+      ...(metadata.annotations as Json),
+      [RESTARTED_AT]: rfc3339(this.clockMs),
+    };
+    (deployment.metadata as unknown as Json).generation = (deployment.metadata.generation ?? 1) + 1;
+  }
+
   deleteLambda(): void {
     this.deleted = true;
     for (const [key, object] of [...this.cluster.objects.entries()]) {
@@ -219,9 +248,16 @@ export class LambdaWorld {
     const templateHash = (template?.annotations as Record<string, string> | undefined)?.[
       'pylambda.dev/template-hash'
     ];
+    const code = (t: unknown) => canonicalJson(withoutRestart(t as Json));
     return {
       templateHash,
       podTemplates: this.cluster.allPods().map(({ rs }) => rs.templateHash),
+      /** Every pod's ReplicaSet has the Deployment's template, but for a restart. */
+      onlyCurrentCode:
+        deployment !== undefined &&
+        this.cluster
+          .allPods()
+          .every(({ rs }) => code(rs.template) === code(deployment.spec.template)),
     };
   }
 
@@ -272,6 +308,14 @@ export class LambdaWorld {
       );
     } else {
       expect(ready!.lastTransitionTime, 'a flip is dated now').to.equal(rfc3339(this.clockMs));
+    }
+    // A restart replaces pods by pods of the same code: the ReplicaSets (which the customize
+    // hook brings) show it, and Ready never calls them older code.
+    if (truth.onlyCurrentCode && this.options.customize !== false) {
+      expect(
+        ready!.message,
+        'older code named while every pod runs the current code',
+      ).to.not.include('older code');
     }
     if (ready!.status !== 'True') return;
     // Ready=True: the spec is valid, every replica runs the wanted template, and every child is

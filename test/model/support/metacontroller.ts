@@ -61,6 +61,21 @@ export function fieldsOf(value: unknown): Json {
   return {};
 }
 
+export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
+
+function restartedAtOf(object: KubeObject): string | undefined {
+  const template = (object.spec as Json | undefined)?.template as Json | undefined;
+  const annotations = (template?.metadata as Json | undefined)?.annotations as Json | undefined;
+  return annotations?.[RESTARTED_AT] as string | undefined;
+}
+
+/** A pod template with one more label, as the Deployment controller labels its ReplicaSets'. */
+function withLabel(template: Json, key: string, value: string): Json {
+  const metadata = (template.metadata ?? {}) as Json;
+  const labels = (metadata.labels ?? {}) as Record<string, string>;
+  return { ...clone(template), metadata: { ...metadata, labels: { ...labels, [key]: value } } };
+}
+
 /** A Service's defaults from the API server: fields the hook never rendered. */
 function withServerDefaults(object: KubeObject, uid: string): void {
   if (object.kind === 'Service') {
@@ -107,7 +122,7 @@ export class MetacontrollerModel {
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
       metadata: {
-        name: `${deployment.metadata.name}-${rs.templateHash.slice(0, 10)}`,
+        name: `${deployment.metadata.name}-${rs.podTemplateHash}`,
         namespace: deployment.metadata.namespace,
         ownerReferences: [
           {
@@ -121,9 +136,7 @@ export class MetacontrollerModel {
       },
       spec: {
         replicas: rs.replicas,
-        template: {
-          metadata: { annotations: { 'pylambda.dev/code-hash': rs.codeHash } },
-        },
+        template: withLabel(rs.template, 'pod-template-hash', rs.podTemplateHash),
       },
       status: { replicas: rs.pods.length },
     }));
@@ -256,8 +269,17 @@ export class MetacontrollerModel {
       }
     }
     const before = JSON.stringify(existing.spec);
+    const restartedAt = restartedAtOf(existing);
     const { metadata, ...fields } = desired;
     Object.assign(existing, clone(fields));
+    // Both apply strategies keep a field the answer never had and another client set:
+    // `kubectl rollout restart`'s pod annotation (dynamic-apply merges with the last applied
+    // object, server-side apply leaves kubectl's field to kubectl).
+    if (restartedAt !== undefined && existing.kind === 'Deployment') {
+      const template = (existing.spec as Json).template as Json;
+      const meta = (template.metadata ??= {}) as Json;
+      meta.annotations = { ...(meta.annotations as Json | undefined), [RESTARTED_AT]: restartedAt };
+    }
     existing.metadata.labels = { ...existing.metadata.labels, ...metadata.labels };
     if (existing.kind === 'Service') withServerDefaults(existing, existing.metadata.uid ?? '00');
     if (existing.kind === 'Deployment' && JSON.stringify(existing.spec) !== before) {
