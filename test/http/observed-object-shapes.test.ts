@@ -200,6 +200,46 @@ describe('observed objects of shapes the API server never returns', () => {
     }
   }
 
+  // The pods a ReplicaSet has are summed into Ready's count of pods of older code.
+  for (const value of ['x', -1, 1.5, {}, null]) {
+    it(`a related ReplicaSet’s status.replicas = ${JSON.stringify(value)}: 400 naming the field`, async () => {
+      for (const request of [
+        structuredClone(requests.rendering),
+        structuredClone(requests.keeping),
+      ]) {
+        setAt(only(request, 'related', 'ReplicaSet.apps/v1'), ['status', 'replicas'], value);
+        const res = await post('composite', request);
+        expect(res.status, res.text).to.equal(400);
+        const paths = (res.body as { problems: Problem[] }).problems.map((p) => p.path);
+        expect(paths, res.text).to.satisfy((all: string[]) =>
+          all.some((path) => path.endsWith('.status.replicas')),
+        );
+      }
+    });
+  }
+
+  it('answers any value in a related ReplicaSet’s pod template or count without a 5xx', async () => {
+    const fields = fc.constantFrom<string[]>(
+      ['status', 'replicas'],
+      ['spec', 'template'],
+      ['spec', 'template', 'metadata'],
+      ['spec', 'template', 'metadata', 'labels'],
+      ['spec', 'template', 'metadata', 'annotations', 'kubectl.kubernetes.io/restartedAt'],
+    );
+    await fc.assert(
+      fc.asyncProperty(fields, fc.jsonValue({ maxDepth: 3 }), async (field, value) => {
+        const request = structuredClone(requests.rendering);
+        setAt(only(request, 'related', 'ReplicaSet.apps/v1'), field, value);
+        const res = await post('composite', request);
+        expect(
+          res.status,
+          `${field.join('.')} = ${JSON.stringify(value)}: ${res.text}`,
+        ).to.be.oneOf([200, 400]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('answers any value at those fields, or inside them, without a 5xx', async () => {
     const inside: { place: Place; below: string[] }[] = [
       ...PLACES.map((place) => ({ place, below: [] })),
