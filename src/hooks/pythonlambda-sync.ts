@@ -40,6 +40,7 @@ import { deploymentView, type DeploymentView } from '../status/deployment-view.j
 import { lambdaStatus, replicaCounts, stillServed, type Served } from '../status/lambda-status.js';
 import { withoutPendingAvailability } from '../status/availability-check.js';
 import { previousStatus } from '../status/previous-status.js';
+import { replicaSetCode } from '../status/replica-set-code.js';
 import { liveCodeHashes } from '../status/replica-sets.js';
 import { scaleStatus } from '../status/scale-status.js';
 import { currentPodsProblem, podProblemChangesAt, withPodProblem } from '../status/pod-problems.js';
@@ -74,7 +75,9 @@ function observe(request: CompositeRequest, ctx: HookContext): Observed {
     deploymentName(name),
   );
   const deployment = found && claimedChild(found, request.parent.metadata.uid) ? found : undefined;
-  const view = deployment ? deploymentView(deployment) : undefined;
+  const view = deployment
+    ? deploymentView(deployment, replicaSetCode(request.related, deployment))
+    : undefined;
   const previous = previousStatus(request.parent.status);
   return {
     deployment,

@@ -2,6 +2,7 @@
 // itself uses (`kubectl rollout status`, DeploymentComplete): read once, judged elsewhere.
 import type { Deployment, DeploymentStatus } from 'kubernetes-types/apps/v1.js';
 import { ANNOTATION_CODE_HASH, ANNOTATION_TEMPLATE_HASH } from '../render/labels.js';
+import type { ReplicaSetCode } from './replica-set-code.js';
 
 export interface DeploymentView {
   name: string;
@@ -17,6 +18,13 @@ export interface DeploymentView {
   updated: number;
   available: number;
   /**
+   * Pods of other code than the template's: from the ReplicaSets when the request brought them
+   * (a restart's older pods run the current code), else every pod outside the newest one.
+   */
+  olderCode: number;
+  /** Only a restart changed the template, and its ReplicaSet is not made yet (ReplicaSets sent). */
+  restartPending: boolean;
+  /**
    * Pods being deleted (status.terminatingReplicas, beta and on by default since Kubernetes
    * 1.35; 0 where the API server does not report it). `replicas` leaves them out, yet until
    * they are gone a terminating pod still drains calls with the code it loaded.
@@ -31,7 +39,10 @@ export interface DeploymentView {
 /** kubernetes-types stops at Kubernetes 1.30; this field came in 1.33. */
 type DeploymentStatusWithTerminating = DeploymentStatus & { terminatingReplicas?: number };
 
-export function deploymentView(deployment: Deployment): DeploymentView {
+export function deploymentView(
+  deployment: Deployment,
+  replicaSets?: ReplicaSetCode,
+): DeploymentView {
   const annotations = deployment.spec?.template?.metadata?.annotations ?? {};
   const status: DeploymentStatusWithTerminating = deployment.status ?? {};
   const generation = deployment.metadata?.generation ?? 0;
@@ -51,6 +62,8 @@ export function deploymentView(deployment: Deployment): DeploymentView {
     total: status.replicas ?? 0,
     updated: status.updatedReplicas ?? 0,
     available: status.availableReplicas ?? 0,
+    olderCode: replicaSets?.olderCodePods ?? (status.replicas ?? 0) - (status.updatedReplicas ?? 0),
+    restartPending: replicaSets?.restartPending ?? false,
     terminating: status.terminatingReplicas ?? 0,
     stalled: stalled ? (stalled.message ?? 'progress deadline exceeded') : undefined,
     replicaFailure: failure

@@ -173,7 +173,13 @@ function currentPods(
 }
 
 /** Verdicts that say pods of the current code are missing or unready: a pod problem explains them. */
-const EXPLAINED = new Set(['RollingOut', 'RolloutStalled', 'Unavailable', 'PartlyAvailable']);
+const EXPLAINED = new Set([
+  'RollingOut',
+  'RolloutStalled',
+  'Unavailable',
+  'PartlyAvailable',
+  'Restarting',
+]);
 
 /** The verdict, its message followed by the pods' problem when there is one to tell. */
 export function withPodProblem(

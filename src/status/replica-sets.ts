@@ -8,19 +8,31 @@ import { ANNOTATION_CODE_HASH } from '../render/labels.js';
 
 export const REPLICASET_GROUP = 'ReplicaSet.apps/v1';
 
+/**
+ * The ReplicaSets whose controller is Deployment `deployment` (by name: a ReplicaSet of an
+ * earlier Deployment of that name still has pods of its code); undefined if none were sent.
+ */
+export function ownedReplicaSets(
+  related: ObjectMap | null | undefined,
+  deployment: string,
+): ReplicaSet[] | undefined {
+  if (!related || !(REPLICASET_GROUP in related)) return undefined;
+  return (findObjects(related, REPLICASET_GROUP) as unknown as ReplicaSet[]).filter((rs) =>
+    (rs.metadata?.ownerReferences ?? []).some(
+      (ref) => ref.kind === 'Deployment' && ref.name === deployment && ref.controller === true,
+    ),
+  );
+}
+
 /** Code hashes of the live ReplicaSets of Deployment `deployment`; undefined if none were sent. */
 export function liveCodeHashes(
   related: ObjectMap | null | undefined,
   deployment: string,
 ): Set<string> | undefined {
-  if (!related || !(REPLICASET_GROUP in related)) return undefined;
+  const owned = ownedReplicaSets(related, deployment);
+  if (!owned) return undefined;
   const hashes = new Set<string>();
-  for (const object of findObjects(related, REPLICASET_GROUP)) {
-    const rs = object as unknown as ReplicaSet;
-    const ours = (rs.metadata?.ownerReferences ?? []).some(
-      (ref) => ref.kind === 'Deployment' && ref.name === deployment && ref.controller === true,
-    );
-    if (!ours) continue;
+  for (const rs of owned) {
     const live = (rs.spec?.replicas ?? 1) > 0 || (rs.status?.replicas ?? 0) > 0;
     const hash = rs.spec?.template?.metadata?.annotations?.[ANNOTATION_CODE_HASH];
     if (live && hash) hashes.add(hash);

@@ -36,7 +36,7 @@ function replicasText(n: number): string {
 /** The verdict once the observed Deployment runs the template we want. */
 function countsVerdict(view: DeploymentView, want: number, input: RolloutInput): ConditionVerdict {
   const { name, specReplicas, total, updated, available } = view;
-  const old = total - updated;
+  const old = view.olderCode;
   if (old > 0) {
     return notReady(
       'RollingOut',
@@ -57,6 +57,13 @@ function countsVerdict(view: DeploymentView, want: number, input: RolloutInput):
       return ready('ScaledToZero', `scaled to zero; ${input.url} answers once replicas > 0`);
     }
     if (available > 0 || want === 0) {
+      // Pods outside the newest ReplicaSet, none of other code: a restart replacing them.
+      if (want > 0 && specReplicas === want && total > updated) {
+        return ready(
+          'Restarting',
+          `${available} of ${replicasText(total)} serve the current code at ${input.url}; its pods are being replaced (a restart), ${updated} of ${specReplicas} so far`,
+        );
+      }
       if (scaling) {
         return ready(
           'Scaling',
@@ -82,6 +89,14 @@ function countsVerdict(view: DeploymentView, want: number, input: RolloutInput):
     return notReady(
       'Unavailable',
       `${none}; the current code rolled out before, so its pods are starting, crashing or failing their readiness probe`,
+    );
+  }
+  if (total > updated) {
+    // A restart before the first rollout finished: its pods run the current code, yet it has
+    // not served everywhere, so Ready stays False as it would with older pods.
+    return notReady(
+      'RollingOut',
+      `${updated} of ${specReplicas} replicas of ${name} run the current pod template; ${replicasText(total - updated)} of the same code still being replaced (a restart)`,
     );
   }
   if (updated < specReplicas) {
@@ -126,6 +141,12 @@ export function rolloutVerdict(input: RolloutInput): ConditionVerdict {
   }
   if (!view.generationObserved) {
     if (input.currentCodeServed) {
+      if (view.restartPending && view.specReplicas === want) {
+        return ready(
+          'Restarting',
+          `the current code serves at ${input.url}; waiting for the Deployment controller to replace the pods of ${name} (a restart)`,
+        );
+      }
       return ready(
         'Scaling',
         `the current code serves at ${input.url}; waiting for the Deployment controller to scale ${name} to ${want}`,

@@ -13,6 +13,8 @@ function view(templateHash: string, codeHash: string, counts: Partial<Deployment
     total: 2,
     updated: 2,
     available: 2,
+    olderCode: 0,
+    restartPending: false,
     terminating: 0,
     stalled: undefined,
     replicaFailure: undefined,

@@ -268,4 +268,19 @@ describe('why the current pods do not turn ready (status/pod-problems)', () => {
     const conflict = { ...rolling, reason: 'NameConflict' };
     expect(withPodProblem(conflict, 'pod x: y')).to.equal(conflict);
   });
+
+  it('explains a restart whose new pods do not start (the old ones still serve)', () => {
+    const restarting = {
+      type: 'Ready',
+      status: 'True' as const,
+      reason: 'Restarting',
+      message: '2 of 3 replicas serve the current code at URL; its pods are being replaced',
+    };
+    expect(withPodProblem(restarting, 'pod hello-3: container lambda CrashLoopBackOff')).to.include(
+      {
+        message:
+          '2 of 3 replicas serve the current code at URL; its pods are being replaced; pod hello-3: container lambda CrashLoopBackOff',
+      },
+    );
+  });
 });

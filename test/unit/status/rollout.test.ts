@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { KubeObject } from '../../../src/metacontroller/objects.js';
 import { deploymentView } from '../../../src/status/deployment-view.js';
+import type { ReplicaSetCode } from '../../../src/status/replica-set-code.js';
 import { rolloutVerdict } from '../../../src/status/rollout.js';
 import { helloSpec, lambdaSpec, lambdaDeployment } from '../../fixtures/lambda.js';
 import { pythonLambda } from '../../fixtures/metacontroller.js';
@@ -322,6 +323,82 @@ describe('rollout verdicts (Ready from the observed Deployment)', () => {
         reason: 'PartlyAvailable',
         message: `1 of 2 replicas serve the current code at ${URL}; 1 not available (starting, crashing or failing their readiness probe)`,
       });
+    });
+  });
+
+  describe('kubectl rollout restart, judged on the ReplicaSets (the customize hook sends them)', () => {
+    // A restart of 2 replicas mid-way: one pod of the new ReplicaSet, the 2 older ones of the
+    // same code still serving, as the Deployment controller's counts show it.
+    function restarting(generation = 3): Deployment {
+      const seen = observed(desired(2), 'rolled-out', generation);
+      seen.status = { ...seen.status, replicas: 3, updatedReplicas: 1, availableReplicas: 2 };
+      return seen;
+    }
+
+    function judged(seen: Deployment, code: ReplicaSetCode | undefined, served: boolean) {
+      return rolloutVerdict({
+        desired: desired(2),
+        observed: deploymentView(seen, code),
+        url: URL,
+        currentCodeServed: served,
+      });
+    }
+
+    const sameCode: ReplicaSetCode = { olderCodePods: 0, restartPending: false };
+
+    it('a served lambda stays Ready while its pods are replaced, and says so', () => {
+      expect(judged(restarting(), sameCode, true)).to.deep.equal({
+        type: 'Ready',
+        status: 'True',
+        reason: 'Restarting',
+        message: `2 of 3 replicas serve the current code at ${URL}; its pods are being replaced (a restart), 1 of 2 so far`,
+      });
+      // Without ReplicaSets in the request (older installs), as before: not updated is older.
+      expect(judged(restarting(), undefined, true)).to.deep.equal({
+        type: 'Ready',
+        status: 'False',
+        reason: 'RollingOut',
+        message:
+          '1 of 2 replicas of hello run the current code; 2 replicas with older code still running',
+      });
+    });
+
+    it('before the Deployment controller acted on the restart: Restarting, not Scaling', () => {
+      const seen = observed(desired(2), 'rolled-out', 3);
+      seen.status!.observedGeneration = 2;
+      expect(judged(seen, { olderCodePods: 0, restartPending: true }, true)).to.deep.equal({
+        type: 'Ready',
+        status: 'True',
+        reason: 'Restarting',
+        message: `the current code serves at ${URL}; waiting for the Deployment controller to replace the pods of hello (a restart)`,
+      });
+      // A scale not yet observed is still a scale.
+      expect(judged(seen, sameCode, true)).to.include({ reason: 'Scaling' });
+    });
+
+    it('pods of other code in an older ReplicaSet (kubectl set image) keep RollingOut', () => {
+      expect(judged(restarting(), { olderCodePods: 2, restartPending: false }, true)).to.deep.equal(
+        {
+          type: 'Ready',
+          status: 'False',
+          reason: 'RollingOut',
+          message:
+            '1 of 2 replicas of hello run the current code; 2 replicas with older code still running',
+        },
+      );
+    });
+
+    it('a restart before the first rollout finished stays RollingOut, never naming older code', () => {
+      expect(judged(restarting(), sameCode, false)).to.deep.equal({
+        type: 'Ready',
+        status: 'False',
+        reason: 'RollingOut',
+        message:
+          '1 of 2 replicas of hello run the current pod template; 2 replicas of the same code still being replaced (a restart)',
+      });
+      const done = observed(desired(2), 'rolled-out', 3);
+      done.status = { ...done.status, replicas: 3, updatedReplicas: 2, availableReplicas: 3 };
+      expect(judged(done, sameCode, false)).to.include({ status: 'False', reason: 'RollingOut' });
     });
   });
 });
