@@ -51,6 +51,7 @@ const steps = [
     ),
   ),
   fc.constant(step('kubectl label the Service', (w) => w.labelService())),
+  fc.constant(step('kubectl rollout restart deployment/hello', (w) => w.rolloutRestart())),
   fc.constant(step('delete the lambda', (w) => w.deleteLambda())),
   // Metacontroller, several times as likely as anything else
   ...Array.from({ length: 4 }, () =>

@@ -160,6 +160,51 @@ for (const strategy of STRATEGIES) {
           });
         });
 
+        // The ReplicaSets (which only the customize hook brings) show a restart's pods run the
+        // current code; without them Ready stays as conservative as before.
+        if (customize) {
+          it('a rollout restart of a served lambda keeps Ready True (Restarting), never "older code"', () => {
+            const world = newWorld();
+            world.scale(2);
+            rounds(world, 6);
+            const since = ready(round(world)).lastTransitionTime;
+            expect(ready(round(world)).reason).to.equal('Available');
+            const before = world.cluster.allPods().map(({ pod }) => pod.name);
+            world.tick();
+            world.rolloutRestart();
+            // Metacontroller may sync before the Deployment controller has seen the restart.
+            expect(ready(world.sync())).to.deep.include({
+              status: 'True',
+              reason: 'Restarting',
+              message:
+                'the current code serves at http://hello.demo.svc.cluster.local:8080; waiting for the Deployment controller to replace the pods of hello (a restart)',
+            });
+            const reasons = new Set<string>();
+            for (let n = 0; n < 6; n += 1) {
+              world.tick();
+              world.cluster.deploymentControllerSync();
+              world.cluster.replicaSetControllerSync();
+              const condition = ready(world.sync());
+              reasons.add(condition.reason);
+              expect(condition.status, condition.message).to.equal('True');
+              expect(condition.lastTransitionTime).to.equal(since);
+              expect(condition.message).to.not.include('older code');
+              expect(countsAreCoherent(condition.message), condition.message).to.equal(true);
+              const pod = world.cluster.startablePods()[0];
+              if (pod) world.cluster.markReady(pod);
+            }
+            expect([...reasons]).to.include('Restarting');
+            rounds(world, 3);
+            expect(ready(round(world))).to.include({
+              reason: 'Available',
+              lastTransitionTime: since,
+            });
+            const after = world.cluster.allPods().map(({ pod }) => pod.name);
+            expect(after, 'every pod replaced').to.have.length(2);
+            expect(after.filter((name) => before.includes(name))).to.deep.equal([]);
+          });
+        }
+
         it('is not Ready without its Service, and says which one is missing', () => {
           const world = newWorld();
           rounds(world, 4);
