@@ -1,5 +1,5 @@
-// Which code versions may still have pods, so their ConfigMaps must stay. The hook never sees
-// ReplicaSets, so the status remembers: the code that last rolled out on every replica
+// Which code versions may still have pods, so their ConfigMaps must stay. A request need not
+// carry the ReplicaSets (an install without the customize hook), so the status remembers: the code that last rolled out on every replica
 // (`servedCodeHash`), and the newest few versions the Deployment ran since then without
 // finishing (`retainedCodeHashes`): their ReplicaSets may have pods, starting or serving. Once a
 // newer version has rolled out completely, the Deployment controller has scaled every older

@@ -13,10 +13,19 @@ function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-/** The observed Deployment, as the API server returns it (defaults included). */
+/**
+ * The observed Deployment, as the API server returns it (defaults included), in the middle of
+ * replacing pods: some outside its newest ReplicaSet, its latest generation not yet observed.
+ */
 function deployment(): Deployment {
   const desired = lambdaDeployment(lambdaSpec(helloSpec()));
-  return observeChild(desired as never, pythonLambda({ spec: helloSpec() })) as Deployment;
+  const observed = observeChild(
+    desired as never,
+    pythonLambda({ spec: helloSpec() }),
+  ) as Deployment;
+  observed.metadata = { ...observed.metadata, generation: 2 };
+  observed.status = { observedGeneration: 1, replicas: 3, updatedReplicas: 1 };
+  return observed;
 }
 
 function restarted(template: Template, at: string): Template {
@@ -81,6 +90,18 @@ describe('the code of the Deployment’s ReplicaSets', () => {
       seen,
     );
     expect(code!.olderCodePods).to.equal(0);
+  });
+
+  it('reads no template while every pod is in the newest ReplicaSet and the controller is up to date', () => {
+    const seen = deployment();
+    seen.status = { observedGeneration: 2, replicas: 2, updatedReplicas: 2 };
+    const other = clone(seen.spec!.template);
+    other.spec!.containers[0]!.image = 'python:3.12-slim';
+    // The counts say no pod is outside the newest ReplicaSet: what they say without ReplicaSets.
+    expect(replicaSetCode(related(replicaSet(other, 2, 'hello', 'other')), seen)).to.deep.equal({
+      olderCodePods: 0,
+      restartPending: false,
+    });
   });
 
   it('any other difference (kubectl set image) is other code: its pods count', () => {
