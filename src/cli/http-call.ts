@@ -24,6 +24,11 @@ export const LOOPBACK = '127.0.0.1';
 export function httpCall(call: HttpCall): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const headers: [string, string][] = [...call.headers];
+    // Node adds no Host to headers given as an array, and the runtime refuses an HTTP/1.1
+    // request without one (RFC 9112 §3.2), as it would from any client.
+    if (!headers.some(([name]) => name.toLowerCase() === 'host')) {
+      headers.unshift(['Host', `${LOOPBACK}:${call.port}`]);
+    }
     if (call.body) headers.push(['Content-Length', String(call.body.length)]);
     const req = request(
       {
