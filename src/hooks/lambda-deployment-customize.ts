@@ -1,6 +1,7 @@
 // The decorator customize hook: asks Metacontroller to send, as `related`, any ConfigMap or
 // Service holding a name an annotated Deployment's attachments want. Metacontroller sends as
-// attachments only objects the Deployment controls, so without this a Service someone else made
+// attachments only objects the Deployment controls and it marked as this decorator's, so without
+// this a Service someone else made
 // under `<deployment>-lambda` would be invisible to the sync hook, which would then ask for it
 // (and, under server-side apply, Metacontroller would take it over). The names depend on the
 // Deployment's name and namespace only, as Metacontroller caches the answer per generation.

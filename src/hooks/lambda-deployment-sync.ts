@@ -10,7 +10,12 @@
 // refuses). While a wanted name is held by someone else, none of them is written.
 import { asDesired } from '../metacontroller/carry-over.js';
 import { allObjects, type KubeObject } from '../metacontroller/objects.js';
-import { checkChildren, describeConflict, wantedChild } from '../metacontroller/ownership.js';
+import {
+  checkChildren,
+  decoratorAttachmentOf,
+  describeConflict,
+  wantedChild,
+} from '../metacontroller/ownership.js';
 import {
   CONFIGMAP_ANNOTATION,
   decoratedLambda,
@@ -37,6 +42,15 @@ const NAMES_REMOVED = {
 /** `-lambda` keeps the Service apart from the one a team usually names after its Deployment. */
 export function decoratorServiceName(deploymentName: string): string {
   return dns1035LabelName(deploymentName, '-lambda');
+}
+
+/** The DecoratorController's name, which Metacontroller marks its attachments with. */
+function decoratorName(controller: unknown): string | undefined {
+  if (typeof controller !== 'object' || controller === null) return undefined;
+  const metadata: unknown = (controller as { metadata?: unknown }).metadata;
+  if (typeof metadata !== 'object' || metadata === null) return undefined;
+  const name: unknown = (metadata as { name?: unknown }).name;
+  return typeof name === 'string' ? name : undefined;
 }
 
 export function syncLambdaDeployment(
@@ -70,6 +84,7 @@ export function syncLambdaDeployment(
     request.attachments,
     request.related,
     request.object.metadata.uid,
+    decoratorAttachmentOf(request.object.metadata.uid, decoratorName(request.controller)),
   );
   if (conflicts.length > 0) {
     // No name is ours while one is held: the URL of a Deployment in error is not written.

@@ -17,6 +17,7 @@ import {
 } from '../metacontroller/objects.js';
 import {
   checkChildren,
+  compositeChildOf,
   describeConflict,
   describeMissing,
   claimedChild,
@@ -273,6 +274,7 @@ export function syncPythonLambda(request: CompositeRequest, ctx: HookContext): C
       request.children,
       request.related,
       request.parent.metadata.uid,
+      compositeChildOf(request.parent.metadata.uid),
     ),
     children.availability,
   );

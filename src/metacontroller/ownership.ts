@@ -23,6 +23,43 @@ export function ownedBy(object: KubeObject, parentUid: string | undefined): bool
   );
 }
 
+/**
+ * Would Metacontroller send this object, seen as `related`, as the parent's child? A controller
+ * reference to the parent is not enough: another controller may set one too, and an object
+ * Metacontroller does not count as a child is one it would take over when asked for it (server-
+ * side apply force-patches it) and later delete with the attachments.
+ */
+export type SentAsChild = (object: KubeObject) => boolean;
+
+export const DECORATOR_CONTROLLER_ANNOTATION = 'metacontroller.k8s.io/decorator-controller';
+export const CONTROLLER_UID_LABEL = 'controller-uid';
+
+/**
+ * A CompositeController with generateSelector claims only what carries `controller-uid=<uid>`:
+ * an object it controls without that label it releases (before the sync, so `related` may
+ * still show the reference), and an orphan with it it adopts.
+ */
+export function compositeChildOf(parentUid: string | undefined): SentAsChild {
+  return (object) =>
+    ownedBy(object, parentUid) && object.metadata.labels?.[CONTROLLER_UID_LABEL] === parentUid;
+}
+
+/**
+ * A DecoratorController counts as an attachment only what it controls and marked with its own
+ * name (getChildren). A request that does not name the controller (one written by hand) cannot
+ * tell decorators apart: there any decorator's mark counts.
+ */
+export function decoratorAttachmentOf(
+  parentUid: string | undefined,
+  controllerName: string | undefined,
+): SentAsChild {
+  return (object) => {
+    const mark = object.metadata.annotations?.[DECORATOR_CONTROLLER_ANNOTATION];
+    const marked = controllerName === undefined ? mark !== undefined : mark === controllerName;
+    return marked && ownedBy(object, parentUid);
+  };
+}
+
 export interface WantedChild {
   group: string;
   name: string;
@@ -73,12 +110,13 @@ export function checkChildren(
   children: ObjectMap | null | undefined,
   related: ObjectMap | null | undefined,
   parentUid: string | undefined,
+  sentAsChild: SentAsChild,
 ): ChildCheck {
   const check: ChildCheck = { conflicts: [], missing: [] };
   for (const child of wanted) {
     const observed = findObject(children, child.group, child.name);
     const seen = observed ?? relatedObject(related, child);
-    const ours = observed ? claimedChild(observed, parentUid) : seen && ownedBy(seen, parentUid);
+    const ours = observed ? claimedChild(observed, parentUid) : seen && sentAsChild(seen);
     if (seen && !ours) check.conflicts.push({ child, holder: seen });
     else if (!observed) check.missing.push(child);
   }

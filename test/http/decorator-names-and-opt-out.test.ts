@@ -122,6 +122,48 @@ describe('annotated Deployment: names someone else holds', () => {
     expect(answer.annotations['pylambda.dev/url']).to.equal(null);
   });
 
+  it('a Service it controls that another decorator made (seen only as related) is a conflict', async () => {
+    // Metacontroller sends as attachments only what carries its decorator-controller mark; asked
+    // for, this one would be taken over (server-side apply) and deleted on opting out.
+    const held = object('Service', 'greeter-lambda', UID);
+    const meta = held.metadata as Json;
+    meta.annotations = { 'metacontroller.k8s.io/decorator-controller': 'some-other-decorator' };
+    const controller = { metadata: { name: 'pylambda-deployment-decorator' } };
+    const res = await postHook(
+      app,
+      SYNC,
+      goJson({ controller, object: deployment(), attachments: {}, related: objectMap([held]) }),
+    );
+    expect(res.status, res.text).to.equal(200);
+    expect(res.body.attachments).to.deep.equal([]);
+    expect(res.body.annotations).to.deep.equal({
+      'pylambda.dev/error':
+        'Service demo/greeter-lambda already exists and is not owned by this lambda (it is controlled by Deployment greeter)',
+      'pylambda.dev/service': null,
+      'pylambda.dev/url': null,
+      'pylambda.dev/configmap': null,
+    });
+  });
+
+  it('a Service it controls, marked by a decorator, while the request names none: asked for', async () => {
+    // Without the controller's name any decorator's mark counts (a request written by hand).
+    const held = object('Service', 'greeter-lambda', UID);
+    (held.metadata as Json).annotations = {
+      'metacontroller.k8s.io/decorator-controller': 'pylambda-deployment-decorator',
+    };
+    const answer = await sync([], [held]);
+    expect(answer.annotations['pylambda.dev/error']).to.equal(null);
+    expect(names(answer)).to.deep.equal(['ConfigMap greeter-pylambda', 'Service greeter-lambda']);
+  });
+
+  it('an unmarked Service it controls, seen only as related, is a conflict', async () => {
+    const answer = await sync([], [object('Service', 'greeter-lambda', UID)]);
+    expect(answer.attachments).to.deep.equal([]);
+    expect(answer.annotations['pylambda.dev/error']).to.match(
+      /^Service demo\/greeter-lambda already exists/,
+    );
+  });
+
   it('its own attachments seen again as related are no conflict', async () => {
     const own = [
       object('ConfigMap', 'greeter-pylambda', UID),

@@ -108,6 +108,37 @@ describe('sync: names someone else holds, and children being deleted', () => {
     expect(answer.children.map((c) => c.kind)).to.not.include('Service');
   });
 
+  it('a Service it controls but not labelled controller-uid (released, seen only as related) is a conflict', () => {
+    // Metacontroller releases such an object before the sync; `related` may still show the
+    // reference. Asked for, server-side apply would force-patch it: a takeover.
+    const parent = pythonLambda({ spec: helloSpec() });
+    const request = compositeRequest({ parent, children: [] });
+    const held: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'hello',
+        namespace: 'demo',
+        uid: 'made-by-another-controller',
+        ownerReferences: [
+          {
+            apiVersion: 'pylambda.dev/v1alpha1',
+            kind: 'PythonLambda',
+            name: 'hello',
+            uid: parent.metadata.uid!,
+            controller: true,
+          },
+        ],
+      },
+      spec: { selector: { app: 'other' } },
+    };
+    request.related = childMap([held], parent, 'v2');
+    const answer = syncPythonLambda(request, ctx);
+    expect(ready(answer)).to.include({ status: 'False', reason: 'NameConflict' });
+    expect(ready(answer).message).to.contain('Service demo/hello already exists');
+    expect(answer.children.map((c) => c.kind)).to.not.include('Service');
+  });
+
   it('is not Ready while its Deployment is being deleted', () => {
     const serving = servingLambda(helloSpec({ replicas: 2 }));
     // `kubectl delete --cascade=foreground`: the Deployment stays, rolled out, until its pods go.
