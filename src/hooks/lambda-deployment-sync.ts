@@ -1,6 +1,7 @@
 // The decorator sync hook: an annotated Deployment gets the settings ConfigMap and a Service, and
 // annotations saying where it is served. Bad annotations never fail the hook (Metacontroller
 // would retry forever): the attachments stay as they are and pylambda.dev/error says what is wrong.
+// So do PYLAMBDA_* variables in the pod template that would override what an annotation sets.
 // A name held by an object this Deployment does not own (seen through the customize hook's
 // `related`) is never asked for: that object would be taken over under server-side apply.
 // pylambda.dev/service and /url name the Service, and /configmap the ConfigMap, only while
@@ -29,6 +30,7 @@ import { dns1035LabelName } from '../render/names.js';
 import { renderSettingsConfigMap } from '../render/settings-configmap.js';
 import { parseBudget } from '../validation/counted-parse.js';
 import { formatProblems } from '../validation/problems.js';
+import { deploymentEnvProblems } from '../lambda/deployment-env.js';
 import { LEGACY_RUNTIME_MESSAGE, runsLegacyRuntime } from '../lambda/legacy-runtime.js';
 import type { DecoratorRequest, DecoratorResponse } from './decorator-types.js';
 import type { HookContext } from './hook-context.js';
@@ -66,6 +68,10 @@ export function syncLambdaDeployment(
     };
   };
   if (!result.ok) return keep(`invalid pylambda annotations: ${formatProblems(result.problems)}`);
+  const envProblems = deploymentEnvProblems(request.object.spec?.template?.spec);
+  if (envProblems.length > 0) {
+    return keep(`the pod template overrides pylambda settings: ${formatProblems(envProblems)}`);
+  }
   if (runsLegacyRuntime(request.object)) return keep(LEGACY_RUNTIME_MESSAGE);
   const { lambda } = result;
   const configMap = renderSettingsConfigMap(lambda);
