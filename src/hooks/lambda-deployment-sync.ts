@@ -8,14 +8,22 @@
 // Metacontroller sends it as this Deployment's own attachment: Metacontroller writes the
 // annotations before it creates the attachments, so a name written earlier could be one that
 // never comes (held by someone else with the customize hook dropped, a write the takeover guard
-// refuses). While a wanted name is held by someone else, none of them is written.
+// refuses). While a wanted name is held by someone else, none of them is written. The same holds
+// on the keep path (bad annotations, overriding variables, the legacy runtime): it writes no
+// name, but removes each that is no longer true.
 import { asDesired } from '../metacontroller/carry-over.js';
-import { allObjects, type KubeObject } from '../metacontroller/objects.js';
+import {
+  allObjects,
+  CONFIGMAP_GROUP,
+  SERVICE_GROUP,
+  type KubeObject,
+} from '../metacontroller/objects.js';
 import {
   checkChildren,
   decoratorAttachmentOf,
   describeConflict,
-  wantedChild,
+  type ChildCheck,
+  type WantedChild,
 } from '../metacontroller/ownership.js';
 import {
   CONFIGMAP_ANNOTATION,
@@ -27,7 +35,7 @@ import {
 import { commonLabels } from '../render/labels.js';
 import { renderService, serviceUrl } from '../render/lambda-service.js';
 import { dns1035LabelName } from '../render/names.js';
-import { renderSettingsConfigMap } from '../render/settings-configmap.js';
+import { renderSettingsConfigMap, settingsConfigMapName } from '../render/settings-configmap.js';
 import { parseBudget } from '../validation/counted-parse.js';
 import { formatProblems } from '../validation/problems.js';
 import { deploymentEnvProblems } from '../lambda/deployment-env.js';
@@ -55,55 +63,82 @@ function decoratorName(controller: unknown): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
+/**
+ * The name annotations that are not true now, whatever else the answer says: each whose
+ * attachment Metacontroller does not send as the Deployment's own, and all three while a wanted
+ * name is held by someone else. Absent keys leave an annotation as it is.
+ */
+function untrueNames(check: ChildCheck, configMap: WantedChild, service: WantedChild) {
+  if (check.conflicts.length > 0) return NAMES_REMOVED;
+  return {
+    ...(check.missing.includes(service)
+      ? { [SERVICE_ANNOTATION]: null, [URL_ANNOTATION]: null }
+      : {}),
+    ...(check.missing.includes(configMap) ? { [CONFIGMAP_ANNOTATION]: null } : {}),
+  };
+}
+
 export function syncLambdaDeployment(
   request: DecoratorRequest,
   ctx: HookContext,
 ): DecoratorResponse {
-  const result = decoratedLambda(request.object);
+  // The names depend on the Deployment's name only, so they are checked even when the
+  // annotations are bad: the keep path must not leave a URL naming a Service that went.
+  const { name, namespace, uid } = request.object.metadata;
+  const wantedConfigMap = {
+    group: CONFIGMAP_GROUP,
+    name: settingsConfigMapName(name),
+    namespace: namespace!,
+  };
+  const wantedService = {
+    group: SERVICE_GROUP,
+    name: decoratorServiceName(name),
+    namespace: namespace!,
+  };
+  const check = checkChildren(
+    [wantedConfigMap, wantedService],
+    request.attachments,
+    request.related,
+    uid,
+    decoratorAttachmentOf(uid, decoratorName(request.controller)),
+  );
   const keep = (problem: string): DecoratorResponse => {
     const budget = parseBudget(ctx.maxParsedValues);
     return {
-      annotations: { [ERROR_ANNOTATION]: problem },
+      annotations: {
+        ...untrueNames(check, wantedConfigMap, wantedService),
+        [ERROR_ANNOTATION]: problem,
+      },
       attachments: allObjects(request.attachments).map((object) => asDesired(object, budget)),
     };
   };
+  const result = decoratedLambda(request.object);
   if (!result.ok) return keep(`invalid pylambda annotations: ${formatProblems(result.problems)}`);
   const envProblems = deploymentEnvProblems(request.object.spec?.template?.spec);
   if (envProblems.length > 0) {
     return keep(`the pod template overrides pylambda settings: ${formatProblems(envProblems)}`);
   }
   if (runsLegacyRuntime(request.object)) return keep(LEGACY_RUNTIME_MESSAGE);
+  // No name is ours while one is held: the URL of a Deployment in error is not written.
+  if (check.conflicts.length > 0) return keep(check.conflicts.map(describeConflict).join('; '));
   const { lambda } = result;
   const configMap = renderSettingsConfigMap(lambda);
-  const serviceName = decoratorServiceName(lambda.settings.name);
   const service = renderService({
     settings: lambda.settings,
-    name: serviceName,
+    name: wantedService.name,
     selector: lambda.selector,
     labels: commonLabels(lambda.settings.name),
     targetPort: lambda.settings.port,
   });
-  const wantedConfigMap = wantedChild(configMap as KubeObject, lambda.settings.namespace);
-  const wantedService = wantedChild(service as KubeObject, lambda.settings.namespace);
-  const { conflicts, missing } = checkChildren(
-    [wantedConfigMap, wantedService],
-    request.attachments,
-    request.related,
-    request.object.metadata.uid,
-    decoratorAttachmentOf(request.object.metadata.uid, decoratorName(request.controller)),
-  );
-  if (conflicts.length > 0) {
-    // No name is ours while one is held: the URL of a Deployment in error is not written.
-    const kept = keep(conflicts.map(describeConflict).join('; '));
-    return { ...kept, annotations: { ...NAMES_REMOVED, ...kept.annotations } };
-  }
-  const served = !missing.includes(wantedService);
-  const mountable = !missing.includes(wantedConfigMap);
+  const served = !check.missing.includes(wantedService);
+  const mountable = !check.missing.includes(wantedConfigMap);
   return {
     annotations: {
-      [SERVICE_ANNOTATION]: served ? serviceName : null,
-      [URL_ANNOTATION]: served ? serviceUrl(serviceName, lambda.settings, ctx.clusterDomain) : null,
-      [CONFIGMAP_ANNOTATION]: mountable ? configMap.metadata!.name! : null,
+      [SERVICE_ANNOTATION]: served ? wantedService.name : null,
+      [URL_ANNOTATION]: served
+        ? serviceUrl(wantedService.name, lambda.settings, ctx.clusterDomain)
+        : null,
+      [CONFIGMAP_ANNOTATION]: mountable ? wantedConfigMap.name : null,
       [ERROR_ANNOTATION]: null,
     },
     attachments: [configMap, service] as KubeObject[],

@@ -182,6 +182,74 @@ describe('annotated Deployment: names someone else holds', () => {
   });
 });
 
+describe('annotated Deployment: bad annotations never leave a name that is not true', () => {
+  const written = {
+    'pylambda.dev/handler': 'main.handler',
+    'pylambda.dev/service': 'greeter-lambda',
+    'pylambda.dev/url': 'http://greeter-lambda.demo.svc.cluster.local:8080',
+    'pylambda.dev/configmap': 'greeter-pylambda',
+  };
+  const badPort = () =>
+    deployment({}, { annotations: { ...written, 'pylambda.dev/port': 'http' } });
+  const configMap = () => object('ConfigMap', 'greeter-pylambda', UID);
+
+  it('its Service gone: the service and url annotations go, the configmap one stays', async () => {
+    const answer = await sync([configMap()], [configMap()], badPort());
+    expect(names(answer)).to.deep.equal(['ConfigMap greeter-pylambda']);
+    expect(answer.annotations).to.deep.equal({
+      'pylambda.dev/service': null,
+      'pylambda.dev/url': null,
+      'pylambda.dev/error':
+        'invalid pylambda annotations: metadata.annotations["pylambda.dev/port"]: "http" must be a whole number from 1 to 65535',
+    });
+  });
+
+  it('the Service name held by someone else: all three go, its own ConfigMap stays', async () => {
+    const answer = await sync(
+      [configMap()],
+      [configMap(), object('Service', 'greeter-lambda')],
+      badPort(),
+    );
+    expect(names(answer)).to.deep.equal(['ConfigMap greeter-pylambda']);
+    expect(answer.annotations).to.include({
+      'pylambda.dev/service': null,
+      'pylambda.dev/url': null,
+      'pylambda.dev/configmap': null,
+    });
+    expect(answer.annotations['pylambda.dev/error']).to.match(/^invalid pylambda annotations: /);
+  });
+
+  it('both its own attachments there: no name is touched', async () => {
+    const own = [configMap(), object('Service', 'greeter-lambda', UID)];
+    const answer = await sync(own, own, badPort());
+    expect(Object.keys(answer.annotations)).to.deep.equal(['pylambda.dev/error']);
+  });
+
+  it('the legacy runtime: the same', async () => {
+    const legacy = deployment(
+      {
+        containers: [
+          {
+            name: 'app',
+            image: 'python:3.13-slim',
+            command: ['python', '-u', '/opt/pylambda/runtime/pylambda_runtime.py'],
+          },
+        ],
+      },
+      { annotations: written },
+    );
+    const answer = await sync(
+      [configMap()],
+      [configMap(), object('Service', 'greeter-lambda')],
+      legacy,
+    );
+    expect(names(answer)).to.deep.equal(['ConfigMap greeter-pylambda']);
+    expect(answer.annotations['pylambda.dev/url']).to.equal(null);
+    expect(answer.annotations['pylambda.dev/configmap']).to.equal(null);
+    expect(answer.annotations['pylambda.dev/error']).to.contain('pylambda_runtime.py');
+  });
+});
+
 describe('annotated Deployment: opting out', () => {
   const own = () => [
     object('ConfigMap', 'greeter-pylambda', UID),

@@ -4,6 +4,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { decoratorServiceName } from '../../src/hooks/lambda-deployment-sync.js';
+import type { KubeObject } from '../../src/metacontroller/objects.js';
+import { claimedChild } from '../../src/metacontroller/ownership.js';
 import { settingsConfigMapName } from '../../src/render/settings-configmap.js';
 import { assertParameters } from './support/budget.js';
 import { callOk, canonical, identities } from './support/calls.js';
@@ -104,7 +106,25 @@ function expectVerdict(answer: DecoratorAnswer, c: DeploymentCase, observed: Chi
   const error = answer.annotations[ERROR];
   expect(error, 'bad annotations are reported on the Deployment').to.be.a('string');
   for (const path of problems) expect(error).to.include(path);
-  expect(Object.keys(answer.annotations), 'only the error is written').to.deep.equal([ERROR]);
+  // No name is written, but one whose attachment is not observed as the Deployment's own goes
+  // (all three while another object holds a wanted name).
+  const names = [SERVICE_KEY, URL_KEY, CONFIGMAP_KEY];
+  const written = Object.keys(answer.annotations).filter((key) => key !== ERROR);
+  expect(written, 'only the error and removed names are written').to.satisfy((keys: string[]) =>
+    keys.every((key) => names.includes(key) && answer.annotations[key] === null),
+  );
+  const uid = uidOf('Deployment', c.namespace, c.name);
+  const own = (kind: string, name: string) =>
+    observed.some(
+      (o) => o.kind === kind && o.metadata.name === name && claimedChild(o as KubeObject, uid),
+    );
+  if (!own('Service', decoratorServiceName(c.name))) {
+    expect(answer.annotations[URL_KEY], 'no URL of a Service not its own').to.equal(null);
+    expect(answer.annotations[SERVICE_KEY]).to.equal(null);
+  }
+  if (!own('ConfigMap', settingsConfigMapName(c.name))) {
+    expect(answer.annotations[CONFIGMAP_KEY]).to.equal(null);
+  }
   // Metacontroller deletes every observed attachment left out of the answer.
   expect(identities(answer.attachments), 'bad annotations keep every attachment').to.deep.equal(
     identities(observed),
