@@ -200,6 +200,26 @@ describe('observed objects of shapes the API server never returns', () => {
     }
   }
 
+  // The Service selects by the decorated Deployment's matchLabels: any other shape would make a
+  // Service whose selector the API server refuses, or one that selects other pods.
+  for (const value of ['app', ['greeter'], { app: 5 }, { app: null }, { app: ['greeter'] }]) {
+    it(`the decorated Deployment’s spec.selector.matchLabels = ${JSON.stringify(value)}: 400 naming the field`, async () => {
+      for (const hook of ['sync', 'finalize'] as const) {
+        const request: Json = {
+          ...structuredClone(requests.decorator),
+          finalizing: hook === 'finalize',
+        };
+        setAt(request.object as Json, ['spec', 'selector', 'matchLabels'], value);
+        const res = await post('decorator', request);
+        expect(res.status, res.text).to.equal(400);
+        const paths = (res.body as { problems: Problem[] }).problems.map((p) => p.path);
+        expect(paths, res.text).to.satisfy((all: string[]) =>
+          all.some((path) => path.startsWith('object.spec.selector.matchLabels')),
+        );
+      }
+    });
+  }
+
   // The pods a ReplicaSet has are summed into Ready's count of pods of older code.
   for (const value of ['x', -1, 1.5, {}, null]) {
     it(`a related ReplicaSet’s status.replicas = ${JSON.stringify(value)}: 400 naming the field`, async () => {
