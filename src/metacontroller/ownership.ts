@@ -72,8 +72,11 @@ export function wantedChild(object: KubeObject, namespace: string): WantedChild 
 }
 
 export interface ChildCheck {
-  /** Wanted names held by objects this lambda does not own. */
-  conflicts: { child: WantedChild; holder: KubeObject }[];
+  /**
+   * Wanted names held by objects this lambda does not own; `controlledByParent` when the holder
+   * names the parent its controller all the same (another controller made it so).
+   */
+  conflicts: { child: WantedChild; holder: KubeObject; controlledByParent?: boolean }[];
   /** Wanted children not observed (yet) as ours. */
   missing: WantedChild[];
 }
@@ -86,9 +89,11 @@ function describe(child: WantedChild): string {
 export function describeConflict(conflict: ChildCheck['conflicts'][number]): string {
   const refs = conflict.holder.metadata.ownerReferences ?? [];
   const controller = refs.find((ref) => ref.controller === true);
-  const owner = controller
-    ? `it is controlled by ${controller.kind} ${controller.name}`
-    : 'it has no controller';
+  const owner = !controller
+    ? 'it has no controller'
+    : conflict.controlledByParent
+      ? `it is controlled by ${controller.kind} ${controller.name}, but Metacontroller did not create it for this lambda: another controller did`
+      : `it is controlled by ${controller.kind} ${controller.name}`;
   return `${describe(conflict.child)} already exists and is not owned by this lambda (${owner})`;
 }
 
@@ -117,8 +122,14 @@ export function checkChildren(
     const observed = findObject(children, child.group, child.name);
     const seen = observed ?? relatedObject(related, child);
     const ours = observed ? claimedChild(observed, parentUid) : seen && sentAsChild(seen);
-    if (seen && !ours) check.conflicts.push({ child, holder: seen });
-    else if (!observed) check.missing.push(child);
+    if (seen && !ours) {
+      const controlledByParent = ownedBy(seen, parentUid);
+      check.conflicts.push({
+        child,
+        holder: seen,
+        ...(controlledByParent && { controlledByParent }),
+      });
+    } else if (!observed) check.missing.push(child);
   }
   return check;
 }

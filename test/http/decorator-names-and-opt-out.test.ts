@@ -138,7 +138,7 @@ describe('annotated Deployment: names someone else holds', () => {
     expect(res.body.attachments).to.deep.equal([]);
     expect(res.body.annotations).to.deep.equal({
       'pylambda.dev/error':
-        'Service demo/greeter-lambda already exists and is not owned by this lambda (it is controlled by Deployment greeter)',
+        'Service demo/greeter-lambda already exists and is not owned by this lambda (it is controlled by Deployment greeter, but Metacontroller did not create it for this lambda: another controller did)',
       'pylambda.dev/service': null,
       'pylambda.dev/url': null,
       'pylambda.dev/configmap': null,

@@ -135,7 +135,9 @@ describe('sync: names someone else holds, and children being deleted', () => {
     request.related = childMap([held], parent, 'v2');
     const answer = syncPythonLambda(request, ctx);
     expect(ready(answer)).to.include({ status: 'False', reason: 'NameConflict' });
-    expect(ready(answer).message).to.contain('Service demo/hello already exists');
+    expect(ready(answer).message).to.contain(
+      'Service demo/hello already exists and is not owned by this lambda (it is controlled by PythonLambda hello, but Metacontroller did not create it for this lambda: another controller did)',
+    );
     expect(answer.children.map((c) => c.kind)).to.not.include('Service');
   });
 
