@@ -186,7 +186,11 @@ all_ready_mounting() {
 
 # ready_pod SELECTOR: the name of a Ready, live pod matching the label SELECTOR in $NS.
 ready_pod() {
-  k get pods -n "$NS" -l "$1" -o go-template='{{range .items}}{{if not .metadata.deletionTimestamp}}{{$n := .metadata.name}}{{range .status.conditions}}{{if and (eq .type "Ready") (eq .status "True")}}{{$n}}{{"\n"}}{{end}}{{end}}{{end}}{{end}}' | head -n1
+  # Not `| head -n1`: under pipefail, kubectl killed by SIGPIPE after the first name (two ready
+  # pods, written in two writes) fails the scenario with exit 141.
+  local pods
+  pods=$(k get pods -n "$NS" -l "$1" -o go-template='{{range .items}}{{if not .metadata.deletionTimestamp}}{{$n := .metadata.name}}{{range .status.conditions}}{{if and (eq .type "Ready") (eq .status "True")}}{{$n}}{{"\n"}}{{end}}{{end}}{{end}}{{end}}')
+  printf '%s\n' "${pods%%$'\n'*}"
 }
 
 # call_pod POD BODY [PATH]: POST BODY (JSON) to the lambda container of POD at its pod IP and port
