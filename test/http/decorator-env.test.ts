@@ -2,31 +2,17 @@
 // the runtime lets the variable win over settings.json, so the Service would point elsewhere.
 import { expect } from 'chai';
 import { postHook, testApp } from '../fixtures/app.js';
+import { GREETER_UID, greeterDeployment } from '../fixtures/decorated-deployment.js';
 import { goJson } from '../fixtures/metacontroller.js';
 
 type Json = Record<string, unknown>;
 const app = testApp();
 const SYNC = '/hooks/lambda-deployment/sync';
-const UID = 'greeter-uid';
+const UID = GREETER_UID;
 
+/** The Deployment with `env` on its one container. */
 function deployment(env: Json[]): Json {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: {
-      name: 'greeter',
-      namespace: 'demo',
-      uid: UID,
-      annotations: { 'pylambda.dev/handler': 'main.handler' },
-    },
-    spec: {
-      selector: { matchLabels: { app: 'greeter' } },
-      template: {
-        metadata: { labels: { app: 'greeter' } },
-        spec: { containers: [{ name: 'lambda', image: 'python:3.13-slim', env }] },
-      },
-    },
-  };
+  return greeterDeployment({ containers: [{ name: 'lambda', image: 'python:3.13-slim', env }] });
 }
 
 const owned = (kind: string, name: string): Json => ({

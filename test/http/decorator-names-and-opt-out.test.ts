@@ -3,34 +3,16 @@
 // opting out never deletes a settings ConfigMap the Deployment's pods still need.
 import { expect } from 'chai';
 import { postHook, testApp } from '../fixtures/app.js';
+import { GREETER_UID, greeterDeployment } from '../fixtures/decorated-deployment.js';
 import { goJson } from '../fixtures/metacontroller.js';
 
 type Json = Record<string, unknown>;
 const app = testApp();
 const SYNC = '/hooks/lambda-deployment/sync';
 const CUSTOMIZE = '/hooks/lambda-deployment/customize';
-const UID = 'greeter-uid';
+const UID = GREETER_UID;
 
-function deployment(podSpec: Json = {}, metadata: Json = {}): Json {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: {
-      name: 'greeter',
-      namespace: 'demo',
-      uid: UID,
-      annotations: { 'pylambda.dev/handler': 'main.handler' },
-      ...metadata,
-    },
-    spec: {
-      selector: { matchLabels: { app: 'greeter' } },
-      template: {
-        metadata: { labels: { app: 'greeter' } },
-        spec: { containers: [{ name: 'app', image: 'python:3.13-slim' }], ...podSpec },
-      },
-    },
-  };
-}
+const deployment = greeterDeployment;
 
 function object(kind: 'ConfigMap' | 'Service', name: string, ownerUid?: string): Json {
   const ownerReferences = ownerUid
