@@ -14,6 +14,7 @@ from .forks import drop_in_children
 from .logs import flush_logs, log, set_log_fields
 from .memory import return_large_frees
 from .output import capture_handler_output
+from .parent_watch import stop_when_stdin_closes
 from .server import Server
 from .settings import Settings, SettingsError, load_settings, settings_environment
 from .state import Runtime
@@ -103,6 +104,8 @@ def main() -> int:
         return 1
     drop_in_children(server.socket)  # a handler's os.fork(): forks.py
     install_signal_handlers(runtime)
+    if settings.stop_when_stdin_closes:
+        stop_when_stdin_closes(runtime)
     threading.Thread(target=server.serve_forever, args=(0.2,), name="serve", daemon=True).start()
     log("info", "listening", host=settings.host, port=server.server_address[1])
     threading.Thread(target=runtime.import_handler, name="import", daemon=True).start()

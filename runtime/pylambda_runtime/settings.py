@@ -44,6 +44,7 @@ class Settings:
     max_connections: int
     function_name: str
     namespace: str
+    stop_when_stdin_closes: bool = False
 
 
 def _number(env, name, default, convert, valid, rule):
@@ -58,6 +59,17 @@ def _number(env, name, default, convert, valid, rule):
     if value is None or not math.isfinite(value) or not valid(value):
         raise SettingsError(name, f"{name}={raw!r} is invalid: expected {rule}")
     return value
+
+
+FLAG_VALUES = {"": False, "0": False, "false": False, "1": True, "true": True}
+
+
+def _flag(env, name) -> bool:
+    """A yes/no variable: true or 1, false or 0; empty or unset means no."""
+    raw = env.get(name, "").strip()
+    if raw.lower() not in FLAG_VALUES:
+        raise SettingsError(name, f"{name}={raw!r} is invalid: expected true or false")
+    return FLAG_VALUES[raw.lower()]
 
 
 def default_max_connections() -> int:
@@ -116,6 +128,7 @@ def load_settings(env) -> Settings:
                                 lambda v: v > 0, "connections > 0"),
         function_name=env.get("PYLAMBDA_FUNCTION_NAME", "").strip() or handler,
         namespace=env.get("PYLAMBDA_NAMESPACE", "").strip(),
+        stop_when_stdin_closes=_flag(env, "PYLAMBDA_STOP_WHEN_STDIN_CLOSES"),
     )
 
 

@@ -42,7 +42,8 @@ class RuntimeProcess:
     itself, as in a pod."""
 
     def __init__(self, files: dict, env: dict = None, port: str = "0", code_dir: str = None,
-                 max_open_files: int = None, in_code_dir: bool = False):
+                 max_open_files: int = None, in_code_dir: bool = False,
+                 stdin=subprocess.DEVNULL):
         self._tmp = tempfile.TemporaryDirectory(prefix="pylambda-test-")
         self.root = Path(self._tmp.name)
         self.code_dir = self.root / "code"
@@ -60,7 +61,7 @@ class RuntimeProcess:
             RUNTIME_COMMAND,
             env=full_env,
             cwd=self.code_dir if in_code_dir else self.root,
-            stdin=subprocess.DEVNULL,
+            stdin=stdin,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             preexec_fn=None if max_open_files is None else (
@@ -148,8 +149,9 @@ class RuntimeProcess:
         self.proc.wait(WAIT)
         for reader in self._readers:
             reader.join(WAIT)
-        self.proc.stdout.close()
-        self.proc.stderr.close()
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
         self._tmp.cleanup()
 
     # ------------------------------------------------------------ HTTP

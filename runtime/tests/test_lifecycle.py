@@ -4,6 +4,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import tempfile
 import threading
 import time
@@ -65,6 +66,7 @@ class SettingsTest(unittest.TestCase):
             "PYLAMBDA_MAX_BODY_BYTES": ["0", "1MB"],
             "PYLAMBDA_HANDLER": ["main", "main.", "1main.handler", "main.handler()"],
             "PYLAMBDA_CODE_DIR": ["/nonexistent/pylambda/code"],
+            "PYLAMBDA_STOP_WHEN_STDIN_CLOSES": ["yes", "2", "on"],
         }
         for variable, values in cases.items():
             for value in values:
@@ -392,6 +394,46 @@ def handler(event, context):
         self.assertGreaterEqual(time.monotonic() - signalled, 1.5)
         with self.assertRaises(OSError):
             process.request("GET", "/healthz", timeout=1)
+
+
+class StopWhenStdinClosesTest(unittest.TestCase):
+    """PYLAMBDA_STOP_WHEN_STDIN_CLOSES: the program that started the runtime holds its stdin;
+    when that program ends (closing the pipe, as the kernel does when it is killed), the
+    runtime stops as on SIGTERM."""
+
+    def test_the_end_of_stdin_stops_the_runtime_after_its_in_flight_call(self):
+        process = RuntimeProcess({"main.py": SLEEPY}, {"PYLAMBDA_STOP_WHEN_STDIN_CLOSES": "true"},
+                                 stdin=subprocess.PIPE)
+        self.addCleanup(process.stop)
+        process.start()
+        process.wait_healthy()
+        time.sleep(0.3)  # stdin open and silent: nothing happens
+        self.assertEqual(process.request("GET", "/healthz").status, 200)
+        slow = in_background(self, lambda: process.request("GET", "/slow?s=1"))
+        ShutdownTest.wait_inflight(self, process, 1)
+        process.proc.stdin.close()
+        self.assertEqual(slow().status, 200)
+        self.assertEqual(process.wait_exit(), 0)
+        draining = process.wait_for_log(lambda r: r["msg"] == "draining")
+        self.assertEqual(draining["signal"], "stdin closed")
+
+    def test_what_arrives_on_stdin_is_ignored(self):
+        process = RuntimeProcess({"main.py": SLEEPY}, {"PYLAMBDA_STOP_WHEN_STDIN_CLOSES": "1"},
+                                 stdin=subprocess.PIPE)
+        self.addCleanup(process.stop)
+        process.start()
+        process.proc.stdin.write(b"stop\n" * 10_000)
+        process.proc.stdin.flush()
+        process.wait_healthy()
+        self.assertEqual(process.request("GET", "/still-here").status, 200)
+        process.proc.stdin.close()
+        self.assertEqual(process.wait_exit(), 0)
+
+    def test_off_by_default_an_empty_stdin_stops_nothing(self):
+        process = start(self, {"main.py": SLEEPY})  # stdin is /dev/null, as in a pod
+        process.wait_healthy()
+        time.sleep(0.3)
+        self.assertEqual(process.request("GET", "/healthz").status, 200)
 
 
 class SettingsFileTest(unittest.TestCase):

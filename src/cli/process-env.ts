@@ -23,5 +23,8 @@ export function localRuntimeSettings(port: number): Record<string, string> {
     PYLAMBDA_PORT: String(port),
     // The drain exists so Kubernetes endpoints catch up; locally it would only delay the exit.
     PYLAMBDA_DRAIN_SECONDS: '0',
+    // The CLI holds the runtime's stdin (runtime-process.ts): a CLI killed outright leaves no
+    // runtime serving behind it.
+    PYLAMBDA_STOP_WHEN_STDIN_CLOSES: 'true',
   };
 }

@@ -34,13 +34,17 @@ export interface RuntimeLaunch {
 
 export function startRuntime(launch: RuntimeLaunch): RuntimeProcess {
   // Its own process group: Ctrl-C at a terminal reaches the CLI only, which then stops the
-  // runtime with one SIGTERM (a second signal would make the runtime exit at once).
+  // runtime with one SIGTERM (a second signal would make the runtime exit at once). Its stdin
+  // is a pipe the CLI never writes: if the CLI dies without stopping it (SIGKILL), the pipe
+  // closes and the runtime, told to by PYLAMBDA_STOP_WHEN_STDIN_CLOSES, stops by itself.
   const child = spawn(launch.python, launch.args, {
     cwd: launch.cwd,
     env: launch.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   });
+  // The runtime may exit before reading; a write end it closed is no error of the CLI's.
+  child.stdin!.on('error', () => {});
   let running = true;
   let onPort: (port: number) => void = () => {};
   const listening = new Promise<number>((resolve) => (onPort = resolve));

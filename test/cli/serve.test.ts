@@ -1,6 +1,6 @@
 // `pylambda invoke --serve`: keeps the runtime serving on 127.0.0.1, prints the URL, answers real
 // HTTP requests, and stops cleanly (runtime gone, temporary directory removed) on a signal.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { expect } from 'chai';
 import { collect, scratch, show, spawnCli, TEXT_STATS } from './run-cli.js';
@@ -102,6 +102,35 @@ describe('pylambda invoke: serving and signals', function () {
       );
     });
   }
+
+  it('a CLI killed with SIGKILL leaves no runtime serving: it sees its stdin close and stops', async () => {
+    const child = spawnCli(['invoke', '-f', TEXT_STATS, '--serve', '--port', '0']);
+    const done = collect(child, 30_000);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: string | Buffer) => (stderr += String(chunk)));
+    const url = await firstLine(child.stdout!, 20_000).catch(async (e: Error) => {
+      child.kill('SIGKILL');
+      throw new Error(`${e.message}\n${show(await done)}`);
+    });
+    expect((await fetch(new URL('/healthz', url))).status).to.equal(200);
+    const runtime = runtimeOf(stderr);
+    child.kill('SIGKILL'); // no handler runs: only the kernel closing the CLI's pipes
+    await done;
+    const deadline = Date.now() + 10_000;
+    while (isAlive(runtime.pid) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    try {
+      expect(isAlive(runtime.pid), 'the runtime stopped by itself').to.equal(false);
+      await fetch(url).then(
+        () => expect.fail('the port still answers'),
+        () => undefined,
+      );
+    } finally {
+      if (isAlive(runtime.pid)) process.kill(runtime.pid, 'SIGKILL');
+      rmSync(runtime.root, { recursive: true, force: true }); // the CLI had no chance to
+    }
+  });
 
   it('abandons a single call on SIGINT: exit 130 at once, runtime killed, directory removed', async () => {
     const files = scratch();
