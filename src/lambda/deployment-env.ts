@@ -25,6 +25,8 @@ export const DECORATOR_ENV: Readonly<Record<string, string>> = {
   PYLAMBDA_TIMEOUT_SECONDS: `overrides ${TIMEOUT_ANNOTATION}: set ${TIMEOUT_ANNOTATION} instead`,
   PYLAMBDA_SETTINGS_FILE:
     'makes the runtime read another file than the settings.json pylambda attaches, so no pylambda.dev/* annotation applies: remove it and mount the settings ConfigMap at /opt/pylambda/settings',
+  PYLAMBDA_STOP_WHEN_STDIN_CLOSES:
+    "makes the runtime stop as soon as it starts, since a pod's stdin is empty: remove it",
 };
 
 /**

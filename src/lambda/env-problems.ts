@@ -18,6 +18,9 @@ export const RESERVED_ENV: Readonly<Record<string, string>> = {
     'is set by pylambda to where spec.requirements are installed (/opt/pylambda-deps)',
   PYLAMBDA_SETTINGS_FILE:
     'is not for a PythonLambda: its runtime settings come from the spec and spec.env',
+  // For a runtime a program on a laptop starts and holds stdin of (pylambda invoke).
+  PYLAMBDA_STOP_WHEN_STDIN_CLOSES:
+    'is not for a pod: its stdin is empty, so the runtime would stop as soon as it started',
 };
 
 /** The addresses the runtime may listen on so that the probes and the Service reach it. */

@@ -41,6 +41,14 @@ describe("an annotated Deployment's PYLAMBDA_* variables", () => {
     expect(problems(pod({ name: 'PYLAMBDA_PORT', valueFrom: fromField }))).to.have.length(1);
   });
 
+  it('refuses PYLAMBDA_STOP_WHEN_STDIN_CLOSES, which would stop the runtime as it starts', () => {
+    expect(problems(pod({ name: 'PYLAMBDA_STOP_WHEN_STDIN_CLOSES', value: 'true' }))).to.deep.equal(
+      [
+        "spec.template.spec.containers[1].env[0]: PYLAMBDA_STOP_WHEN_STDIN_CLOSES makes the runtime stop as soon as it starts, since a pod's stdin is empty: remove it",
+      ],
+    );
+  });
+
   it('lets a blank value be (the runtime ignores it), and a wildcard PYLAMBDA_HOST', () => {
     expect(
       problems(

@@ -60,7 +60,10 @@ describe('the env names pylambda keeps to itself', () => {
     const layout = rendered.filter((name) => !TUNABLE.includes(name));
     expect(layout.sort()).to.deep.equal(
       Object.keys(RESERVED_ENV)
-        .filter((name) => name !== 'PYLAMBDA_SETTINGS_FILE')
+        // Refused for what they would do, not because the pod sets them.
+        .filter(
+          (name) => !['PYLAMBDA_SETTINGS_FILE', 'PYLAMBDA_STOP_WHEN_STDIN_CLOSES'].includes(name),
+        )
         .sort(),
     );
   });
