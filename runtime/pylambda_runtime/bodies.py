@@ -147,6 +147,11 @@ def encode_response(body, status=200, headers=None) -> Response:
     data may hold secrets, and the message reaches the client and the log."""
     if isinstance(status, bool) or not isinstance(status, int):
         raise ValueError(f"status must be an int from 200 to 599, not {type(status).__name__}")
+    # As plain int, str and bytes (as header names and values are, below): a subclass's own
+    # methods would run as the head is written, outside the call's deadline, and may lie: an
+    # int that formats as "200 OK\r\nX-Injected: 1", a str whose encode() returns no bytes,
+    # bytes whose len() (the Content-Length) is short of what is sent.
+    status = int.__int__(status)
     if not 200 <= status <= 599:
         raise ValueError(f"status must be an int from 200 to 599, not {status}")
     if not isinstance(headers, (dict, type(None))):
@@ -173,9 +178,10 @@ def encode_response(body, status=200, headers=None) -> Response:
     if body is None:
         content_type, data = None, b""
     elif isinstance(body, (bytes, bytearray, memoryview)):
-        content_type, data = "application/octet-stream", bytes(body)
+        data = body if type(body) is bytes else bytes(memoryview(body))  # its bytes, not __bytes__
+        content_type = "application/octet-stream"
     elif isinstance(body, str):
-        content_type, data = "text/plain; charset=utf-8", body.encode("utf-8")
+        content_type, data = "text/plain; charset=utf-8", str.encode(body, "utf-8")
     else:
         content_type = JSON_TYPE
         data = JSON_BODY.encode(body).encode("utf-8")

@@ -63,6 +63,9 @@ RETURNS = {
     "header_interrupts": lambda: {"statusCode": 200, "headers": {"X-A": InterruptingStr()}},
     "header_str_subclasses": lambda: {"statusCode": 200,
                                       "headers": {Unformattable("X-A"): GivesUnformattable()}},
+    "status_int_subclass": lambda: ("x", InjectingInt(201)),
+    "body_str_subclass": lambda: NotEncodingStr("hello"),
+    "body_bytes_subclass": lambda: GivesShortBytes(b"abc"),
 }
 
 
@@ -89,6 +92,34 @@ class Unformattable(str):
 class GivesUnformattable:
     def __str__(self):
         return Unformattable("1")
+
+
+class InjectingInt(int):
+    """Formats as a status line and a header of its own, and is equal to no status."""
+
+    def __format__(self, spec):
+        return "200 OK\\r\\nX-Injected: yes"
+
+    def __hash__(self):
+        return 1
+
+    def __eq__(self, other):
+        return False
+
+
+class NotEncodingStr(str):
+    def encode(self, *args, **kwargs):
+        return "not bytes"
+
+
+class ShortBytes(bytes):
+    def __len__(self):
+        return 0
+
+
+class GivesShortBytes(bytes):
+    def __bytes__(self):
+        return ShortBytes(b"HTTP/1.1 200 OK\\r\\nContent-Length: 3\\r\\n\\r\\nbad")
 
 
 def handler(event, context):
@@ -445,6 +476,22 @@ class CallTest(unittest.TestCase):
         reply = self.call("GET", "/return/header_str_subclasses")
         self.assertEqual(reply.status, 200, reply.body)
         self.assertEqual(reply.headers["X-A"], "1")
+
+    def test_a_status_and_a_body_of_subclasses_are_sent_as_plain_int_str_and_bytes(self):
+        # Their own methods would run outside the call's deadline, as its head is written:
+        # a status that formats as a status line and a header, a str whose encode() returns
+        # no bytes (the call was never answered), bytes whose len() gives a Content-Length
+        # short of what is sent (a second, forged response on the connection).
+        reply = self.call("GET", "/return/status_int_subclass")
+        self.assertEqual((reply.status, reply.body), (201, b"x"))
+        self.assertNotIn("X-Injected", reply.headers)
+        reply = self.call("GET", "/return/body_str_subclass")
+        self.assertEqual((reply.status, reply.body), (200, b"hello"))
+        reply = self.raw(b"GET /return/body_bytes_subclass HTTP/1.1\r\nHost: x\r\n"
+                         b"Connection: close\r\n\r\n")  # read to the end: nothing after it
+        head, _, body = reply.partition(b"\r\n\r\n")
+        self.assertIn(b"\r\nContent-Length: %d\r\n" % len(body), head)
+        self.assertEqual(body, b"abc")
 
     # ------------------------------------------------------------ errors, metrics, logs
 
