@@ -63,12 +63,13 @@ class Headers:
 def read_headers(rfile) -> Optional[Headers]:
     """The header block, up to its empty line; None if the stream ends before it. Over our limits
     (MAX_HEADERS lines, MAX_HEADER_BYTES in all) raises ValueError, answered 431. Values lose
-    surrounding blanks; an obsolete folded line joins the previous value with a space. As
-    h11 does, anything else that is not a field line (RFC 9112 5) is answered 400: a line
-    with no colon, a name that is not a token (`Name : value`), a control character such as
-    a bare CR or a NUL."""
+    surrounding blanks; an obsolete folded line joins the previous value with a space, except
+    before any header or continuing Content-Length, Transfer-Encoding or Host (400). As h11
+    does, anything else that is not a field line (RFC 9112 5) is answered 400: a line with no
+    colon, a name that is not a token (`Name : value`), a control character such as a bare
+    CR or a NUL."""
     values: dict = {}
-    last = None  # the value list of the header read last, which a folded line extends
+    last = last_name = None  # the header read last (its value list), which a fold extends
     lines, room = 0, MAX_HEADER_BYTES
     while True:
         line = rfile.readline(room + 1)
@@ -86,18 +87,37 @@ def read_headers(rfile) -> Optional[Headers]:
         if lines > MAX_HEADERS:
             raise ValueError(f"over the limit of {MAX_HEADERS} header lines (431)")
         text = line.decode("iso-8859-1")[:-2 if line[-2:] == b"\r\n" else -1]
-        if CONTROL.search(text):
-            raise HttpError(400, "InvalidRequest", "a header line contains a control character")
-        if text[0] in " \t":
-            if last:
-                last[-1] = f"{last[-1]} {text.strip()}".strip()
+        if text[:1] in (" ", "\t") and not CONTROL.search(text):
+            # A fold is read as h11 reads it, but not where a proxy that does not unfold it
+            # would read the request otherwise: before any header (where it would be dropped
+            # here, but may be a header to a proxy that strips the blank), or continuing the
+            # headers that frame or route the request, which such a proxy would see empty
+            # (`Transfer-Encoding:` then ` chunked`: Node's CVE-2022-32215).
+            if last is None or last_name in UNFOLDABLE:
+                raise HttpError(400, "InvalidRequest", "an obsolete folded line continues no "
+                                "header, or Content-Length, Transfer-Encoding or Host")
+            last[-1] = f"{last[-1]} {text.strip()}".strip()
             continue
-        name, colon, value = text.partition(":")
-        if not (colon and HEADER_NAME.fullmatch(name)):
-            raise HttpError(400, "InvalidRequest", "a header line is not `name: value` with a "
-                            "token for a name (no blank before the colon)")
-        last = values.setdefault(name.lower(), [])
-        last.append(value.strip(" \t"))
+        last_name, value = field_line(text)
+        last = values.setdefault(last_name, [])
+        last.append(value)
+
+
+# Headers whose folded continuation is refused (read_headers): they frame or route the request.
+UNFOLDABLE = frozenset(("content-length", "transfer-encoding", "host"))
+
+
+def field_line(text: str) -> tuple:
+    """(lower-case name, value without surrounding blanks) of a header or trailer line (RFC
+    9112 5), without its line ending; 400 for a control character (a bare CR, a NUL), a line
+    with no colon, a name that is not a token (`Name : value`), a fold."""
+    if CONTROL.search(text):
+        raise HttpError(400, "InvalidRequest", "a header line contains a control character")
+    name, colon, value = text.partition(":")
+    if not (colon and HEADER_NAME.fullmatch(name)):
+        raise HttpError(400, "InvalidRequest", "a header line is not `name: value` with a "
+                        "token for a name (no blank before the colon)")
+    return name.lower(), value.strip(" \t")
 
 
 def connection_tokens(value: str) -> list:
@@ -165,6 +185,9 @@ def read_chunked(rfile, limit: int) -> bytes:
             return bytes(body)
         if line[-2:] != b"\r\n":  # a bare LF too: the body's end must be unambiguous
             break
+        # Ignored, but read as strictly as a header line (no fold either): a bare CR, a NUL
+        # or a line that is no field could end the body elsewhere for a proxy in front.
+        field_line(line[:-2].decode("iso-8859-1"))
     raise HttpError(400, "InvalidRequest", "malformed chunked body")
 
 

@@ -124,6 +124,21 @@ class AmbiguousFramingTest(FramingTest):
                                              b"Connection: close\r\n", b"[]"))
         self.assertEqual([a[0] for a in answers], [200])
 
+    def test_a_folded_content_length_transfer_encoding_or_host_is_400(self):
+        # A proxy that does not unfold obsolete line folding reads these as empty or missing,
+        # so it would frame the body (or route the request) otherwise (Node's CVE-2022-32215).
+        self.assert_refused(self.post(b"Transfer-Encoding:\r\n chunked\r\n", b"0\r\n\r\n" + SMUGGLED))
+        self.assert_refused(self.post(b"Transfer-Encoding: chunked\r\n\t,identity\r\n",
+                                      b"0\r\n\r\n" + SMUGGLED))
+        self.assert_refused(self.post(b"Content-Length:\r\n %d\r\n" % len(SMUGGLED)))
+        self.assert_refused(b"GET / HTTP/1.1\r\nHost:\r\n other\r\n\r\n" + SMUGGLED)
+
+    def test_a_folded_line_before_any_header_is_400_not_dropped(self):
+        # Dropped, ` Transfer-Encoding: chunked` would be no header here but a header to a
+        # proxy that strips the blank: one of us would read a body the other does not.
+        self.assert_refused(b"GET / HTTP/1.1\r\n Transfer-Encoding: chunked\r\nHost: x\r\n\r\n"
+                            b"0\r\n\r\n" + SMUGGLED)
+
     def test_a_blank_before_a_header_colon_is_400(self):
         self.assert_refused(self.post(b"Transfer-Encoding : chunked\r\nContent-Length: 0\r\n"))
         self.assert_refused(self.post(b"Content-Length\t: 0\r\n"))
@@ -167,6 +182,17 @@ class StrictParsingTest(FramingTest):
             with self.subTest(value=value):
                 request = b"GET / HTTP/1.1\r\nHost: x\r\nTE: trailers\r\nConnection: " + value + b"\r\n\r\n"
                 self.assert_refused(request + SMUGGLED, status=200)
+
+    def test_a_trailer_line_is_a_field_line_or_400(self):
+        # Trailers are ignored, but read as strictly as headers: a NUL, a bare CR or a line
+        # that is not `name: value` could end the body elsewhere for a proxy in front.
+        for line in (b"X-T: a\x00b", b"X-T: a\rb", b"\x00garbage", b"X-T : 1", b" folded",
+                     b"no colon"):
+            with self.subTest(line=line):
+                self.assert_refused(self.chunked(b"2\r\n{}\r\n0\r\n" + line + b"\r\n\r\n"))
+        answers, _ = self.exchange(self.chunked(b"2\r\n{}\r\n0\r\nX-T: a\tb\r\nY:\r\n\r\n") +
+                                   b"GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        self.assertEqual([a[0] for a in answers], [200, 200])
 
     def test_a_trailer_section_ended_by_a_bare_lf_is_400_at_once(self):
         self.assert_refused(self.chunked(b"2\r\n{}\r\n0\r\n\n"))
