@@ -162,7 +162,10 @@ class RequestHandler(BaseHTTPRequestHandler):
                 return False
         if self.raw_requestline[-1:] != b"\n":  # cut short by a hang-up or the idle timeout
             return False
-        self.requestline = self.raw_requestline.decode("iso-8859-1").rstrip("\r\n")
+        # Only the line's own CRLF (or bare LF) goes: rstrip("\r\n") would also take the bare
+        # CR of `HTTP/1.1\r\r\n`, which RFC 9112 2.2 makes invalid (or a space).
+        line_end = 2 if self.raw_requestline[-2:] == b"\r\n" else 1
+        self.requestline = self.raw_requestline[:-line_end].decode("iso-8859-1")
         if not self.requestline:
             return False
         line = REQUEST_LINE.fullmatch(self.requestline)

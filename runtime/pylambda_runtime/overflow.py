@@ -50,7 +50,7 @@ def probe_path(head: bytes):
         elif head[:1] == b"\n":
             head = head[1:]
     line, _, rest = head.partition(b"\n")
-    match = REQUEST_LINE.fullmatch(line.rstrip(b"\r").decode("iso-8859-1"))
+    match = REQUEST_LINE.fullmatch((line[:-1] if line[-1:] == b"\r" else line).decode("iso-8859-1"))
     if not match or match[1] not in ("GET", "HEAD") or match[3] not in ("HTTP/1.1", "HTTP/1.0"):
         return None
     path = match[2].partition("?")[0]

@@ -183,6 +183,11 @@ class StrictParsingTest(FramingTest):
                 request = b"GET / HTTP/1.1\r\nHost: x\r\nTE: trailers\r\nConnection: " + value + b"\r\n\r\n"
                 self.assert_refused(request + SMUGGLED, status=200)
 
+    def test_a_request_line_ended_by_a_bare_cr_before_its_crlf_is_400(self):
+        for ending in (b"\r\r\n", b"\r\r\r\n"):
+            with self.subTest(ending=ending):
+                self.assert_refused(b"GET / HTTP/1.1" + ending + b"Host: x\r\n\r\n")
+
     def test_a_trailer_line_is_a_field_line_or_400(self):
         # Trailers are ignored, but read as strictly as headers: a NUL, a bare CR or a line
         # that is not `name: value` could end the body elsewhere for a proxy in front.
