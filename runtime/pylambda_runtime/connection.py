@@ -327,10 +327,16 @@ class RequestHandler(BaseHTTPRequestHandler):
         call = Call(self, request_id, started, started + timeout, self.command, path)
         handler_started = time.monotonic()
         self.server.watchdog.start(call)
-        error = None
+        raised = False
         try:  # encoding runs the handler's code too (a header's __str__, a huge value): watched
             result, error = call_inline(runtime.handler, event, context)
             response = response_for(result, error, request_id)
+            # Dropped here, still under the watchdog: a finalizer of what the handler returned
+            # or raised (a __del__, a started generator's `finally`, the frames of a traceback)
+            # is its code too, and one that blocks would otherwise hold the call, unanswered
+            # and not counted as abandoned, once the watchdog has let it go.
+            raised = error is not None
+            result = error = context = event = body = None
         finally:  # whatever happens, the call is claimed: answered here or by the watchdog
             self.timed_out = not self.server.watchdog.finish(call)
         if self.timed_out:  # its 504 is sent and the connection ends; the result is dropped
@@ -338,7 +344,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             runtime.metrics.call_abandoned(-1)
             log("warning", "timed-out call finished", requestId=request_id,
                 durationMs=round((time.monotonic() - handler_started) * 1000, 1),
-                raised=error is not None)
+                raised=raised)
             return None
         return response
 

@@ -11,6 +11,36 @@ from runtime.pylambda_runtime.bodies import Response
 from runtime.pylambda_runtime.calls import Call
 from runtime.pylambda_runtime.logs import flush_logs
 from runtime.pylambda_runtime.watchdog import Watchdog
+from runtime.tests.harness import start
+
+# What a handler returns is dropped once the call is answered: a finalizer of it is the
+# handler's code too, and one that blocks must not hold the call past its deadline unseen.
+FINALIZING_HANDLER = """
+import time
+
+
+class SlowToFree:
+    def __del__(self):
+        time.sleep(3)
+
+
+def handler(event, context):
+    if context.path == "/object":
+        return SlowToFree()  # not JSON: a 500 InvalidReturn, then freed
+    if context.path == "/generator":
+        def stream():
+            try:
+                yield b"part"
+            finally:
+                time.sleep(3)
+        started = stream()
+        next(started)
+        return started
+    if context.path == "/raised":
+        keep = SlowToFree()  # freed with the exception's traceback
+        raise ValueError("bad")
+    return "ok"
+"""
 
 
 class FakeMetrics:
@@ -99,6 +129,19 @@ class WatchdogTest(unittest.TestCase):
             self.assertTrue(first.conn.answered.wait(5))
             self.assertTrue(second.conn.answered.wait(2), "the watchdog was stuck writing logs")
             self.assertLess(second.conn.answered_at - second.deadline, 0.2)
+
+
+class FinalizerTest(unittest.TestCase):
+    def test_a_finalizer_of_what_the_handler_returned_or_raised_runs_under_its_deadline(self):
+        runtime = start(self, {"main.py": FINALIZING_HANDLER}, {"PYLAMBDA_TIMEOUT_SECONDS": "1"})
+        runtime.wait_healthy()
+        for path in ("/object", "/generator", "/raised"):
+            with self.subTest(path):
+                reply = runtime.request("GET", path, headers={"X-Request-Id": "fin" + path})
+                self.assertEqual(reply.status, 504, reply.body)
+                runtime.wait_for_log(lambda r: r.get("msg") == "timed-out call finished" and
+                                     r.get("requestId") == "fin" + path)
+        self.assertEqual(runtime.metrics()["pylambda_abandoned_invocations"], 0)
 
 
 if __name__ == "__main__":
