@@ -19,22 +19,32 @@ MAX_PENDING_CHARS = 64 << 10
 
 class LineWriter:
     """A text stream that writes only whole lines, each under OUTPUT_LOCK, one pending line
-    per thread. Anything else (fileno, encoding, buffer...) is the wrapped stream's."""
+    per thread. Its `buffer` is one too, for bytes (BytesLineWriter): a library that writes
+    to sys.stdout.buffer would otherwise land inside the runtime's next JSON line. Anything
+    else (fileno, encoding...) is the wrapped stream's."""
+
+    NEWLINE = "\n"
 
     def __init__(self, stream):
         self.stream = stream
         self._pending: dict = {}  # thread id -> its text since its last newline
+        if isinstance(self.NEWLINE, str) and hasattr(stream, "buffer"):
+            self.buffer = BytesLineWriter(stream.buffer)
 
-    def write(self, text) -> int:
+    def _checked(self, text):
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        return text
+
+    def write(self, text) -> int:
+        text = self._checked(text)
         me = threading.get_ident()
-        joined = self._pending.pop(me, "") + text
-        lines, newline, rest = joined.rpartition("\n")
+        joined = self._pending.pop(me, self.NEWLINE[:0]) + text
+        lines, newline, rest = joined.rpartition(self.NEWLINE)
         if len(rest) >= MAX_PENDING_CHARS:
-            lines, newline, rest = joined, "\n", ""
+            lines, newline, rest = joined, self.NEWLINE, self.NEWLINE[:0]
         if newline:
-            self._emit(lines + "\n")
+            self._emit(lines + self.NEWLINE)
         if rest:
             self._pending[me] = rest
         return len(text)
@@ -50,11 +60,14 @@ class LineWriter:
             self.stream.flush()
 
     def flush_all(self) -> None:
-        """At exit: every thread's unfinished line, ended with a newline."""
+        """At exit: every thread's unfinished line, ended with a newline (bytes first, as
+        they were written to the stream's buffer, below its text)."""
+        if isinstance(getattr(self, "buffer", None), BytesLineWriter):
+            self.buffer.flush_all()
         for me in list(self._pending):
-            rest = self._pending.pop(me, "")
+            rest = self._pending.pop(me, None)
             if rest:
-                self._emit(rest + "\n")
+                self._emit(rest + self.NEWLINE)
 
     def _emit(self, text: str) -> None:
         with OUTPUT_LOCK:
@@ -63,6 +76,18 @@ class LineWriter:
 
     def __getattr__(self, name):
         return getattr(self.stream, name)
+
+
+class BytesLineWriter(LineWriter):
+    """The same for a binary stream (a text stream's `buffer`): whole lines of bytes."""
+
+    NEWLINE = b"\n"
+
+    def _checked(self, data):
+        try:
+            return bytes(memoryview(data))
+        except TypeError:
+            raise TypeError(f"a bytes-like object is required, not {type(data).__name__}") from None
 
 
 def capture_handler_output() -> None:

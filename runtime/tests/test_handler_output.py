@@ -72,5 +72,37 @@ class HandlerOutputTest(unittest.TestCase):
         self.assertTrue(all(line.startswith("to stderr ") for line in process.stderr))
 
 
+BYTES_WRITER = """
+import sys
+
+
+def handler(event, context):
+    sys.stdout.buffer.write(b"raw bytes, ")
+    sys.stdout.buffer.write(b"no newline yet")
+    sys.stdout.buffer.flush()
+    sys.stderr.buffer.write(b"to stderr's buffer\\n")
+    return "ok"
+"""
+
+
+class BinaryOutputTest(unittest.TestCase):
+    def test_writing_to_sys_stdout_buffer_never_breaks_a_runtime_log_line(self):
+        # Libraries write bytes to sys.stdout.buffer; written as they come, they would land
+        # at the start of the call's own JSON line.
+        process = start(self, {"main.py": BYTES_WRITER})
+        process.wait_healthy()
+        for n in range(2):
+            self.assertEqual(process.request("GET", f"/{n}").status, 200)
+        process.signal()
+        self.assertEqual(process.wait_exit(), 0)
+        printed = [line for line in process.stdout if not line.startswith("{")]
+        calls = [json.loads(line) for line in process.stdout if line.startswith("{")
+                 and json.loads(line)["msg"] == "call"]  # a broken line fails here
+        self.assertEqual(len(calls), 2, process.output())
+        # each call's thread ends its own unfinished line at exit, unless a thread id recurs
+        self.assertEqual("".join(printed), "raw bytes, no newline yet" * 2)
+        self.assertEqual(process.stderr, ["to stderr's buffer"] * 2)
+
+
 if __name__ == "__main__":
     unittest.main()
