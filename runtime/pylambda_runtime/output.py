@@ -7,6 +7,7 @@ stream is a LineWriter: a thread's text is held until it ends a line, and whole 
 written under OUTPUT_LOCK, the lock the log writer holds for its own writes. Every line on
 stdout is then either one of the runtime's JSON lines or a line the handler wrote."""
 
+import io
 import sys
 import threading
 
@@ -68,6 +69,22 @@ class LineWriter:
             rest = self._pending.pop(me, None)
             if rest:
                 self._emit(rest + self.NEWLINE)
+
+    # The stream is the runtime's too (its JSON lines go to it): closed or detached by the
+    # handler (`io.TextIOWrapper(sys.stdout.detach(), encoding=...)` is a common idiom),
+    # every later line of the runtime's would be dropped without a trace. Closing flushes;
+    # detaching gives the handler the line-writing buffer below, the stream staying ours.
+    def close(self) -> None:
+        self.flush()
+
+    def detach(self):
+        if isinstance(getattr(self, "buffer", None), BytesLineWriter):
+            return self.buffer
+        raise io.UnsupportedOperation("the runtime's output stream cannot be detached")
+
+    @property
+    def closed(self) -> bool:
+        return False
 
     def _emit(self, text: str) -> None:
         with OUTPUT_LOCK:

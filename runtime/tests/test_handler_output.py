@@ -104,5 +104,40 @@ class BinaryOutputTest(unittest.TestCase):
         self.assertEqual(process.stderr, ["to stderr's buffer"] * 2)
 
 
+REWRAPPER = """
+import io
+import sys
+
+
+def handler(event, context):
+    if context.path == "/rewrap":  # a common idiom to make print() write UTF-8
+        sys.stdout = io.TextIOWrapper(sys.stdout.detach(), encoding="utf-8", line_buffering=True)
+    elif context.path == "/close":
+        sys.stdout.close()
+        sys.stdout.buffer.close()
+        sys.stderr.close()
+    print("printed on", context.path)
+    return "ok"
+"""
+
+
+class StreamOwnershipTest(unittest.TestCase):
+    def test_a_handler_that_detaches_or_closes_stdout_does_not_silence_the_runtime(self):
+        # The runtime's JSON lines go to the same stream: detached or closed by the handler,
+        # every later line, calls and errors alike, would be dropped without a trace.
+        process = start(self, {"main.py": REWRAPPER})
+        process.wait_healthy()
+        paths = ["/rewrap", "/after", "/close", "/after-close"]
+        for path in paths:
+            self.assertEqual(process.request("GET", path).status, 200)
+        process.signal()
+        self.assertEqual(process.wait_exit(), 0)
+        calls = [json.loads(line)["path"] for line in process.stdout if line.startswith("{")
+                 and json.loads(line)["msg"] == "call"]
+        self.assertEqual(calls, paths, process.output())
+        printed = [line for line in process.stdout if not line.startswith("{")]
+        self.assertEqual(printed, [f"printed on {path}" for path in paths])
+
+
 if __name__ == "__main__":
     unittest.main()
