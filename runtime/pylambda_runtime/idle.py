@@ -59,9 +59,15 @@ class IdleConnections:
         with self._lock:
             oldest_allowed = time.monotonic() - REPLACEABLE_AFTER_SECONDS
             for waiting in (self._silent, self._idle):
-                # The first one waited longest (added under this lock, in time order).
-                reader = next(iter(waiting), None)
-                if reader is not None and waiting[reader] <= oldest_allowed:
+                # Oldest first (added under this lock, in time order).
+                for reader, since in waiting.items():
+                    if since > oldest_allowed:
+                        break
+                    if has_arrived(reader.sock):
+                        # Its request came, and its thread is waking (for the GIL, on a busy
+                        # runtime) to read it: closed now, that request would be dropped
+                        # unanswered. It is mid-request, which is never closed for another.
+                        continue
                     del waiting[reader]
                     try:
                         reader.sock.shutdown(socket.SHUT_RDWR)
@@ -69,3 +75,13 @@ class IdleConnections:
                         pass
                     return True
             return False
+
+
+def has_arrived(sock: socket.socket) -> bool:
+    """Whether bytes of a request wait unread in the socket (peeked, never waited for)."""
+    try:
+        return bool(sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+    except (BlockingIOError, InterruptedError):
+        return False
+    except OSError:  # reset: nothing more will come
+        return False

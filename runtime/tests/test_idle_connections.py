@@ -7,6 +7,9 @@ else the keep-alive connection idle longest (never one mid-request)."""
 import socket
 import time
 import unittest
+from unittest import mock
+
+from runtime.pylambda_runtime.idle import IdleConnections
 
 from runtime.tests.harness import (WAIT, answered, connect, connect_many, get_kept_open,
                                    read_response, read_to_end, start, status_of)
@@ -174,3 +177,26 @@ class IdleConnectionTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ReplacementRaceTest(unittest.TestCase):
+    """IdleConnections alone, with socket pairs for connections."""
+
+    def test_a_waiting_connection_whose_request_has_arrived_is_not_closed_to_make_room(self):
+        # Its thread is waking (for the GIL, on a busy runtime) to read the request: closed
+        # now, the request would be dropped unanswered, though the client had sent it.
+        idle = IdleConnections()
+        pairs = [socket.socketpair() for _ in range(2)]
+        for pair in pairs:
+            for end in pair:
+                end.settimeout(WAIT)
+                self.addCleanup(end.close)
+        with_request, without = (mock.Mock(sock=pair[0]) for pair in pairs)
+        with mock.patch("time.monotonic", return_value=time.monotonic() - 5):
+            idle.add(with_request, first=True)  # the longest silent: the first one to go
+            idle.add(without, first=True)
+        pairs[0][1].sendall(b"GET / HTTP/1.1\r\n")
+        self.assertTrue(idle.close_oldest())
+        self.assertTrue(idle.discard(with_request), "the connection with a request was closed")
+        self.assertFalse(idle.discard(without), "the one still silent was not closed")
+        self.assertEqual(pairs[1][1].recv(100), b"")
