@@ -217,8 +217,15 @@ class RequestHandler(BaseHTTPRequestHandler):
             return False
         connection = self.headers.get("connection")
         options = connection_tokens(connection) if connection else ()
+        # A CONNECT reaches the handler as any method does, but its connection ends with the
+        # answer: a proxy that forwarded it reads a 2xx as a tunnel opened, and what its
+        # client sends next, tunnel data to the proxy, must never be read as requests it did
+        # not check (h11 stops reading HTTP after such an answer too).
+        connect = method == "CONNECT"
+        if connect:
+            self.body_unread = True  # the tunnel's first bytes may follow: drained, not reset
         if version == "HTTP/1.1":
-            self.close_connection = "close" in options
+            self.close_connection = "close" in options or connect
             if self.headers.get("expect", "").lower() == "100-continue":
                 return self.handle_expect_100()
         elif self.headers.get("transfer-encoding"):  # faulty framing in HTTP/1.0 (RFC 9112 6.1)
@@ -227,7 +234,7 @@ class RequestHandler(BaseHTTPRequestHandler):
                             "Transfer-Encoding is not allowed in an HTTP/1.0 request")
             return False
         else:
-            self.close_connection = "keep-alive" not in options
+            self.close_connection = "keep-alive" not in options or connect
         return True
 
     def __getattr__(self, name):

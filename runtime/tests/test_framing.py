@@ -224,6 +224,15 @@ class ConnectionHeaderTest(FramingTest):
         self.assertEqual([a[0] for a in answers], [200], "100 header lines are allowed")
 
 
+class ConnectTest(FramingTest):
+    def test_a_connect_is_answered_and_its_connection_closed(self):
+        # A proxy that forwards a CONNECT reads a 2xx answer as a tunnel opened: what its
+        # client sends next is tunnel data to it, never requests it checks. Read on here as
+        # requests, they would be smuggled past it.
+        request = b"CONNECT internal.example:443 HTTP/1.1\r\nHost: internal.example:443\r\n\r\n"
+        self.assert_refused(request + SMUGGLED, status=200)
+
+
 class EarlyAnswerTest(FramingTest):
     def test_a_413_reaches_a_client_that_sends_its_whole_body_before_reading(self):
         # Just past the default 6 MiB limit, and more than socket buffers hold: closing at once,
