@@ -19,10 +19,15 @@ _log_queue: deque = deque()  # lines not written yet, in order; only the log wri
 _log_wake = threading.Event()  # set when lines are queued, cleared by the log writer
 _log_writing = False  # the log writer holds lines it has taken but not written yet
 _log_dropped = [0, threading.Lock()]  # lines refused because the queue was full
+_log_queued = [0]  # characters in the queue, under _log_dropped's lock
 _log_fields: dict = {}  # function (and namespace), on every line once settings are known
 _log_common = ""  # the same fields as JSON, for the lines of calls
 _ts_second = (0, "")  # the last second formatted, and its text
 MAX_QUEUED_LINES = 10000  # past this, new lines are dropped (and counted) until there is room
+# And past this many characters (the lines are ASCII JSON: bytes), whatever the count: a call's
+# line holds its path, up to 64 KiB and six characters a byte once escaped (\u00ff), a failed
+# call's whatever the handler's error says, so 10,000 lines alone could be gigabytes.
+MAX_QUEUED_CHARS = 16 << 20
 # Held for every write to stdout, the log writer's and the handler's (output.py), so that a
 # handler's print() never lands inside one of the runtime's JSON lines.
 OUTPUT_LOCK = threading.Lock()
@@ -54,11 +59,13 @@ def write_line(line: str) -> None:
     """Queue a line for stdout. Only the log writer thread writes, so no caller (a call's
     thread, the watchdog) ever waits on a slow stdout; a line that finds the queue full is
     dropped and counted rather than waited for."""
-    if len(_log_queue) >= MAX_QUEUED_LINES:
-        with _log_dropped[1]:
+    with _log_dropped[1]:
+        if len(_log_queue) >= MAX_QUEUED_LINES or (
+                _log_queued[0] + len(line) > MAX_QUEUED_CHARS and _log_queue):  # one always fits
             _log_dropped[0] += 1
-        return
-    _log_queue.append(line)
+            return
+        _log_queued[0] += len(line)
+        _log_queue.append(line)
     if not _log_wake.is_set():  # set already while the writer has not caught up
         _log_wake.set()
 
@@ -75,6 +82,7 @@ def _write_logs() -> None:
                 batch = [_log_queue.popleft() for _ in range(len(_log_queue))]
                 with _log_dropped[1]:
                     dropped, _log_dropped[0] = _log_dropped[0], 0
+                    _log_queued[0] -= sum(map(len, batch))
                 if dropped:
                     batch.append(json.dumps({"ts": timestamp(), "level": "warning",
                                              "msg": "log lines dropped: stdout is too slow",

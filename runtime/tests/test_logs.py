@@ -143,6 +143,33 @@ class WriteLineTest(unittest.TestCase):
         self.assertEqual((warning["msg"], warning["dropped"]),
                          ("log lines dropped: stdout is too slow", 5))
 
+    def test_lines_past_the_bound_in_characters_are_dropped_and_counted(self):
+        # A call's line holds its path, up to 64 KiB and six characters a byte once escaped;
+        # a failed call's, whatever the handler's error says: 10,000 such lines waiting on a
+        # slow stdout would take gigabytes.
+        out = BlockingStdout()
+        self.addCleanup(logs.flush_logs)
+        self.addCleanup(out.release.set)
+        big = "x" * (1 << 20)
+        with mock.patch.object(sys, "stdout", out), \
+                mock.patch.object(logs, "MAX_QUEUED_CHARS", 4 << 20):
+            logs.write_line("first\n")
+            self.assertTrue(out.entered.wait(5))
+            for i in range(20):
+                logs.write_line(f"queued {i} {big}\n")
+            out.release.set()
+            self.assertTrue(logs.flush_logs())
+        text = "".join(out.writes)
+        self.assertEqual(text.count("queued"), 3)
+        warning = json.loads(text.splitlines()[-1])
+        self.assertEqual((warning["msg"], warning["dropped"]),
+                         ("log lines dropped: stdout is too slow", 17))
+        with mock.patch.object(sys, "stdout", io.StringIO()) as out:
+            logs.write_line("the bound is free again\n")
+            self.assertTrue(logs.flush_logs())
+        self.assertEqual(out.getvalue(), "the bound is free again\n")
+        self.assertEqual(logs._log_queued[0], 0)
+
 
 class BlockingStdout:
     """A stdout whose writes wait until released (a log reader that stopped reading)."""
