@@ -409,6 +409,10 @@ class RequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
         elif handler_connection is not None:
             head.append(f"Connection: {handler_connection}\r\n")
+        elif self.request_version == "HTTP/1.0":
+            # Kept open for an HTTP/1.0 client that asked: it (or a proxy) takes an answer
+            # that does not say so as the server closing (RFC 9112 9.3), while we wait on.
+            head.append("Connection: keep-alive\r\n")
         head.append("\r\n")
         return "".join(head).encode("latin-1"), b"" if no_body else body
 

@@ -214,6 +214,17 @@ class ConnectionHeaderTest(FramingTest):
         self.server.runtime.handler = lambda event, context: ("ok", 200, {"Connection": "close"})
         self.assert_refused(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED, status=200)
 
+    def test_an_http_1_0_keep_alive_kept_is_answered_connection_keep_alive(self):
+        # An HTTP/1.0 client (or proxy) takes an answer without it as the server closing,
+        # while the runtime keeps the connection open: RFC 9112 9.3's keep-alive is confirmed.
+        answers, _ = self.exchange(b"GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+                                   b"GET /b HTTP/1.0\r\n\r\n")
+        self.assertEqual([a[0] for a in answers], [200, 200])
+        self.assertIn(b"\r\nconnection: keep-alive", answers[0][2])
+        self.assertIn(b"\r\nconnection: close", answers[1][2])
+        self.server.runtime.handler = lambda event, context: ("ok", 200, {"Connection": "close"})
+        self.assert_refused(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" + SMUGGLED, status=200)
+
     def test_a_header_block_over_the_limits_is_431_saying_which_limit(self):
         for headers, limit in ((b"X: 1\r\n" * 101, b"100 header lines"),
                                (b"X: " + b"a" * 65536 + b"\r\n", b"64 KiB")):
