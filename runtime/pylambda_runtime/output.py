@@ -111,9 +111,14 @@ def capture_handler_output() -> None:
     """Wrap sys.stdout and sys.stderr; the runtime's own lines go to the real stdout."""
     write_runtime_lines_to(sys.stdout)
     sys.stdout, sys.stderr = LineWriter(sys.stdout), LineWriter(sys.stderr)
+    _captured[:] = [sys.stdout, sys.stderr]
+
+
+# The writers made above, flushed at exit even once the handler has replaced sys.stdout
+# (by one over the detached buffer, whose unfinished line is ours to write).
+_captured: list = []
 
 
 def flush_handler_output() -> None:
-    for stream in (sys.stdout, sys.stderr):
-        if isinstance(stream, LineWriter):
-            stream.flush_all()
+    for stream in _captured:
+        stream.flush_all()

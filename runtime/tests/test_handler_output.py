@@ -112,6 +112,9 @@ import sys
 def handler(event, context):
     if context.path == "/rewrap":  # a common idiom to make print() write UTF-8
         sys.stdout = io.TextIOWrapper(sys.stdout.detach(), encoding="utf-8", line_buffering=True)
+    elif context.path == "/unfinished":  # on the rewrapped stream's buffer, written at exit
+        sys.stdout.buffer.write(b"unfinished at exit")
+        return "ok"
     elif context.path == "/close":
         sys.stdout.close()
         sys.stdout.buffer.close()
@@ -128,15 +131,15 @@ class StreamOwnershipTest(unittest.TestCase):
         process = start(self, {"main.py": REWRAPPER})
         process.wait_healthy()
         paths = ["/rewrap", "/after", "/close", "/after-close"]
-        for path in paths:
+        for path in paths + ["/unfinished"]:
             self.assertEqual(process.request("GET", path).status, 200)
         process.signal()
         self.assertEqual(process.wait_exit(), 0)
         calls = [json.loads(line)["path"] for line in process.stdout if line.startswith("{")
                  and json.loads(line)["msg"] == "call"]
-        self.assertEqual(calls, paths, process.output())
+        self.assertEqual(calls, paths + ["/unfinished"], process.output())
         printed = [line for line in process.stdout if not line.startswith("{")]
-        self.assertEqual(printed, [f"printed on {path}" for path in paths])
+        self.assertEqual(printed, [f"printed on {path}" for path in paths] + ["unfinished at exit"])
 
 
 if __name__ == "__main__":
