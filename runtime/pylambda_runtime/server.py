@@ -71,6 +71,11 @@ class Server(ThreadingHTTPServer):
                 time.sleep(self._accept_backoff)
             raise
         self._accept_backoff = 0.0
+        # Blocking, whatever socket.setdefaulttimeout the handler's code set (accept() gives
+        # the new socket that default): a connection's waits are the runtime's own kernel
+        # timeouts (deadlines.py), and a Python timeout would end a wait for a request early,
+        # closing the connection unanswered (at 0, at once).
+        accepted[0].settimeout(None)
         return accepted
 
     def process_request(self, request, client_address) -> None:

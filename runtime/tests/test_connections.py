@@ -7,6 +7,7 @@ import time
 import unittest
 
 from runtime.pylambda_runtime.deadlines import set_idle_timeout
+from runtime.tests.harness import connect, read_response, start, status_of
 from runtime.tests.in_process import serve_in_process
 
 IDLE = 0.3
@@ -73,3 +74,27 @@ class ServerTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class DefaultTimeoutTest(unittest.TestCase):
+    def test_a_handler_setting_socket_default_timeout_leaves_the_connections_alone(self):
+        # socket.setdefaulttimeout (common, for the HTTP calls a handler makes) also applies
+        # to the sockets accept() makes: a Python timeout that ended a connection's wait for
+        # its request, unanswered, once it passed, instead of the runtime's own timeouts.
+        runtime = start(self, {"main.py": """
+            import socket
+
+            socket.setdefaulttimeout(0.2)
+
+
+            def handler(event, context):
+                return "ok"
+        """})
+        runtime.wait_healthy()
+        sock = connect(self, runtime.port)
+        time.sleep(0.6)  # a client slower than that default timeout, well within the runtime's
+        request = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+        for _ in range(2):  # the first request, then the next one on the kept-open connection
+            sock.sendall(request)
+            self.assertEqual(status_of(read_response(sock)), 200)
+            time.sleep(0.6)
