@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .framing import CONTROL, HEADER_NAME, HttpError
-from .json_values import values_over
+from .json_values import too_deep, values_over
 
 JSON_TYPE = "application/json"
 JSON_BODY = json.JSONEncoder(ensure_ascii=False, allow_nan=False)  # stateless, shared by calls
@@ -68,6 +68,8 @@ def parse_json(data, max_values: int):
             if encoding != "utf-8":  # decoded here, so counted as the text it is
                 data = data.decode(encoding, "surrogatepass")
         check_values(data, max_values)
+    if too_deep(data):
+        raise ValueError("it nests too deeply")
     try:
         return json.loads(data)
     except RecursionError:
@@ -120,6 +122,8 @@ def decode_event(body: bytes, content_type: Optional[str], max_values: int):
             return body
         if len(body) > max_values:
             check_values(body, max_values)  # the UTF-8 bytes: no need to encode the text again
+        if body[:1] in (b"[", b"{", b" ", b"\t", b"\r", b"\n") and too_deep(body):
+            raise HttpError(400, "InvalidJSON", "invalid JSON body: it nests too deeply")
         try:
             return json.loads(text)
         except ValueError:

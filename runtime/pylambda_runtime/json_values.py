@@ -13,6 +13,8 @@ steps, whatever the body's size.
 """
 
 import re
+import sys
+from itertools import accumulate
 
 # Values whose first byte is one of these: numbers, true, false, null, and the NaN,
 # Infinity and -Infinity that json.loads also accepts.
@@ -60,3 +62,33 @@ def count_values(data) -> int:
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogatepass")
     return sum(1 for _ in TOKEN.finditer(data))
+
+
+# Nesting. json.loads recurses in C once per array or object, and on Python 3.11 as deep as
+# the recursion limit allows: at the default (1000) that is the "nests too deeply" the parser
+# raises, but a handler that raised the limit (for a recursive algorithm of its own) let a
+# 150 KB body of `[` overflow the thread's C stack and kill the process. The runtime then
+# bounds the depth itself, at what the default allows.
+MAX_DEPTH = 1000
+DEFAULT_RECURSION_LIMIT = 1000
+STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)  # as in TOKEN
+# For the depth: every byte deleted but brackets, mapped to +1 (opening) and -1 (closing).
+NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
+BRACKET_STEPS = bytes(1 if byte in b"[{" else 255 if byte in b"]}" else 0 for byte in range(256))
+
+
+def too_deep(data) -> bool:
+    """Whether the JSON in `data` (UTF-8 bytes, or str) nests more than MAX_DEPTH arrays and
+    objects when the recursion limit is above the default (else the parser's RecursionError
+    says so, safely). C code only; nothing to do for a body with fewer brackets."""
+    if sys.getrecursionlimit() <= DEFAULT_RECURSION_LIMIT:
+        return False
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    if data.count(b"[") + data.count(b"{") <= MAX_DEPTH:
+        return False
+    # Outside strings only (a string may hold any bracket): split at quotes when no string
+    # holds an escape, else the strings taken out.
+    outside = STRING.sub(b"", data) if b"\\" in data else b"".join(data.split(b'"')[::2])
+    steps = outside.translate(BRACKET_STEPS, NOT_BRACKETS)
+    return max(accumulate(memoryview(steps).cast("b")), default=0) > MAX_DEPTH

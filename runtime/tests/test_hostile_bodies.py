@@ -62,6 +62,40 @@ class NestingTest(unittest.TestCase):
         errors = [r for r in self.runtime.records() if r.get("level") == "error"]
         self.assertEqual(errors, [], "a client's JSON is not a runtime bug")
 
+    def test_json_nested_deeply_does_not_crash_a_handler_that_raised_the_recursion_limit(self):
+        # On Python 3.11 the C parser recurses as deep as the recursion limit lets it: raised
+        # by the handler's module (for a recursive algorithm of its own), 150,000 levels in a
+        # 150 KB body overflowed the thread's C stack and killed the runtime (SIGSEGV).
+        runtime = start(self, {"main.py": """
+            import sys
+
+            sys.setrecursionlimit(1_000_000)
+
+
+            def handler(event, context):
+                return {"depth": depth(event)}
+
+
+            def depth(value):
+                if isinstance(value, dict):
+                    value = list(value.values())
+                return 1 + max(map(depth, value), default=0) if isinstance(value, list) else 0
+        """})
+        runtime.wait_healthy()
+        deep = b"[" * 150_000 + b"]" * 150_000
+        for headers in ({"Content-Type": "application/json"}, {}):
+            reply = runtime.request("POST", "/", deep, headers)
+            self.assertEqual(reply.status, 400, reply.body)
+            self.assertEqual(reply.json()["type"], "InvalidJSON")
+            self.assertIn("nests too deeply", reply.json()["error"])
+        self.assertIsNone(runtime.proc.poll(), "the runtime died")
+        # Nesting within the limit is served, brackets and escaped quotes in strings aside.
+        fine = b'[{"a": "[[[[", "b": ' * 400 + b"1" + b"}]" * 400
+        reply = runtime.request("POST", "/", fine, {"Content-Type": "application/json"})
+        self.assertEqual((reply.status, reply.json()), (200, {"depth": 800}))
+        escaped = b"[" * 500 + b'"\\\\\\"[[[", ' * 200 + b"1" + b"]" * 500
+        reply = runtime.request("POST", "/", escaped, {"Content-Type": "application/json"})
+        self.assertEqual((reply.status, reply.json()), (200, {"depth": 500}))
 
 if __name__ == "__main__":
     unittest.main()
