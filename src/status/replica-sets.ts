@@ -10,18 +10,24 @@ export const REPLICASET_GROUP = 'ReplicaSet.apps/v1';
 
 /**
  * The ReplicaSets whose controller is Deployment `deployment` (by name: a ReplicaSet of an
- * earlier Deployment of that name still has pods of its code); undefined if none were sent.
+ * earlier Deployment of that name still has pods of its code), and those with no controller at
+ * all: a Deployment deleted with `--cascade=orphan` leaves its ReplicaSets running without an
+ * owner reference until the next Deployment of the same selector adopts them, and they carry the
+ * lambda's pod labels (what the customize hook selects them by), so their pods mount its code
+ * and answer on its Service. Undefined if none were sent.
  */
 export function ownedReplicaSets(
   related: ObjectMap | null | undefined,
   deployment: string,
 ): ReplicaSet[] | undefined {
   if (!related || !(REPLICASET_GROUP in related)) return undefined;
-  return (findObjects(related, REPLICASET_GROUP) as unknown as ReplicaSet[]).filter((rs) =>
-    (rs.metadata?.ownerReferences ?? []).some(
-      (ref) => ref.kind === 'Deployment' && ref.name === deployment && ref.controller === true,
-    ),
-  );
+  return (findObjects(related, REPLICASET_GROUP) as unknown as ReplicaSet[]).filter((rs) => {
+    const controller = (rs.metadata?.ownerReferences ?? []).find((ref) => ref.controller === true);
+    return (
+      controller === undefined ||
+      (controller.kind === 'Deployment' && controller.name === deployment)
+    );
+  });
 }
 
 /** Code hashes of the live ReplicaSets of Deployment `deployment`; undefined if none were sent. */
