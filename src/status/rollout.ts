@@ -140,6 +140,14 @@ export function rolloutVerdict(input: RolloutInput): ConditionVerdict {
     return notReady('RollingOut', `Deployment ${name} is being updated to pod template ${wanted}`);
   }
   if (!view.generationObserved) {
+    // The counts are the previous generation's, yet pods of another template (`kubectl set image`
+    // set back by our last answer; from the ReplicaSets when sent) still answer on the Service.
+    if (view.olderCode > 0) {
+      return notReady(
+        'RollingOut',
+        `${replicasText(view.olderCode)} of ${name} with older code still running; waiting for the Deployment controller to observe generation ${view.generation}`,
+      );
+    }
     if (input.currentCodeServed) {
       if (view.restartPending && view.specReplicas === want) {
         return ready(
