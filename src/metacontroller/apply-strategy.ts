@@ -3,28 +3,16 @@
 // managedFields entry of manager `metacontroller` with operation Apply. A configured strategy
 // (PYLAMBDA_APPLY_STRATEGY) overrides what the request shows.
 import type { ApplyStrategy } from '../lambda/code-size.js';
-import { LAST_APPLIED } from './carry-over.js';
-import { allObjects, type KubeObject, type ObjectMap } from './objects.js';
-
-export const METACONTROLLER_MANAGER = 'metacontroller';
-
-export function metacontrollerApplyEntry(object: KubeObject) {
-  return (object.metadata.managedFields ?? []).find(
-    (entry) =>
-      entry.manager === METACONTROLLER_MANAGER &&
-      entry.operation === 'Apply' &&
-      (entry.subresource ?? '') === '',
-  );
-}
+import { currentApplyEntry, LAST_APPLIED } from './apply-entry.js';
+import { allObjects, type ObjectMap } from './objects.js';
 
 /** What the children show, or undefined when they show nothing (no child yet). */
 export function observedApplyStrategy(
   children: ObjectMap | null | undefined,
 ): ApplyStrategy | undefined {
   const objects = allObjects(children);
-  // A switch from dynamic-apply to server-side apply leaves old annotations behind; an Apply
-  // entry can only come from server-side apply, so it wins.
-  if (objects.some((object) => metacontrollerApplyEntry(object))) return 'server-side-apply';
+  // A switch of strategy leaves the other one's mark behind: apply-entry.ts tells which is newer.
+  if (objects.some((object) => currentApplyEntry(object))) return 'server-side-apply';
   if (objects.some((object) => object.metadata.annotations?.[LAST_APPLIED] !== undefined)) {
     return 'dynamic-apply';
   }

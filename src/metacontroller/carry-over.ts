@@ -7,11 +7,11 @@ import {
   type ParseBudget,
 } from '../validation/counted-parse.js';
 import { tooDeepAt } from '../validation/depth.js';
+import { currentApplyEntry, LAST_APPLIED } from './apply-entry.js';
 import { pickFields, UnusableManagedFields } from './managed-fields.js';
 import type { KubeObject } from './objects.js';
 
-/** Written by the dynamic-apply strategy: exactly the object as we last desired it. */
-export const LAST_APPLIED = 'metacontroller.k8s.io/last-applied-configuration';
+export { LAST_APPLIED };
 const KUBECTL_LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 /** Annotations other controllers own; claiming them would make a later apply delete them. */
 const FOREIGN_ANNOTATIONS = [
@@ -70,11 +70,9 @@ function parseLastApplied(object: KubeObject, budget: ParseBudget): KubeObject |
   return undefined;
 }
 
-/** Server-side apply: the fields of Metacontroller's own Apply entry, nothing else. */
+/** Server-side apply: the fields of Metacontroller's own Apply entry (when current), nothing else. */
 function appliedFields(object: KubeObject, budget: ParseBudget): KubeObject | undefined {
-  const entry = (object.metadata.managedFields ?? []).find(
-    (e) => e.manager === 'metacontroller' && e.operation === 'Apply' && !e.subresource,
-  );
+  const entry = currentApplyEntry(object);
   const fields = entry?.fieldsV1 as Record<string, unknown> | undefined;
   if (!fields || typeof fields !== 'object') return undefined;
   let picked: Record<string, unknown>;
