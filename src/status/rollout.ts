@@ -149,6 +149,15 @@ export function rolloutVerdict(input: RolloutInput): ConditionVerdict {
       );
     }
     if (input.currentCodeServed) {
+      // The counts are the previous generation's: they still show whether a pod serves. None
+      // does in a Deployment deleted by hand and made again (no status yet, its pods gone with
+      // the old one), or one whose pods all crash: Ready=True then would say nothing answers.
+      if (view.available === 0 && want > 0) {
+        return notReady(
+          'Unavailable',
+          `no replica of ${name} is available yet (waiting for the Deployment controller to observe generation ${view.generation}); the current code rolled out before, so its pods are starting, crashing or failing their readiness probe`,
+        );
+      }
       if (view.restartPending && view.specReplicas === want) {
         return ready(
           'Restarting',

@@ -76,4 +76,31 @@ describe('sync: a generation the Deployment controller has not observed yet', ()
     });
     expect(ready(answer).message).to.contain('older code');
   });
+
+  it('is not Ready when a Deployment deleted by hand is made again, before any pod of it is', () => {
+    const spec = helloSpec({ replicas: 2 });
+    let parent = pythonLambda({ spec });
+    const created = syncPythonLambda(compositeRequest({ parent }), ctx);
+    parent = pythonLambda({ spec, status: created.status });
+    const served = syncPythonLambda(
+      compositeRequest({ parent, children: observeChildren(created.children, parent) }),
+      ctx,
+    );
+    expect(ready(served)).to.include({ status: 'True', reason: 'Available' });
+    // kubectl delete deployment/hello: the sync asks for it again ...
+    parent = pythonLambda({ spec, status: served.status });
+    const withoutDeployment = observeChildren(served.children, parent).filter(
+      (c) => c.kind !== 'Deployment',
+    );
+    const gone = syncPythonLambda(compositeRequest({ parent, children: withoutDeployment }), ctx);
+    expect(ready(gone)).to.include({ status: 'False', reason: 'Creating' });
+    // ... and sees it made, before the Deployment controller has looked at it: no pod at all.
+    parent = pythonLambda({ spec, status: gone.status });
+    const made = observeChildren(gone.children, parent, { deployment: 'created' });
+    const answer = syncPythonLambda(compositeRequest({ parent, children: made }), ctx);
+    expect(ready(answer), ready(answer).message).to.include({
+      status: 'False',
+      reason: 'Unavailable',
+    });
+  });
 });
