@@ -252,6 +252,8 @@ export class LambdaWorld {
     return {
       templateHash,
       podTemplates: this.cluster.allPods().map(({ rs }) => rs.templateHash),
+      /** What the Deployment's status says is available, all the hook can know of it. */
+      available: (deployment?.status?.availableReplicas as number | undefined) ?? 0,
       /** Every pod's ReplicaSet has the Deployment's template, but for a restart. */
       onlyCurrentCode:
         deployment !== undefined &&
@@ -321,6 +323,10 @@ export class LambdaWorld {
     // Ready=True: the spec is valid, every replica runs the wanted template, and every child is
     // observed and the lambda's, with nobody else's object under its names.
     expect(this.specValid, 'Ready=True for an invalid spec').to.equal(true);
+    // Some pod answers, as far as the Deployment's status shows, unless scaled to zero.
+    if (ready!.reason !== 'ScaledToZero') {
+      expect(truth.available, `Ready=True (${ready!.reason}) with no pod available`).to.be.above(0);
+    }
     const desired = response.children.find((c) => c.kind === 'Deployment') as
       (KubeObject & { spec: Json }) | undefined;
     const wanted = ((desired?.spec.template as Json).metadata as Json).annotations as Record<
