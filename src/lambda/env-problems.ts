@@ -30,6 +30,11 @@ export function envProblems(env: PythonLambdaSpec['env']): Problem[] {
   const problems: Problem[] = [];
   (env ?? []).forEach((variable, i) => {
     const at = `spec.env[${i}]`;
+    // The API server refuses a container whose variable has both (the CRD says so in CEL): an
+    // answer with one would fail at every sync instead of saying which variable is wrong.
+    if (variable.value !== undefined && variable.valueFrom !== undefined) {
+      problems.push({ path: at, message: 'set either value or valueFrom, not both' });
+    }
     const reserved = Object.hasOwn(RESERVED_ENV, variable.name)
       ? RESERVED_ENV[variable.name]
       : undefined;
