@@ -28,8 +28,19 @@ export const WILDCARD_HOSTS = ['', '0.0.0.0', '::'];
 
 export function envProblems(env: PythonLambdaSpec['env']): Problem[] {
   const problems: Problem[] = [];
+  const firstWithName = new Map<string, number>();
   (env ?? []).forEach((variable, i) => {
     const at = `spec.env[${i}]`;
+    // A list map keyed by name (the CRD's schema): server-side apply refuses a Deployment whose
+    // container has a name twice, so past a CRD without that schema it would fail every sync.
+    const first = firstWithName.get(variable.name);
+    if (first === undefined) firstWithName.set(variable.name, i);
+    else {
+      problems.push({
+        path: `${at}.name`,
+        message: `${JSON.stringify(variable.name)} is also the name of spec.env[${first}]: each name once`,
+      });
+    }
     // The API server refuses a container whose variable has both (the CRD says so in CEL): an
     // answer with one would fail at every sync instead of saying which variable is wrong.
     if (variable.value !== undefined && variable.valueFrom !== undefined) {

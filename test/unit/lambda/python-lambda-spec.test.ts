@@ -62,6 +62,19 @@ describe('PythonLambda spec validation', () => {
     ]);
   });
 
+  // The CRD's env is a list map keyed by name, so the API server refuses a second variable of a
+  // name; past a CRD without that schema, server-side apply would refuse the Deployment instead.
+  it('names spec.env[2].name for a name an earlier variable has', () => {
+    const env = [
+      { name: 'A', value: 'x' },
+      { name: 'B', value: 'y' },
+      { name: 'A', value: 'z' },
+    ];
+    expect(problems({ code: HELLO_CODE, env })).to.deep.equal([
+      { path: 'spec.env[2].name', message: '"A" is also the name of spec.env[0]: each name once' },
+    ]);
+  });
+
   // Env sources Kubernetes refuses in a pod template: the Deployment update would fail on every
   // sync, so the hook (and the CRD) refuse them first, as an invalid spec.
   for (const [what, valueFrom, path] of [
