@@ -158,6 +158,10 @@ export function rolloutVerdict(input: RolloutInput): ConditionVerdict {
           `no replica of ${name} is available yet (waiting for the Deployment controller to observe generation ${view.generation}); the current code rolled out before, so its pods are starting, crashing or failing their readiness probe`,
         );
       }
+      // Already at zero, nothing draining: a change that scales nothing (a restart) keeps it so.
+      if (want === 0 && view.specReplicas === 0 && view.total === 0 && view.terminating === 0) {
+        return ready('ScaledToZero', `scaled to zero; ${input.url} answers once replicas > 0`);
+      }
       if (view.restartPending && view.specReplicas === want) {
         return ready(
           'Restarting',

@@ -103,4 +103,23 @@ describe('sync: a generation the Deployment controller has not observed yet', ()
       reason: 'Unavailable',
     });
   });
+
+  it('says ScaledToZero, not Scaling, for a lambda at zero whose new generation is not observed', () => {
+    const spec = helloSpec({ replicas: 0 });
+    let parent = pythonLambda({ spec });
+    const created = syncPythonLambda(compositeRequest({ parent }), ctx);
+    parent = pythonLambda({ spec, status: created.status });
+    const atZero = syncPythonLambda(
+      compositeRequest({ parent, children: observeChildren(created.children, parent) }),
+      ctx,
+    );
+    expect(ready(atZero)).to.include({ status: 'True', reason: 'ScaledToZero' });
+    // kubectl rollout restart of the Deployment at zero: generation 2, not observed yet.
+    parent = pythonLambda({ spec, status: atZero.status });
+    const children = observeChildren(atZero.children, parent, { deploymentGeneration: 2 });
+    const deployment = children.find((c) => c.kind === 'Deployment')!;
+    deployment.status = { ...(deployment.status as Json), observedGeneration: 1 };
+    const answer = syncPythonLambda(compositeRequest({ parent, children }), ctx);
+    expect(ready(answer)).to.include({ status: 'True', reason: 'ScaledToZero' });
+  });
 });
