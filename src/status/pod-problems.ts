@@ -153,6 +153,19 @@ export function podProblemChangesAt(
   return next;
 }
 
+/**
+ * A pod that has ended for good: an evicted pod (Failed) stays listed until it is collected,
+ * long after its replacement runs, and what its containers last showed is nothing to fix now.
+ */
+function ended(pod: Pod): boolean {
+  return pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded';
+}
+
+/** Code-point order, as every answer must be the same whatever the process's locale. */
+function byCodePoints(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** The live pods of template `templateHash`, oldest first; none when the pods were not sent. */
 function currentPods(
   related: ObjectMap | null | undefined,
@@ -163,12 +176,13 @@ function currentPods(
     .filter(
       (pod) =>
         !pod.metadata?.deletionTimestamp &&
+        !ended(pod) &&
         pod.metadata?.annotations?.[ANNOTATION_TEMPLATE_HASH] === templateHash,
     )
     .sort(
       (a, b) =>
-        (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '') ||
-        (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
+        byCodePoints(a.metadata?.creationTimestamp ?? '', b.metadata?.creationTimestamp ?? '') ||
+        byCodePoints(a.metadata?.name ?? '', b.metadata?.name ?? ''),
     );
 }
 

@@ -237,6 +237,46 @@ describe('why the current pods do not turn ready (status/pod-problems)', () => {
     );
   });
 
+  it('passes over a pod that ended for good (evicted), whose containers will not run again', () => {
+    const evicted = pod(
+      'hello-a',
+      {
+        phase: 'Failed',
+        reason: 'Evicted',
+        message: 'The node was low on resource: memory.',
+        initContainerStatuses: [
+          {
+            name: 'install-requirements',
+            image: 'python:3.14-slim',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state: { terminated: { exitCode: 137, reason: 'Error' } },
+          },
+        ],
+      },
+      CURRENT,
+      { creationTimestamp: '2026-12-01T08:00:00Z' },
+    );
+    expect(currentPodsProblem(related(evicted), CURRENT, NOW)).to.equal(undefined);
+    const crashing = pod('hello-b', { containerStatuses: [waiting('CrashLoopBackOff')] });
+    expect(currentPodsProblem(related(evicted, crashing), CURRENT, NOW)).to.equal(
+      'pod hello-b: container lambda CrashLoopBackOff',
+    );
+  });
+
+  it('orders pods by code point, not by the locale (the same answer on every machine)', () => {
+    const pull = { containerStatuses: [waiting('ErrImagePull')] };
+    const crash = { containerStatuses: [waiting('CrashLoopBackOff')] };
+    // Same creation second: the name decides. 'Z' (U+005A) sorts before 'a' (U+0061) by code
+    // point; ICU collation puts lower case first.
+    const upper = pod('hello-Z', crash);
+    const lower = pod('hello-a', pull);
+    expect(currentPodsProblem(related(lower, upper), CURRENT, NOW)).to.equal(
+      'pod hello-Z: container lambda CrashLoopBackOff',
+    );
+  });
+
   it('says nothing when the pods were not sent or are merely starting', () => {
     expect(currentPodsProblem(undefined, CURRENT, NOW)).to.equal(undefined);
     expect(currentPodsProblem({}, CURRENT, NOW)).to.equal(undefined);
