@@ -28,8 +28,9 @@ ${EXIT_CODES_HELP}
 export const RENDER_HELP = `Usage: pylambda render -f FILE [-n NAMESPACE] [-o yaml|json] [--name NAME]
 
 Prints what the operator would create, computed by the same sync hooks the webhook serves:
-  - for each PythonLambda: its ConfigMap, Deployment and Service;
-  - for each Deployment annotated pylambda.dev/handler: the attached runtime ConfigMap and
+  - for each PythonLambda: its ConfigMap, Deployment and Service, and its
+    PodDisruptionBudget and HorizontalPodAutoscaler when the spec asks for them;
+  - for each Deployment annotated pylambda.dev/handler: the attached settings ConfigMap and
     Service, and (as a YAML comment, or on stderr with -o json) the annotations the operator
     writes on the Deployment.
 Other documents in FILE are skipped. If any lambda is invalid, nothing is printed and every
@@ -42,7 +43,8 @@ Options:
       --name NAME            only the lambda with this metadata.name
   -h, --help                 this help
 
-Environment: PYLAMBDA_APPLY_STRATEGY, PYLAMBDA_MAX_CODE_BYTES and PYLAMBDA_CLUSTER_DOMAIN, as on the webhook.
+Environment: PYLAMBDA_APPLY_STRATEGY, PYLAMBDA_MAX_CODE_BYTES, PYLAMBDA_MAX_JSON_VALUES,
+PYLAMBDA_CLUSTER_DOMAIN and PYLAMBDA_RUNTIME_{VERSION,IMAGE,DELIVERY,UPGRADE}, as on the webhook.
 
 ${EXIT_CODES_HELP}
 `;
@@ -52,7 +54,7 @@ export const INVOKE_HELP = `Usage: pylambda invoke -f FILE [--name NAME] [--even
 
 Renders the lambda, lays its ConfigMap out in a temporary directory exactly as the pod's
 volumes would, installs its requirements (python3 -m pip install --target ...), and starts the
-very runtime file the pod runs, with the container's environment (paths mapped to the
+very runtime package the pod runs, with the container's environment (paths mapped to the
 temporary directory; valueFrom variables are skipped with a warning), on 127.0.0.1. Once
 GET /healthz answers 200 it sends one request, prints the response body on stdout and the
 status line on stderr, stops the runtime and removes the temporary directory.

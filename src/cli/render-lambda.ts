@@ -24,7 +24,7 @@ export type RenderedLambda =
       kind: 'Deployment';
       source: LambdaDocument;
       lambda: DecoratedLambda;
-      /** The attachments: the runtime ConfigMap and the Service. */
+      /** The attachments: the settings ConfigMap and the Service. */
       objects: KubeObject[];
       /** What the hook writes on the Deployment; null removes the annotation. */
       annotations: Record<string, string | null>;
