@@ -24,8 +24,9 @@ case $APPLY_STRATEGY in
   *) die "APPLY_STRATEGY must be server-side-apply or dynamic-apply, not '$APPLY_STRATEGY'" ;;
 esac
 
-# The webhook is told the apply strategy (PYLAMBDA_APPLY_STRATEGY), as `make deploy` tells it, and
-# measures code against that strategy's default limit; PYLAMBDA_MAX_CODE_BYTES overrides the limit.
+# The webhook is told the apply strategy (PYLAMBDA_APPLY_STRATEGY; config/manager leaves it unset,
+# to be read from each request) and measures code against that strategy's default limit, so the
+# scenarios know which limit they meet; PYLAMBDA_MAX_CODE_BYTES overrides the limit.
 WEBHOOK_MAX_CODE_BYTES=${PYLAMBDA_MAX_CODE_BYTES:-}
 
 if compgen -G "$RUN/*.pid" >/dev/null; then
