@@ -3,9 +3,11 @@ import { APPLY_STRATEGIES, defaultMaxCodeBytes, type ApplyStrategy } from './lam
 import { packageVersion } from './package-version.js';
 import {
   defaultRuntimeImage,
+  FIRST_LIVEZ_RUNTIME,
   isRuntimeVersion,
   RUNTIME_DELIVERIES,
   RUNTIME_UPGRADES,
+  servesLivez,
   type RuntimeRelease,
   type RuntimeDelivery,
   type RuntimeUpgrade,
@@ -97,6 +99,11 @@ export function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeRelease {
   if (!isRuntimeVersion(version)) {
     throw new ConfigError(
       `PYLAMBDA_RUNTIME_VERSION=${JSON.stringify(version)}: must be a semantic version such as 1.2.3`,
+    );
+  }
+  if (!servesLivez(version)) {
+    throw new ConfigError(
+      `PYLAMBDA_RUNTIME_VERSION=${JSON.stringify(version)}: must be ${FIRST_LIVEZ_RUNTIME} or later, a runtime that serves /livez (the liveness probe of every pod this webhook renders)`,
     );
   }
   const delivery = (env.PYLAMBDA_RUNTIME_DELIVERY || 'init-container') as RuntimeDelivery;

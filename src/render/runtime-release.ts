@@ -24,6 +24,17 @@ export function defaultRuntimeImage(version: string): string {
   return `${RUNTIME_IMAGE_REPOSITORY}:${version}`;
 }
 
+/**
+ * The first runtime that serves `/livez`. Every pod template this webhook renders probes liveness
+ * there (render/lambda-deployment.ts), so it cannot render an older runtime: that runtime's
+ * `/livez` would reach the handler.
+ */
+export const FIRST_LIVEZ_RUNTIME = '0.2.0';
+
+export function servesLivez(version: string): boolean {
+  return semver.gte(version, FIRST_LIVEZ_RUNTIME);
+}
+
 export function isRuntimeVersion(value: string): boolean {
   return semver.valid(value) === value;
 }
