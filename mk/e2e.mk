@@ -1,16 +1,17 @@
 # End-to-end tests against a real control plane on 127.0.0.1 (etcd, kube-apiserver,
-# kube-controller-manager, Metacontroller), built from pinned Go module sources into .cache/e2e/.
+# kube-controller-manager, Metacontroller) and a worker node that runs the lambdas' pods, built from
+# pinned sources into .cache/e2e/ (e2e/README.md).
 
 APPLY_STRATEGY ?= server-side-apply
 
 ##@ End-to-end (real control plane on 127.0.0.1, no Docker)
 
 .PHONY: e2e-build
-e2e-build: ## Build (once, cached in .cache/e2e) etcd, kube-apiserver, kube-controller-manager, kubectl and Metacontroller.
+e2e-build: ## Build (once, cached in .cache/e2e) etcd, kube-apiserver, kube-controller-manager, kubectl, Metacontroller and the worker node (containerd, kubelet, kube-proxy, kube-scheduler).
 	e2e/build.sh
 
 .PHONY: cluster-up
-cluster-up: ## Start the control plane, Metacontroller and the webhook on 127.0.0.1 and leave them running (APPLY_STRATEGY=server-side-apply|dynamic-apply).
+cluster-up: ## Start the control plane, Metacontroller, the webhook and a worker node on 127.0.0.1 and leave them running (APPLY_STRATEGY=server-side-apply|dynamic-apply; needs root).
 	APPLY_STRATEGY=$(APPLY_STRATEGY) e2e/cluster-up.sh
 
 .PHONY: cluster-down
