@@ -263,7 +263,7 @@ export function deploymentObject(c: DeploymentCase, annotationsNow = deploymentA
       },
       extra: c.extra,
     },
-    status: { observedGeneration: 4, replicas: c.replicas },
+    status: { observedGeneration: 4, replicas: c.replicas, updatedReplicas: c.replicas },
   };
 }
 
