@@ -37,7 +37,7 @@ import { renderService, serviceUrl } from '../render/lambda-service.js';
 import { dns1035LabelName } from '../render/names.js';
 import { renderSettingsConfigMap, settingsConfigMapName } from '../render/settings-configmap.js';
 import { parseBudget } from '../validation/counted-parse.js';
-import { formatProblems } from '../validation/problems.js';
+import { formatSomeProblems } from '../validation/problems.js';
 import { deploymentEnvProblems } from '../lambda/deployment-env.js';
 import { LEGACY_RUNTIME_MESSAGE, runsLegacyRuntime } from '../lambda/legacy-runtime.js';
 import type { DecoratorRequest, DecoratorResponse } from './decorator-types.js';
@@ -113,10 +113,11 @@ export function syncLambdaDeployment(
     };
   };
   const result = decoratedLambda(request.object);
-  if (!result.ok) return keep(`invalid pylambda annotations: ${formatProblems(result.problems)}`);
+  if (!result.ok)
+    return keep(`invalid pylambda annotations: ${formatSomeProblems(result.problems)}`);
   const envProblems = deploymentEnvProblems(request.object.spec?.template?.spec);
   if (envProblems.length > 0) {
-    return keep(`the pod template overrides pylambda settings: ${formatProblems(envProblems)}`);
+    return keep(`the pod template overrides pylambda settings: ${formatSomeProblems(envProblems)}`);
   }
   if (runsLegacyRuntime(request.object)) return keep(LEGACY_RUNTIME_MESSAGE);
   // No name is ours while one is held: the URL of a Deployment in error is not written.

@@ -78,3 +78,18 @@ export function problemsFromAjv(errors: ErrorObject[] | null | undefined, root =
 export function formatProblems(problems: Problem[]): string {
   return problems.map((p) => `${p.path}: ${p.message}`).join('; ');
 }
+
+/** How many problems an annotation names; the rest are counted. */
+export const MAX_ANNOTATION_PROBLEMS = 10;
+
+/**
+ * formatProblems for a Deployment's annotation: the first few problems, then how many more. The
+ * API server refuses a Deployment whose annotations take more than 256 KiB in all, and a pod
+ * template can hold thousands of variables to complain about: an error listing each of them
+ * would never be written, and Metacontroller would retry the refused update forever instead.
+ */
+export function formatSomeProblems(problems: Problem[], max = MAX_ANNOTATION_PROBLEMS): string {
+  const shown = formatProblems(problems.slice(0, max));
+  const rest = problems.length - max;
+  return rest > 0 ? `${shown}; and ${rest} more problem${rest === 1 ? '' : 's'}` : shown;
+}

@@ -81,3 +81,19 @@ describe('annotated Deployment: PYLAMBDA_* variables in the pod template', () =>
     expect(answer.attachments).to.have.length(2);
   });
 });
+
+describe('annotated Deployment: an error annotation stays small', () => {
+  // The API server refuses a Deployment whose annotations take more than 256 KiB: an error that
+  // listed every one of thousands of variables would never be written, and Metacontroller would
+  // retry the failing update forever with SyncError events instead.
+  it('names the first problems and counts the rest, whatever the pod template holds', async () => {
+    const env = Array.from({ length: 2100 }, (_, i) => ({ name: 'PYLAMBDA_PORT', value: `${i}` }));
+    const answer = await sync(env, []);
+    const error = answer.annotations['pylambda.dev/error']!;
+    expect(Buffer.byteLength(error)).to.be.below(4096);
+    expect(error).to.match(
+      /^the pod template overrides pylambda settings: spec\.template\.spec\.containers\[0\]\.env\[0\]: PYLAMBDA_PORT overrides/,
+    );
+    expect(error).to.match(/; and 2090 more problems$/);
+  });
+});
