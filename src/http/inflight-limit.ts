@@ -38,14 +38,22 @@ export function inflightLimit(
       // The slot is held until the answer is written (or the connection is gone), not only while
       // the hook runs: an answer waiting for a client that does not read is memory in use, and
       // the bound is what keeps it within the pod's limit (write-deadline.ts ends the wait).
+      // A pipelined call's answer waits in Node's queue behind the one before it, with no socket
+      // of its own yet; if the connection goes first, that answer never emits 'close', and its
+      // slot would be held for good (a client that pipelines calls behind an answer it does not
+      // read took two of four slots each time). The connection's own 'close' releases it too.
+      const { socket } = ctx.req;
       let released = false;
       const release = () => {
         if (released) return;
         released = true;
+        socket.off('close', release);
         inflight -= 1;
         metrics.inflight.set(inflight);
       };
       ctx.res.once('close', release);
+      if (socket.destroyed) release();
+      else socket.once('close', release);
       await next();
     },
   };

@@ -136,4 +136,45 @@ describe('hostile: clients that never read their answer', function () {
       true,
     );
   });
+
+  it('frees the slots of pipelined calls queued behind an unread answer when the connection goes', async () => {
+    // One connection: a call with a big answer, then calls sent after it without waiting
+    // (pipelined). Node runs them all at once and queues their answers behind the first; when
+    // the deadline destroys the connection, the queued answers never emit 'close'.
+    const socket = connect({ host: '127.0.0.1', port: webhook.port });
+    socket.pause();
+    socket.on('error', () => {});
+    const head = (body: Buffer) =>
+      `POST ${SYNC} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${body.length}\r\n\r\n`;
+    const big = bigAnswerRequest(20);
+    socket.write(head(big));
+    socket.write(big);
+    for (let i = 0; i < MAX_INFLIGHT - 1; i += 1) {
+      const small = Buffer.from(syncRequest(21 + i));
+      socket.write(head(small));
+      socket.write(small);
+    }
+    let inflight = 0;
+    for (let i = 0; i < 40 && inflight < 2; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      inflight = await metricValue(webhook.port, 'pylambda_hook_inflight');
+    }
+    expect(inflight, 'pipelined calls queued behind the unread answer').to.be.at.least(2);
+    // The server destroys the connection at the write deadline (the paused client cannot tell).
+    for (let i = 0; i < 80 && inflight > 0; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      inflight = await metricValue(webhook.port, 'pylambda_hook_inflight');
+    }
+    expect(inflight, 'slots still held once the connection is gone').to.equal(0);
+    const served = await Promise.all(
+      Array.from({ length: MAX_INFLIGHT }, (_, i) =>
+        call({ port: webhook.port, path: SYNC, body: syncRequest(30 + i), agent: false }),
+      ),
+    );
+    for (const outcome of served) {
+      expect(outcome.kind === 'response' && outcome.status, describeOutcome(outcome)).to.equal(200);
+    }
+    socket.destroy();
+  });
 });
