@@ -8,11 +8,16 @@
 // just evicted and is being recreated), so that counts as "may" too.
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 
-export function olderPodsMayRun(deployment: Deployment): boolean {
+/** Every pod in the newest ReplicaSet, as the controller that has observed the edit counts. */
+export function everyPodInNewestReplicaSet(deployment: Deployment): boolean {
   const status = deployment.status ?? {};
-  const updated = status.updatedReplicas ?? 0;
-  const observed = (status.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0);
   return (
-    !observed || (status.replicas ?? 0) > updated || updated < (deployment.spec?.replicas ?? 1)
+    (status.replicas ?? 0) <= (status.updatedReplicas ?? 0) &&
+    (status.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0)
   );
+}
+
+export function olderPodsMayRun(deployment: Deployment): boolean {
+  const updated = deployment.status?.updatedReplicas ?? 0;
+  return !everyPodInNewestReplicaSet(deployment) || updated < (deployment.spec?.replicas ?? 1);
 }

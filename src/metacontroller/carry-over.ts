@@ -11,7 +11,6 @@ import { currentApplyEntry, LAST_APPLIED } from './apply-entry.js';
 import { pickFields, UnusableManagedFields } from './managed-fields.js';
 import type { KubeObject } from './objects.js';
 
-export { LAST_APPLIED };
 const KUBECTL_LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 /** Annotations other controllers own; claiming them would make a later apply delete them. */
 const FOREIGN_ANNOTATIONS = [

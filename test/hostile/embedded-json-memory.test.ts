@@ -7,7 +7,7 @@
 // parsed once, not once per item of the list.
 import { expect } from 'chai';
 import { DEFAULT_BODY_LIMIT_BYTES } from '../../src/config.js';
-import { LAST_APPLIED } from '../../src/metacontroller/carry-over.js';
+import { LAST_APPLIED } from '../../src/metacontroller/apply-entry.js';
 import { call, describeOutcome, type Outcome } from './support/client.js';
 import { MiB, peakRss } from './support/memory.js';
 import { SYNC, syncRequest } from './support/requests.js';

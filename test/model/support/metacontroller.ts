@@ -10,7 +10,7 @@ import type { HookContext } from '../../../src/hooks/hook-context.js';
 import { customizePythonLambda } from '../../../src/hooks/pythonlambda-customize.js';
 import { syncPythonLambda } from '../../../src/hooks/pythonlambda-sync.js';
 import type { ApplyStrategy } from '../../../src/lambda/code-size.js';
-import { LAST_APPLIED } from '../../../src/metacontroller/carry-over.js';
+import { LAST_APPLIED } from '../../../src/metacontroller/apply-entry.js';
 import type { KubeObject, ObjectMap } from '../../../src/metacontroller/objects.js';
 import { ownedBy } from '../../../src/metacontroller/ownership.js';
 import { Cluster, type Json } from './cluster.js';

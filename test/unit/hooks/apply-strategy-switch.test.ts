@@ -5,7 +5,7 @@
 // fields would be a partial object, and dynamic-apply deletes every field left out of it.
 import { expect } from 'chai';
 import { syncPythonLambda } from '../../../src/hooks/pythonlambda-sync.js';
-import { LAST_APPLIED } from '../../../src/metacontroller/carry-over.js';
+import { LAST_APPLIED } from '../../../src/metacontroller/apply-entry.js';
 import { observedApplyStrategy } from '../../../src/metacontroller/apply-strategy.js';
 import type { KubeObject } from '../../../src/metacontroller/objects.js';
 import { helloSpec, testHookContext } from '../../fixtures/lambda.js';

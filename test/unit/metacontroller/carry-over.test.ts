@@ -1,9 +1,6 @@
 import { expect } from 'chai';
-import {
-  asDesired,
-  LAST_APPLIED,
-  MAX_ANNOTATIONS_BYTES,
-} from '../../../src/metacontroller/carry-over.js';
+import { LAST_APPLIED } from '../../../src/metacontroller/apply-entry.js';
+import { asDesired, MAX_ANNOTATIONS_BYTES } from '../../../src/metacontroller/carry-over.js';
 import type { KubeObject } from '../../../src/metacontroller/objects.js';
 import { helloSpec, lambdaSpec, codeConfigMap, lambdaDeployment } from '../../fixtures/lambda.js';
 import { pythonLambda } from '../../fixtures/metacontroller.js';
